@@ -1,0 +1,74 @@
+"""The small messages that travel between processes (pixels never do: see ``frames.py``).
+
+    conductor --FrameJob--> worker --FrameDone--> compositor --SlotFree--> conductor
+    compositor --ControlEvent (keys)--> conductor --DisplayState--> compositor
+    conductor --ShowStart--> compositor; every child --Status--> conductor
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class FrameJob(NamedTuple):
+    """Draw frame ``index`` into ``slot``. ``ws`` is W+ ``[num_ws, 512]`` float32."""
+
+    index: int
+    slot: int
+    network: int
+    crossfade_to: int      # -1 = no crossfade
+    crossfade: float       # weight of crossfade_to, 0..1
+    ws: np.ndarray
+    gain: float
+    t_due: float
+    t_dispatch: float
+    t_audio: float
+
+
+class FrameDone(NamedTuple):
+    """Frame ``index`` is complete in ``slot`` (its header has the details)."""
+
+    index: int
+    slot: int
+    worker: int
+
+
+class SlotFree(NamedTuple):
+    """The compositor is done with ``slot``: shown at ``t_shown``, or dropped (``shown`` false)."""
+
+    slot: int
+    index: int
+    shown: bool
+    t_shown: float
+
+
+class Status(NamedTuple):
+    """A child's news: ``source`` is ``"worker:0"``, ``"compositor"`` or ``"audio"``;
+    ``status`` is ``"ready"``, ``"finished"``, ``"warning"`` or ``"error"``."""
+
+    source: str
+    status: str
+    detail: str
+
+
+class ShowStart(NamedTuple):
+    """Frame 0 is due on screen at monotonic time ``t0``; ``frames`` ends the show (None: run on)."""
+
+    t0: float
+    frames: int | None
+
+
+class DisplayState(NamedTuple):
+    """What the compositor draws besides frames: blackout, HUD and the HUD's lines."""
+
+    blackout: bool
+    hud: bool
+    hud_lines: tuple[str, ...]
+
+
+class Stop(NamedTuple):
+    """Finish: the compositor finalises its recording, workers exit."""
+
+    reason: str

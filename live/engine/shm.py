@@ -1,0 +1,60 @@
+"""Named shared-memory segments that gance-live creates, attaches to and always cleans up.
+
+Every segment is named ``gance_live_<owner pid>_<purpose>`` so that tests and the
+supervisor can find ours in ``/dev/shm`` and nothing else. The creating process owns a
+segment and unlinks it; other processes only attach.
+"""
+
+from __future__ import annotations
+
+import os
+from multiprocessing import shared_memory
+from pathlib import Path
+
+PREFIX = "gance_live_"
+_SHM_DIR = Path("/dev/shm")
+
+
+def segment_name(purpose: str, owner_pid: int | None = None) -> str:
+    """The name of a segment for ``purpose`` owned by ``owner_pid`` (default: this process)."""
+    return f"{PREFIX}{owner_pid or os.getpid()}_{purpose}"
+
+
+def create_segment(purpose: str, size: int) -> shared_memory.SharedMemory:
+    """Create (replacing a stale one of the same name) a zero-filled segment of ``size`` bytes."""
+    name = segment_name(purpose)
+    try:
+        stale = shared_memory.SharedMemory(name=name)
+    except FileNotFoundError:
+        pass
+    else:
+        stale.close()
+        stale.unlink()
+    return shared_memory.SharedMemory(name=name, create=True, size=size)
+
+
+def attach_segment(name: str) -> shared_memory.SharedMemory:
+    """Attach to a segment another process created; closing it does not remove it."""
+    return shared_memory.SharedMemory(name=name)
+
+
+def release_segment(shm: shared_memory.SharedMemory, unlink: bool) -> None:
+    """Close our mapping and, for the owner, remove the segment; safe to call twice."""
+    try:
+        shm.close()
+    except BufferError:
+        # A numpy view still points into the mapping; the OS frees it with the process.
+        pass
+    if unlink:
+        try:
+            shm.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def leftover_segments(owner_pid: int | None = None) -> list[str]:
+    """Names of our segments still in /dev/shm (of one owner, or of any gance-live process)."""
+    if not _SHM_DIR.is_dir():
+        return []
+    prefix = segment_name("", owner_pid) if owner_pid else PREFIX
+    return sorted(p.name for p in _SHM_DIR.iterdir() if p.name.startswith(prefix))
