@@ -7,6 +7,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(), "python": sys.version.split()[0], "numpy": numpy.__version__,
     }
     try:
-        import torch
+        with warnings.catch_warnings():  # torch warns about the pynvml shim on import
+            warnings.simplefilter("ignore")
+            import torch
         info["torch"] = torch.__version__
         info["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     except ImportError:

@@ -153,13 +153,13 @@ def _check_scalar(value: Any, hint: type, fail: Any, meta: typing.Mapping[str, A
         value = float(value)
     elif hint is str:
         if not isinstance(value, str):
-            fail("a string" + _choice_text(meta))
+            fail(_choice_text(meta) or "a string")
     rng = meta.get("range")
     if rng is not None and not rng[0] <= value <= rng[1]:
         fail(f"a value{_range_text(meta)}")
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        fail(_choice_text(meta).strip(" ,"))
+        fail(_choice_text(meta))
     return value
 
 
@@ -170,7 +170,7 @@ def _range_text(meta: typing.Mapping[str, Any]) -> str:
 
 def _choice_text(meta: typing.Mapping[str, Any]) -> str:
     choices = meta.get("choices")
-    return " (one of " + ", ".join(repr(c) for c in choices) + ")" if choices else ""
+    return "one of " + ", ".join(repr(c) for c in choices) if choices else ""
 
 
 def _type_name(t: type) -> str:

@@ -1,0 +1,242 @@
+"""``gance-live``: the command line. Run ``gance-live --help`` or ``gance-live COMMAND --help``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+import time
+from pathlib import Path
+
+from live import __version__
+from live.config import Config, ConfigError, describe, load_config
+
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
+DEMO_HEADLESS_SECONDS = 10.0
+OUT_DIR = Path("out")
+
+# Concerns that add their own subcommands with register(subparsers).
+COMMAND_MODULES = ("live.synth.cli", "live.audio.cli", "live.compositor.cli", "live.control.cli")
+
+EPILOG = """\
+first steps:
+  gance-live demo                     built-in network and audio loop, in a window (Esc quits)
+  gance-live demo --headless          the same as a 10 s mp4 in out/
+  gance-live run config/show.toml     a show: networks, audio and controllers from the file
+  gance-live render config/show.toml --audio song.wav --out show.mp4
+  gance-live keys                     every config key with its default and meaning
+"""
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    import tomllib
+
+    key, sep, value = text.partition("=")
+    if not sep or "." not in key:
+        raise argparse.ArgumentTypeError(f"expected section.key=value, got {text!r}")
+    try:
+        return key.strip(), tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return key.strip(), value  # a bare word is a string
+
+
+def _load(args: argparse.Namespace) -> Config:
+    overrides = dict(args.set or [])
+    return load_config(args.config, overrides)
+
+
+def _headless(args: argparse.Namespace) -> bool:
+    """Headless when asked, or (with a message) when there is no display to open a window on."""
+    if args.headless:
+        return True
+    from live.compositor import display_available
+
+    if not display_available():
+        print("gance-live: no display found (DISPLAY is unset or unusable): running headless",
+              file=sys.stderr)
+        return True
+    return False
+
+
+def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, seconds, out) -> int:
+    from live.engine.show import ShowOptions, run_show
+
+    options = ShowOptions(
+        mode=mode, headless=headless, seconds=seconds, out=out,
+        audio=Path(args.audio) if getattr(args, "audio", None) else None,
+        frame_log=Path(args.frame_log) if args.frame_log else None,
+        event_log=Path(args.log_events) if getattr(args, "log_events", None) else None,
+        replay=Path(args.replay) if getattr(args, "replay", None) else None)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    summary = run_show(cfg, options)
+    print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
+          f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
+          + (f", {summary.workers_lost} worker restarts" if summary.workers_lost else ""))
+    if summary.output:
+        print(f"gance-live: wrote {summary.output}")
+    return 0 if not summary.stop_reason.startswith("compositor error") else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    cfg = load_config(DEMO_CONFIG, dict(args.set or []))
+    headless = _headless(args)
+    seconds, out = args.seconds, Path(args.out) if args.out else None
+    if headless:
+        seconds = seconds or DEMO_HEADLESS_SECONDS
+        out = out or OUT_DIR / f"demo-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+    return _run(cfg, args, "live", headless, seconds, out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    headless = _headless(args)
+    out = Path(args.out) if args.out else None
+    if headless and out is None and cfg.output.record:
+        out = cfg.resolve(cfg.output.record)
+    if headless and out is None:
+        out = OUT_DIR / f"{cfg.show.name}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+    if headless and args.seconds is None:
+        raise UserError("--headless needs --seconds S (a headless show has no window to close)")
+    return _run(cfg, args, "live", headless, args.seconds, out)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    if not Path(args.audio).is_file():
+        raise UserError(f"{args.audio}: no such audio file")
+    return _run(cfg, args, "render", True, args.seconds, Path(args.out))
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    section = None
+    for key, default, help_text in describe():
+        head = key.split(".")[0]
+        if head != section:
+            section = head
+            print(f"\n[{section}]")
+        print(f"  {key.split('.', 1)[1]} = {_toml(default)}\n      {help_text}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    from live.engine.show import audio_file, network_specs
+
+    specs = network_specs(cfg)
+    audio = audio_file(cfg)
+    print(f"{args.config}: ok: {len(specs)} networks, audio {cfg.audio.source}"
+          + (f" ({audio})" if audio else "") + f", {cfg.show.fps} fps")
+    return 0
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gance-live", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Real-time StyleGAN2 visuals driven by live audio and MIDI, for the stage.",
+        epilog=EPILOG)
+    parser.add_argument("--version", action="version", version=f"gance-live {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what each part does")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def show_flags(p: argparse.ArgumentParser, config: bool = True) -> None:
+        if config:
+            p.add_argument("config", help="show file (TOML), e.g. config/demo.toml")
+        p.add_argument("--set", action="append", type=_parse_override, metavar="SECTION.KEY=VALUE",
+                       help="override a config key, e.g. --set show.fps=24 (repeatable)")
+        p.add_argument("--frame-log", metavar="FILE",
+                       help="write one JSON line per shown frame (index, network, gain, timings)")
+
+    demo = sub.add_parser("demo", help="play the built-in demo (needs nothing)",
+                          description="Play the built-in demo network with the built-in audio "
+                          "loop: in a window when there is a display (Esc quits), otherwise a "
+                          f"{DEMO_HEADLESS_SECONDS:.0f} s mp4 in out/.")
+    demo.add_argument("--headless", action="store_true", help="no window: record an mp4")
+    demo.add_argument("--seconds", type=float, help="stop after S seconds")
+    demo.add_argument("--out", metavar="FILE", help="mp4 to write (headless default: out/demo-*.mp4)")
+    show_flags(demo, config=False)
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="play a show from its config file",
+                         description="Play a show: audio in, pictures out, controllers live.")
+    show_flags(run)
+    run.add_argument("--headless", action="store_true",
+                     help="no window: render offscreen and record (needs --seconds)")
+    run.add_argument("--seconds", type=float, help="stop after S seconds")
+    run.add_argument("--out", metavar="FILE", help="record the output to this mp4")
+    run.add_argument("--log-events", metavar="FILE",
+                     help="write every control event (for `render --replay`)")
+    run.set_defaults(func=cmd_run)
+
+    render = sub.add_parser("render", help="render a show offline to an mp4 (deterministic)",
+                            description="Render every frame of a show for an audio file, "
+                            "offline and deterministically, with the audio muxed in.")
+    show_flags(render)
+    render.add_argument("--audio", required=True, metavar="FILE", help="wav, flac or ogg")
+    render.add_argument("--out", required=True, metavar="FILE", help="mp4 to write")
+    render.add_argument("--seconds", type=float, help="render only the first S seconds")
+    render.add_argument("--replay", metavar="FILE", help="control events logged by `run --log-events`")
+    render.set_defaults(func=cmd_render)
+
+    keys = sub.add_parser("keys", help="list every config key with its default and meaning")
+    keys.set_defaults(func=cmd_keys)
+    check = sub.add_parser("check", help="validate a show file without starting anything")
+    check.add_argument("config")
+    check.add_argument("--set", action="append", type=_parse_override, metavar="SECTION.KEY=VALUE")
+    check.set_defaults(func=cmd_check)
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def user_error_types() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean bad input (a one-line message, exit 2), not a bug."""
+    from live.engine.supervisor import StartupError
+
+    return (UserError, ConfigError, StartupError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="gance-live: %(message)s")
+    try:
+        return args.func(args)
+    except user_error_types() as exc:
+        if args.debug:
+            raise
+        print(f"gance-live: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

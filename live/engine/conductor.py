@@ -1,0 +1,231 @@
+"""The conductor: the show's clock and the only owner of its state (runs in the main process).
+
+For frame ``k`` it reads the newest audio features, applies the control events that arrived,
+asks the instrument for the W+ latent and network, and sends a small :class:`FrameJob` to a
+worker. Everything here is cheap; the heavy work happens in the worker and compositor
+processes. Given the same config, audio and control events, it sends the same jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Protocol
+
+from live.audio.frame import FeatureFrame
+from live.control.state import ControlEvent, ShowState
+from live.engine.frames import FrameRing
+from live.engine.messages import DisplayState, FrameJob, ShowStart, SlotFree, Status, Stop
+from live.engine.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+HUD_REFRESH_S = 0.5        # how often HUD lines are resent while the HUD is on
+STALE_SLOT_S = 5.0         # a slot out this long in live mode is taken back (lost message)
+FINISH_TIMEOUT_S = 1.5     # how long to wait for the compositor to finalise after Stop
+
+
+class Workers(Protocol):
+    """What the conductor needs from the supervisor."""
+
+    def ready(self) -> list[int]: ...
+    def send(self, worker: int, job: FrameJob) -> None: ...
+    def on_status(self, status: Status) -> None: ...
+    def check(self) -> list[int]: ...  # ids of workers found dead since the last check
+
+
+class ControlSource(Protocol):
+    def poll(self) -> list[ControlEvent]: ...
+    def feedback(self, state: ShowState) -> None: ...
+
+
+@dataclass
+class ShowSummary:
+    """What happened, for the CLI's closing line and for tests."""
+
+    frames_dispatched: int = 0
+    frames_shown: int = 0
+    frames_dropped: int = 0
+    frames_skipped: int = 0
+    workers_lost: int = 0
+    events: list[ControlEvent] = field(default_factory=list)
+    stop_reason: str = ""
+    output: str = ""
+
+
+class Conductor:
+    """Runs one show from :meth:`start` to the compositor's ``finished``.
+
+    Args:
+        instrument: ``frame(index, features, state) -> LatentFrame`` (live.latents).
+        features_at: the audio features for frame ``index`` (live: the newest published;
+            render: the file's analysis at ``index / fps``).
+        ring: the frame slots (the conductor writes each slot's dispatch header).
+        workers: the supervisor's view of the worker processes.
+        compositor_inbox / inbox: queues to the compositor and from every child.
+        controls: MIDI/OSC/keyboard sources polled every loop (None for none).
+        replay: control events (show time) applied before the frame they precede.
+        realtime: live pacing, or offline render (every frame, as fast as possible).
+        frames: frames in the show, None to run until stopped.
+        on_event: called with each applied event (the event log).
+    """
+
+    def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
+                 features_at: Callable[[int], FeatureFrame | None], ring: FrameRing,
+                 workers: Workers, compositor_inbox, inbox, controls: ControlSource | None,
+                 replay: Iterable[ControlEvent] = (), realtime: bool = True,
+                 frames: int | None = None, max_latency_frames: int = 3,
+                 on_event: Callable[[ControlEvent], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.fps, self.state, self.network_count = fps, state, network_count
+        self.instrument, self.features_at, self.ring = instrument, features_at, ring
+        self.workers, self.compositor_inbox, self.inbox = workers, compositor_inbox, inbox
+        self.controls, self.realtime, self.frames = controls, realtime, frames
+        self.replay = sorted(replay, key=lambda e: e.time)
+        self.max_latency_frames, self.on_event, self.clock = max_latency_frames, on_event, clock
+        self.summary = ShowSummary()
+        self.scheduler: Scheduler | None = None
+        self._stop_reason = ""
+        self._finished = False
+        self._last_display: DisplayState | None = None
+        self._last_hud = 0.0
+        self._shown_times: deque[float] = deque(maxlen=1024)  # for the HUD's display FPS
+
+    # -- control ---------------------------------------------------------------------------
+    def request_stop(self, reason: str) -> None:
+        """Ask the show to end (signal handlers call this); the loop finalises and returns."""
+        if not self._stop_reason:
+            self._stop_reason = reason
+
+    def show_time(self) -> float:
+        return self.clock() - self.scheduler.t0 if self.scheduler else 0.0
+
+    def _apply(self, event: ControlEvent) -> None:
+        if event.name == "quit":
+            self.request_stop("quit from " + event.source)
+        if self.state.apply(event, self.network_count):
+            self.summary.events.append(event)
+            if self.on_event:
+                self.on_event(event)
+        else:
+            log.info("ignored control event %s", event)
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self, lead_s: float) -> ShowSummary:
+        """Start frame 0 ``lead_s`` from now and run to the end; returns the summary."""
+        t0 = self.clock() + lead_s
+        self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
+                                   frames=self.frames, lead_frames=self.max_latency_frames)
+        for slot in range(self.ring.slots):
+            self.ring.header(slot)["index"] = -1
+        self.compositor_inbox.put(ShowStart(t0, self.frames))
+        stop_sent_at = None
+        while not self._finished:
+            self._drain_inbox(timeout=self._wait_time())
+            for lost in self.workers.check():
+                self.summary.workers_lost += 1
+                indices = self.scheduler.worker_lost(lost)
+                log.warning("worker %d died with frames %s in flight; restarting it", lost, indices)
+            if self.controls is not None:
+                for event in self.controls.poll():
+                    self._apply(event)
+            if self._stop_reason and stop_sent_at is None:
+                self.compositor_inbox.put(Stop(self._stop_reason))
+                stop_sent_at = self.clock()
+            if stop_sent_at is not None:
+                if self.clock() - stop_sent_at > FINISH_TIMEOUT_S:
+                    log.warning("compositor did not finish within %.1f s", FINISH_TIMEOUT_S)
+                    break
+                continue
+            self._dispatch()
+            if self.realtime:
+                self.scheduler.reclaim_stale(self.clock(), STALE_SLOT_S)
+            self._update_display()
+        self.summary.frames_skipped = self.scheduler.skipped
+        self.summary.stop_reason = self._stop_reason or "end of show"
+        return self.summary
+
+    def _wait_time(self) -> float:
+        if self._stop_reason or not self.realtime:
+            return 0.005
+        until = self.scheduler.next_dispatch_time() - self.clock()
+        return min(max(until, 0.0), 0.01)
+
+    def _drain_inbox(self, timeout: float) -> None:
+        try:
+            message = self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
+            while True:
+                self._handle(message)
+                message = self.inbox.get_nowait()
+        except queue.Empty:
+            pass
+
+    def _handle(self, message) -> None:
+        if isinstance(message, SlotFree):
+            self.scheduler.slot_freed(message.slot, message.index)
+            if message.shown:
+                self.summary.frames_shown += 1
+                self._shown_times.append(message.t_shown)
+            else:
+                self.summary.frames_dropped += 1
+        elif isinstance(message, ControlEvent):
+            self._apply(message._replace(time=self.show_time()))
+        elif isinstance(message, Status):
+            if message.source == "compositor":
+                if message.status == "finished":
+                    self._finished = True
+                    self.summary.output = message.detail
+                elif message.status == "error":
+                    log.error("compositor: %s", message.detail)
+                    self._finished = True
+                    self.summary.stop_reason = "compositor error: " + message.detail
+            else:
+                self.workers.on_status(message)
+
+    def _dispatch(self) -> None:
+        scheduler = self.scheduler
+        for job in scheduler.in_flight.values():
+            if not job.finished:
+                job.finished = float(self.ring.header(job.slot)["t_synth_end"]) > 0.0
+        while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
+            index, slot, worker = taken
+            while self.replay and self.replay[0].time <= index / self.fps:
+                self._apply(self.replay.pop(0))
+            features = self.features_at(index)
+            latent = self.instrument.frame(index, features, self.state)
+            now = self.clock()
+            t_audio = features.time if features is not None else 0.0
+            header = self.ring.header(slot)
+            header["index"], header["network"] = index, latent.network
+            header["crossfade_to"], header["crossfade"] = latent.crossfade_to, latent.crossfade
+            header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
+            header["t_dispatch"], header["t_audio"] = now, t_audio
+            header["t_synth_start"] = header["t_synth_end"] = 0.0
+            self.workers.send(worker, FrameJob(
+                index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
+                latent.gain, scheduler.due(index), now, t_audio))
+            self.summary.frames_dispatched += 1
+
+    def _update_display(self) -> None:
+        now = self.clock()
+        hud_lines = self._last_display.hud_lines if self._last_display else ()
+        if self.state.hud and now - self._last_hud >= HUD_REFRESH_S:
+            self._last_hud = now
+            hud_lines = self._hud_lines(now)
+        display = DisplayState(self.state.blackout, self.state.hud, hud_lines)
+        if display != self._last_display:
+            self.compositor_inbox.put(display)
+            self._last_display = display
+        if self.controls is not None:
+            self.controls.feedback(self.state)
+
+    def _hud_lines(self, now: float) -> tuple[str, ...]:
+        display_fps = sum(1 for t in self._shown_times if now - t < 2.0) / 2.0
+        s = self.summary
+        return (f"display {display_fps:5.1f} fps   dropped {s.frames_dropped}   "
+                f"skipped {self.scheduler.skipped}",
+                f"network {self.state.network + 1}/{self.network_count}   "
+                f"gain {self.state.gain:.2f}   workers {len(self.workers.ready())}")

@@ -1,0 +1,244 @@
+"""Run a show: wire the processes of DESIGN.md together and conduct until the end.
+
+    summary = run_show(load_config("config/demo.toml"), ShowOptions(headless=True, seconds=5,
+                                                                     out=Path("out/demo.mp4")))
+
+``mode="live"`` paces frames by the clock and listens to audio and controllers;
+``mode="render"`` draws every frame of an audio file offline, deterministically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import signal
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from live.audio.frame import FeatureFrame
+from live.config import Config, ConfigError
+from live.control.state import ControlEvent, ShowState, read_event_log, write_event_log
+from live.engine.conductor import Conductor, ShowSummary
+from live.engine.frames import FrameRing
+from live.engine.supervisor import StartupError, Supervisor
+from live.engine.worker import WorkerSpec
+
+log = logging.getLogger(__name__)
+
+START_LEAD_S = 0.25        # frame 0 is due this long after everything is ready
+CPU_WORKERS_DEFAULT = 2    # with no GPU: one worker per core of a small machine
+
+
+@dataclass
+class ShowOptions:
+    """How to run a show (the CLI fills this from its flags)."""
+
+    mode: str = "live"                 # "live" or "render"
+    headless: bool = False             # no window: render offscreen (EGL) and record
+    seconds: float | None = None       # stop after this long (None: until Esc / Ctrl-C / end)
+    out: Path | None = None            # record the output to this mp4
+    audio: Path | None = None          # render: the audio file (default: the config's)
+    frame_log: Path | None = None      # JSON lines, one per shown frame
+    event_log: Path | None = None      # JSON lines, one per control event
+    replay: Path | None = None         # control events to play back (render)
+
+
+def network_specs(cfg: Config) -> list[str]:
+    """The config's network list with file paths resolved against the config's folder."""
+    specs = []
+    for entry in cfg.networks.files:
+        if entry.startswith("demo:"):
+            specs.append(entry)
+            continue
+        path = cfg.resolve(entry)
+        if not path.is_file():
+            raise ConfigError(f"{cfg.path}: [networks] files: {entry} does not exist "
+                              f"(looked for {path})")
+        specs.append(str(path))
+    return specs
+
+
+def worker_devices(cfg: Config) -> list[str]:
+    """One device string per worker process: CUDA devices first, else CPU workers."""
+    import torch
+
+    engine = cfg.engine
+    cuda = torch.cuda.device_count() if engine.device in ("auto", "cuda") else 0
+    if engine.device == "cuda" and cuda == 0:
+        raise ConfigError(f"{cfg.path}: [engine] device: \"cuda\" asked for but no CUDA "
+                          f"device is visible (use \"auto\" or \"cpu\")")
+    if cuda:
+        devices = [f"cuda:{i}" for i in range(cuda) for _ in range(engine.workers_per_gpu)]
+        count = engine.workers or len(devices)
+        return [devices[i % len(devices)] for i in range(count)]
+    return ["cpu"] * (engine.workers or CPU_WORKERS_DEFAULT)
+
+
+def audio_file(cfg: Config, override: Path | None = None) -> Path | None:
+    """The audio file the show plays (file / demo sources), None for live input."""
+    from live.audio.demo import demo_loop_path
+
+    if override is not None:
+        return override
+    if cfg.audio.source == "demo":
+        return demo_loop_path()
+    if cfg.audio.source == "file":
+        if not cfg.audio.file:
+            raise ConfigError(f"{cfg.path}: [audio] file: empty, but source = \"file\" needs an "
+                              f"audio file (or use source = \"demo\")")
+        path = cfg.resolve(cfg.audio.file)
+        if not path.is_file():
+            raise ConfigError(f"{cfg.path}: [audio] file: {cfg.audio.file} does not exist "
+                              f"(looked for {path})")
+        return path
+    return None
+
+
+@contextmanager
+def _stop_on_signals(conductor: Conductor) -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM end the show cleanly instead of killing it mid-frame."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, lambda num, _frame: conductor.request_stop(signal.Signals(num).name))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
+    """Start every process, conduct the show, and clean up on every exit path."""
+    from live.compositor.process import CompositorSpec, compositor_main
+    from live.latents.instrument import Instrument
+    from live.synth import load_network
+
+    render = options.mode == "render"
+    specs = network_specs(cfg)
+    devices = worker_devices(cfg)
+    audio_path = audio_file(cfg, options.audio)
+    fps = cfg.show.fps
+    frames = None if options.seconds is None else max(1, round(options.seconds * fps))
+    if render and frames is None:
+        import soundfile
+
+        frames = max(1, math.floor(soundfile.info(str(audio_path)).duration * fps))
+
+    # The conductor maps the instrument's z stops through the first network's mapping.
+    first = load_network(specs[0], device="cpu")
+    w_avg = first.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
+
+    def map_z(z: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            ws = first.mapping(torch.from_numpy(np.asarray(z, np.float32)), None)
+        return ws[:, 0].cpu().numpy().astype(np.float32)
+
+    instrument = Instrument(cfg.latents, seed=cfg.show.seed, fps=fps, num_ws=first.num_ws,
+                            network_count=len(specs), map_z=map_z, w_avg=w_avg,
+                            resolve=cfg.resolve)
+    state = ShowState(gain=cfg.latents.gain, truncation_psi=cfg.networks.truncation_psi,
+                      hud=cfg.output.hud, crossfade_to=min(1, len(specs) - 1))
+    replay = _read_replay(options.replay)
+
+    with ExitStack() as stack:
+        supervisor = Supervisor(cfg.engine.restart_workers)
+        stack.callback(supervisor.shutdown)
+        ring = FrameRing.create(cfg.engine.slots, first.img_resolution, first.img_resolution)
+        stack.callback(ring.close)
+
+        features_at, audio_offset = _start_audio(cfg, options, supervisor, stack, audio_path,
+                                                 render, fps)
+        for worker_id, device in enumerate(devices):
+            supervisor.start_worker(WorkerSpec(
+                worker_id, device, tuple(specs), ring.name,
+                threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
+                noise_mode=cfg.networks.noise_mode))
+        compositor_spec = CompositorSpec(
+            output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
+            mode=options.mode, record_path=str(options.out) if options.out else None,
+            audio_path=str(audio_path) if audio_path and options.out else None,
+            audio_offset=audio_offset, frame_log=str(options.frame_log) if options.frame_log else None,
+            max_latency_frames=cfg.engine.max_latency_frames,
+            keyboard=cfg.control.keyboard and not render)
+        supervisor.start_child("compositor", compositor_main, compositor_spec,
+                               supervisor.compositor_inbox, supervisor.inbox)
+        sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
+        if "audio" in supervisor.others:
+            sources.add("audio")
+        for warning in supervisor.wait_ready(sources):
+            log.warning("%s: %s", warning.source, warning.detail)
+
+        event_stream = None
+        if options.event_log is not None:
+            options.event_log.parent.mkdir(parents=True, exist_ok=True)
+            event_stream = stack.enter_context(options.event_log.open("w"))
+        controls = None
+        if not render:
+            from live.control.hub import ControlHub
+
+            controls = stack.enter_context(ControlHub(
+                cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
+                resolve=cfg.resolve))
+        conductor = Conductor(
+            fps=fps, state=state, network_count=len(specs), instrument=instrument,
+            features_at=features_at, ring=ring, workers=supervisor,
+            compositor_inbox=supervisor.compositor_inbox, inbox=supervisor.inbox,
+            controls=controls, replay=replay, realtime=not render, frames=frames,
+            max_latency_frames=cfg.engine.max_latency_frames,
+            on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None)
+        with _stop_on_signals(conductor):
+            summary = conductor.run(lead_s=START_LEAD_S)
+    return summary
+
+
+def _start_audio(cfg: Config, options: ShowOptions, supervisor: Supervisor, stack: ExitStack,
+                 audio_path: Path | None, render: bool, fps: int):
+    """Start the audio process (live) or analyse the file (render).
+
+    Returns ``(features_at, audio_offset)``: the features for frame ``index``, and the
+    position in the audio file that frame 0 corresponds to (for muxing the recording).
+    """
+    from live.audio.features import FeatureTrack, analyze_file
+
+    if render:
+        track = FeatureTrack(analyze_file(audio_path, hop=cfg.audio.hop))
+        return (lambda index: track.at(index / fps)), 0.0
+
+    from live.audio.process import audio_main
+    from live.audio.publish import FeatureRing
+
+    feature_ring = FeatureRing.create()
+    stack.callback(feature_ring.close)
+    audio_cfg = cfg.audio
+    if audio_path is not None:
+        from dataclasses import replace
+
+        audio_cfg = replace(cfg.audio, source="file", file=str(audio_path))
+    config_dir = str(cfg.path.parent) if cfg.path else "."
+    supervisor.start_child("audio", audio_main, audio_cfg, config_dir, feature_ring.name,
+                           supervisor.inbox, supervisor.stop_event)
+
+    def features_at(index: int) -> FeatureFrame | None:
+        return feature_ring.latest()
+
+    return features_at, 0.0
+
+
+def _read_replay(path: Path | None) -> list[ControlEvent]:
+    if path is None:
+        return []
+    try:
+        with path.open() as stream:
+            return list(read_event_log(stream))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such event log (written by gance-live run --log-events)") from None
+    except (json.JSONDecodeError, KeyError, ValueError) as exc:
+        raise ConfigError(f"{path}: not a gance-live event log ({exc})") from None
+

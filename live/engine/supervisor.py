@@ -1,0 +1,161 @@
+"""The supervisor (in the main process): starts, watches and restarts the child processes.
+
+Children are started with the ``spawn`` method (CUDA cannot be forked). Each reports
+``Status(..., "ready")`` once it can work; :meth:`Supervisor.wait_ready` turns a child's
+``error`` into a :class:`StartupError` so a show refuses to start instead of failing mid-set.
+A worker that dies later is restarted while the others carry the show.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import queue
+import time
+from dataclasses import replace
+from typing import Any, Callable
+
+from live.engine.messages import FrameJob, Status
+from live.engine.worker import WorkerSpec, worker_main
+
+log = logging.getLogger(__name__)
+
+JOIN_TIMEOUT_S = 1.5   # a child that has not exited by then is terminated, then killed
+START_TIMEOUT_S = 120  # importing torch and loading 1024 px networks can take a while
+
+
+class StartupError(RuntimeError):
+    """A child could not start; the message says which and why."""
+
+
+class _Worker:
+    def __init__(self, spec: WorkerSpec, process: mp.process.BaseProcess, jobs) -> None:
+        self.spec, self.process, self.jobs = spec, process, jobs
+        self.ready = False
+        self.restarts = 0
+
+
+class Supervisor:
+    """Owns every child process of a show, and the two queues they share.
+
+    ``inbox`` receives every child's :class:`Status` (the conductor forwards worker news
+    to :meth:`on_status`); ``compositor_inbox`` is where workers send finished frames.
+    """
+
+    def __init__(self, restart_workers: bool = True) -> None:
+        self.ctx = mp.get_context("spawn")
+        self.inbox = self.ctx.Queue()
+        self.compositor_inbox = self.ctx.Queue()
+        self.restart_workers = restart_workers
+        self.workers: dict[int, _Worker] = {}
+        self.others: dict[str, mp.process.BaseProcess] = {}
+        self.stop_event = self.ctx.Event()
+
+    # -- starting -----------------------------------------------------------------------------
+    def start_worker(self, spec: WorkerSpec) -> None:
+        jobs = self.ctx.Queue()
+        process = self.ctx.Process(target=worker_main, name=f"gance-worker-{spec.worker_id}",
+                                   args=(spec, jobs, self.compositor_inbox, self.inbox),
+                                   daemon=True)
+        process.start()
+        previous = self.workers.get(spec.worker_id)
+        self.workers[spec.worker_id] = _Worker(spec, process, jobs)
+        if previous is not None:
+            self.workers[spec.worker_id].restarts = previous.restarts + 1
+
+    def start_child(self, name: str, target: Callable[..., None], *args: Any) -> None:
+        """Start the audio or compositor process; ``target(*args)`` is its entry point."""
+        process = self.ctx.Process(target=target, name=f"gance-{name}", args=args, daemon=True)
+        process.start()
+        self.others[name] = process
+
+    def wait_ready(self, sources: set[str], timeout: float = START_TIMEOUT_S) -> list[Status]:
+        """Wait until every source in ``sources`` ("worker:0", "audio", ...) is ready.
+
+        Returns the warnings seen meanwhile; raises :class:`StartupError` on an error, a
+        child that exits, or the timeout.
+        """
+        waiting, warnings = set(sources), []
+        deadline = time.monotonic() + timeout
+        while waiting:
+            try:
+                status = self.inbox.get(timeout=0.2)
+            except queue.Empty:
+                for name in sorted(waiting):
+                    if not self._process(name).is_alive():
+                        raise StartupError(f"{name} exited during start-up "
+                                           f"(exit code {self._process(name).exitcode})")
+                if time.monotonic() > deadline:
+                    raise StartupError(f"{', '.join(sorted(waiting))} not ready after "
+                                       f"{timeout:.0f} s")
+                continue
+            if status.status == "error":
+                raise StartupError(f"{status.source}: {status.detail}")
+            if status.status == "warning":
+                warnings.append(status)
+            elif status.status == "ready":
+                self.on_status(status)
+                waiting.discard(status.source)
+        return warnings
+
+    def _process(self, source: str) -> mp.process.BaseProcess:
+        if source.startswith("worker:"):
+            return self.workers[int(source.split(":")[1])].process
+        return self.others[source]
+
+    # -- the conductor's view (live.engine.conductor.Workers) ---------------------------------
+    def ready(self) -> list[int]:
+        return [wid for wid, w in self.workers.items() if w.ready]
+
+    def send(self, worker: int, job: FrameJob) -> None:
+        self.workers[worker].jobs.put(job)
+
+    def on_status(self, status: Status) -> None:
+        if status.source.startswith("worker:"):
+            worker = self.workers[int(status.source.split(":")[1])]
+            if status.status == "ready":
+                worker.ready = True
+                if worker.restarts:
+                    log.warning("%s is back (%s)", status.source, status.detail)
+            elif status.status == "error":
+                log.error("%s: %s", status.source, status.detail)
+        elif status.status in ("warning", "error"):
+            log.warning("%s: %s", status.source, status.detail)
+
+    def check(self) -> list[int]:
+        """Find dead workers, restart them; returns the ids found dead."""
+        dead = [wid for wid, w in self.workers.items() if not w.process.is_alive()]
+        for wid in dead:
+            old = self.workers[wid]
+            old.jobs.cancel_join_thread()  # its queued jobs died with it
+            log.warning("worker %d exited (code %s)", wid, old.process.exitcode)
+            if self.restart_workers:
+                self.start_worker(replace(old.spec))
+            else:
+                del self.workers[wid]
+        return dead
+
+    # -- stopping -----------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop every child within about ``JOIN_TIMEOUT_S``, however they behave."""
+        self.stop_event.set()
+        for worker in self.workers.values():
+            try:
+                worker.jobs.put_nowait(None)
+            except (ValueError, OSError):
+                pass
+        processes = [w.process for w in self.workers.values()] + list(self.others.values())
+        deadline = time.monotonic() + JOIN_TIMEOUT_S
+        for process in processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(0.3)
+            if process.is_alive():
+                process.kill()
+                process.join(0.2)
+        for worker in self.workers.values():
+            worker.jobs.cancel_join_thread()
+            worker.jobs.close()

@@ -1,0 +1,76 @@
+"""The synthesis worker process: W+ in, RGBA8 pixels out, straight into a shared frame slot.
+
+A worker holds no show state. It loads every network of the show once (so a switch costs
+nothing), then loops: take a :class:`FrameJob`, draw it into the job's slot, tell the
+compositor with a :class:`FrameDone`. ``None`` on its queue means exit.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from live.engine.frames import FrameRing
+from live.engine.messages import FrameDone, FrameJob, Status
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker needs, picklable for the ``spawn`` start method."""
+
+    worker_id: int
+    device: str              # "cpu" or "cuda:N"
+    networks: tuple[str, ...]  # load_network specs, in show order
+    ring_name: str
+    threads: int             # torch CPU threads (CPU workers share the machine's cores)
+    fp16: bool
+    noise_mode: str
+
+
+def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
+    """Process entry point. Reports ``ready`` once warmed up, ``error`` if it cannot start."""
+    # Ctrl-C reaches the whole process group; the supervisor decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    source = f"worker:{spec.worker_id}"
+    try:
+        import torch
+
+        from live.synth import NetworkSet
+
+        torch.set_num_threads(spec.threads)
+        networks = NetworkSet(list(spec.networks), device=spec.device, fp16=spec.fp16)
+        ring = FrameRing.attach(spec.ring_name)
+        if (ring.height, ring.width) != (networks.img_resolution, networks.img_resolution):
+            raise ValueError(f"frame slots are {ring.width}x{ring.height} but the networks "
+                             f"draw {networks.img_resolution}px")
+        # The first call allocates buffers (and compiles on CUDA): pay for it before the show.
+        blank_ws = np.zeros((networks.num_ws, networks.w_dim), np.float32)
+        warm_up = networks.render_rgba(blank_ws, 0, noise_mode=spec.noise_mode)
+        assert warm_up.shape == (ring.height, ring.width, 4)
+    except Exception as exc:  # any start-up failure is reported, not raised into the void
+        to_conductor.put(Status(source, "error", f"{type(exc).__name__}: {exc}"))
+        return
+    to_conductor.put(Status(source, "ready", f"{len(networks)} networks on {spec.device}"))
+    try:
+        while (job := jobs.get()) is not None:
+            _draw(job, networks, ring, spec)
+            compositor_inbox.put(FrameDone(job.index, job.slot, spec.worker_id))
+    except Exception:
+        to_conductor.put(Status(source, "error", traceback.format_exc(limit=3)))
+        raise
+    finally:
+        ring.close()
+
+
+def _draw(job: FrameJob, networks, ring: FrameRing, spec: WorkerSpec) -> None:
+    header = ring.header(job.slot)
+    header["worker"] = spec.worker_id
+    header["t_synth_start"] = time.monotonic()
+    networks.render_rgba(job.ws, job.network, crossfade_to=job.crossfade_to,
+                         crossfade=job.crossfade, noise_mode=spec.noise_mode,
+                         out=ring.pixels(job.slot))
+    header["t_synth_end"] = time.monotonic()

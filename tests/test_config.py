@@ -1,0 +1,77 @@
+"""Show files: every problem is one line naming the file, the key and what is expected."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from live.config import ConfigError, describe, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path, text):
+    path = tmp_path / "show.toml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_configs_load():
+    cfg = load_config(ROOT / "config" / "demo.toml")
+    assert cfg.networks.files[0] == "demo:0" and cfg.audio.source == "demo"
+    for path in (ROOT / "config").glob("*.toml"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[show]\nfps = 0\n", "[show] fps: expected a value from 1 to 240, got 0"),
+    ("[show]\nfps = 'fast'\n", "[show] fps: expected an integer from 1 to 240, got 'fast'"),
+    ("[show]\nspeed = 2\n", "[show] unknown key 'speed' (known keys: fps, seed, name)"),
+    ("[audio]\nsource = 'mic'\n", "[audio] source: expected one of 'live', 'file', 'demo'"),
+    ("[latents]\nfft_amplitude_range = [1]\n", "fft_amplitude_range: expected a list of 2"),
+    ("[output]\nfullscreen = 1\n", "[output] fullscreen: expected true or false, got 1"),
+    ("[sound]\nx = 1\n", "top level unknown key 'sound'"),
+    ("show = 3\n", "[show]: expected a table, got 3"),
+    ("[show\n", "not valid TOML"),
+])
+def test_bad_values_are_named(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(str(path) + ": ")
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_missing_file_and_relative_paths(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "nope.toml")
+    cfg = load_config(write(tmp_path, "[audio]\nfile = 'loops/a.wav'\n"))
+    assert cfg.resolve(cfg.audio.file) == (tmp_path / "loops" / "a.wav").resolve()
+
+
+def test_overrides_are_validated_like_the_file(tmp_path):
+    path = write(tmp_path, "")
+    assert load_config(path, {"show.fps": 24}).show.fps == 24
+    with pytest.raises(ConfigError, match=r"\[show\] fps"):
+        load_config(path, {"show.fps": -1})
+
+
+def test_every_key_is_documented():
+    rows = describe()
+    assert len(rows) > 20
+    assert all(help_text for _, _, help_text in rows)
+
+
+def test_cli_reports_bad_config_in_one_line_with_status_2(tmp_path):
+    path = write(tmp_path, "[engine]\nslots = 1\n")
+    result = subprocess.run([sys.executable, "-m", "live", "check", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"gance-live: error: {path}: [engine] slots: expected a "
+                                      f"value from 3 to 64, got 1")
+    assert "Traceback" not in result.stderr
+    missing = subprocess.run([sys.executable, "-m", "live", "check", str(tmp_path / "x.toml")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no such config file" in missing.stderr
