@@ -1,0 +1,55 @@
+"""GANce's audio blend and StyleGAN's truncation, applied to a W+ every frame.
+
+GANce's music video trick: the spectrum of the music, as a 512-vector scaled into
+``fft_amplitude_range``, is mixed into the first ``blend_depth`` rows of the W+ the picture
+comes from::
+
+    W+[:blend_depth] = W+[:blend_depth] * (1 - alpha) + spectrum * alpha
+
+Rows from ``blend_depth`` on keep the journey's latent, so the coarse rows (pose, layout) can
+dance while the fine rows (texture, colour) stay put, or the other way round. ``alpha`` is the
+performer's gain through a response curve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from live.audio.frame import SPECTRUM_SIZE
+
+
+def gain_to_alpha(gain: float, curve: float) -> float:
+    """The blend alpha for a gain (0..1): ``gain ** curve``; a curve above 1 gives finer control
+    near zero, where small alphas already move the picture a lot."""
+    return min(max(float(gain), 0.0), 1.0) ** curve
+
+
+def spectrum_vector(spectrum: np.ndarray, amplitude_range: tuple[float, float] | list[float],
+                    roll: int) -> np.ndarray:
+    """The 0..1 spectrum scaled into ``[low, high]`` and rolled ``roll`` cells along the vector."""
+    assert spectrum.shape == (SPECTRUM_SIZE,), spectrum.shape
+    low, high = amplitude_range
+    vector = (low + spectrum.astype(np.float32) * np.float32(high - low)).astype(np.float32)
+    return np.roll(vector, roll) if roll % SPECTRUM_SIZE else vector
+
+
+def blend_spectrum(ws: np.ndarray, vector: np.ndarray, alpha: float, depth: int) -> np.ndarray:
+    """GANce's blend (module docstring) on a copy of ``ws`` [num_ws, 512]; depth is clipped to
+    the rows there are."""
+    assert ws.ndim == 2 and vector.shape == (ws.shape[1],), (ws.shape, vector.shape)
+    out = ws.copy()
+    rows = min(depth, ws.shape[0])
+    if rows and alpha:
+        blended = out[:rows]
+        blended *= np.float32(1.0 - alpha)
+        blended += vector * np.float32(alpha)
+    return out
+
+
+def truncate(ws: np.ndarray, w_avg: np.ndarray, psi: float) -> np.ndarray:
+    """StyleGAN's truncation: ``w_avg + psi * (ws - w_avg)``. psi < 1 pulls toward the average
+    face/scene (safer, blander), psi > 1 pushes away (wilder); psi = 1 returns ``ws`` itself."""
+    assert ws.shape[-1] == w_avg.shape[-1], (ws.shape, w_avg.shape)
+    if psi == 1.0:
+        return ws
+    return (w_avg + np.float32(psi) * (ws - w_avg)).astype(np.float32, copy=False)

@@ -1,0 +1,235 @@
+"""The instrument the performer plays: for each frame, the W+ and the network(s) to draw it.
+
+The conductor builds one :class:`Instrument` from ``[latents]`` and calls :meth:`Instrument.frame`
+once per frame, in index order, with the newest audio features and the show state. Each call:
+
+1. moves the **journey clock** by ``speed`` x the show time since the previous frame (not at
+   all while ``freeze`` is on), and asks the journey (``source``) for its W+ at that clock;
+2. applies **truncation** ``psi`` toward ``w_avg`` to the journey's W+ (so psi tames the
+   picture without muting the music);
+3. **blends the spectrum** into the first ``blend_depth`` rows with alpha = gain ** gain_curve
+   (GANce), the spectrum vector optionally rolled along by the RMS;
+4. picks the **network(s)** with the selection mode.
+
+Everything is cheap numpy and a function of (config, seed, features, state, frame indices):
+no clock is read, so a rendered show repeats exactly. ``map_z`` (the mapping network) is
+called only while building the journey and when the neighbours walk takes a step.
+``blackout`` is not the instrument's business: the compositor fades the output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from live.audio.frame import SPECTRUM_SIZE, FeatureFrame
+from live.config import ConfigError
+from live.control.state import ShowState
+from live.latents.blend import blend_spectrum, gain_to_alpha, spectrum_vector, truncate
+from live.latents.config import LatentsConfig
+from live.latents.journeys import (Journey, KeyframePath, Neighbours, NoveltyWalk,
+                                   ProjectionPlayback, check_fps_fits)
+from live.latents.projection import W_DIM, ProjectionFile, ProjectionFileError
+from live.latents.seeds import Z_DIM, seed_z, stream_rng
+from live.latents.selection import NetworkSelector
+
+SEED_PREFIX = "seed:"
+
+
+class LatentFrame(NamedTuple):
+    """What the conductor sends a worker for one frame."""
+
+    ws: np.ndarray          # W+ [num_ws, 512] float32, truncated and blended
+    network: int            # index into [networks] files
+    crossfade_to: int       # the second network of a crossfade, -1 = none
+    crossfade: float        # weight of crossfade_to, 0..1
+    gain: float             # the blend alpha actually used (0 without audio)
+
+
+class Instrument:
+    """Latent journeys, GANce's audio blend, truncation and network selection, per frame.
+
+    ``map_z`` maps z [N, 512] float32 to W [N, 512] float32 through the first network's
+    mapping; ``w_avg`` [512] is that network's average W; ``resolve`` turns a path written in
+    the config into a Path (relative to the config file). Problems with the config or the files
+    it names raise :class:`~live.config.ConfigError` (projection files:
+    :class:`~live.latents.projection.ProjectionFileError`, a subclass) here, never mid-show.
+    """
+
+    def __init__(self, cfg: LatentsConfig, seed: int, fps: int, num_ws: int, network_count: int,
+                 map_z: Callable[[np.ndarray], np.ndarray], w_avg: np.ndarray,
+                 resolve: Callable[[str], Path], config_name: str = "show config") -> None:
+        w_avg = np.asarray(w_avg, np.float32)
+        assert w_avg.shape == (W_DIM,), w_avg.shape
+        assert fps > 0 and num_ws > 0 and network_count > 0, (fps, num_ws, network_count)
+        self.cfg = cfg
+        self.seed = seed
+        self.fps = fps
+        self.num_ws = num_ws
+        self.map_z = map_z
+        self.w_avg = w_avg
+        self.resolve = resolve
+        self.config_name = config_name
+        self.selector = NetworkSelector(cfg.selection, network_count, seed, config_name)
+        self.journey = self._build_journey()
+        self.clock_frames = 0.0           # journey clock in show frames (exact at speed 1)
+        self.roll = 0.0                   # spectrum vector roll, in cells
+        self.index = 0                    # last frame index played
+        self.cue_pending = False          # a cue jump the next frame must show
+        self.journey_ws = self._advance(0.0, None)
+
+    @property
+    def clock(self) -> float:
+        """Journey time in seconds."""
+        return self.clock_frames / self.fps
+
+    def frame(self, index: int, features: FeatureFrame | None, state: ShowState) -> LatentFrame:
+        """The latent frame for frame ``index`` (increasing from call to call; gaps are skipped
+        frames and still advance the journey by their show time)."""
+        assert index >= self.index, (index, self.index)
+        frames = index - self.index
+        self.index = index
+        seconds = frames / self.fps
+        if (frames and not state.freeze) or self.cue_pending:
+            step = 0.0 if state.freeze else state.speed * frames
+            self.clock_frames += step
+            self.journey_ws = self._advance(step / self.fps, features)
+            self.cue_pending = False
+        # Truncation on the shared row when there is one; then every row of the network.
+        ws = np.broadcast_to(truncate(self.journey_ws, self.w_avg, state.truncation_psi),
+                             (self.num_ws, W_DIM))
+        alpha = 0.0
+        if features is not None:
+            assert features.spectrum.shape == (SPECTRUM_SIZE,), features.spectrum.shape
+            alpha = gain_to_alpha(state.gain, self.cfg.gain_curve)
+            self.roll += self.cfg.rms_roll * features.rms * seconds
+            vector = spectrum_vector(features.spectrum, self.cfg.fft_amplitude_range,
+                                     int(self.roll) % SPECTRUM_SIZE)
+            ws = blend_spectrum(ws, vector, alpha, self.cfg.blend_depth)
+        chosen = self.selector.select(seconds, features, state)
+        # A fresh array every frame: the journey's own W+ must never leak out to be changed.
+        return LatentFrame(np.array(ws, np.float32, order="C"), chosen.network,
+                           chosen.crossfade_to, chosen.crossfade, alpha)
+
+    def jump_to_cue(self, number: int) -> bool:
+        """Move the journey clock to cue ``number`` of ``[latents] cues`` (seconds); the next
+        frame plays from there, even while frozen. Returns False (and does nothing) for a cue
+        that does not exist. The walks (novelty, neighbours) have no timeline to jump in."""
+        if not 0 <= number < len(self.cfg.cues):
+            return False
+        self.clock_frames = self.cfg.cues[number] * self.fps
+        self.cue_pending = True
+        return True
+
+    def save_favourite(self, path: str | Path) -> Path:
+        """Write the journey's current W+ ([num_ws, 512], before truncation and blend) as .npy,
+        ready to be a keyframe (``[latents.keyframes] points``). A folder gets a file named
+        after the frame index. Returns the file written."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / f"favourite_frame{self.index:07d}.npy"
+        elif path.suffix != ".npy":
+            path = path.with_name(path.name + ".npy")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, np.broadcast_to(self.journey_ws, (self.num_ws, W_DIM)))
+        return path
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _advance(self, delta: float, features: FeatureFrame | None) -> np.ndarray:
+        ws = self.journey.advance(self.clock, delta, features)
+        assert ws.shape in ((1, W_DIM), (self.num_ws, W_DIM)), ws.shape
+        return ws
+
+    def _build_journey(self) -> Journey:
+        cfg = self.cfg
+        if cfg.source == "noise_loop":
+            return KeyframePath(self._seeded_stops("noise_loop", cfg.stops), cfg.seconds_per_stop,
+                                cfg.interpolation, cfg.ease, loop=True, center=self.w_avg)
+        if cfg.source == "projection":
+            return self._projection()
+        if cfg.source == "keyframes":
+            if len(cfg.keyframes.points) < 2:
+                raise ConfigError(f"{self.config_name}: [latents.keyframes] points: source = "
+                                  f"\"keyframes\" needs at least 2 points (\"seed:N\" or .npy "
+                                  f"files), got {len(cfg.keyframes.points)}")
+            return KeyframePath(self._keyframes(), cfg.keyframes.seconds_per_transition,
+                                cfg.interpolation, cfg.ease, cfg.keyframes.loop, self.w_avg)
+        if cfg.source == "novelty_walk":
+            # Keyframes when the performer chose some, else seeded stops as the noise loop has.
+            points = self._keyframes() if len(cfg.keyframes.points) >= 2 \
+                else self._seeded_stops("novelty_walk", cfg.stops)
+            return NoveltyWalk(points, cfg.novelty_walk, self.fps, cfg.interpolation, cfg.ease,
+                               self.w_avg)
+        if cfg.source == "neighbours":
+            start = stream_rng(self.seed, "neighbours_start").standard_normal(Z_DIM)
+            return Neighbours(start.astype(np.float32), self.map_z, cfg.neighbours.sigma,
+                              cfg.neighbours.seconds_per_step,
+                              stream_rng(self.seed, "neighbours_steps"), cfg.interpolation,
+                              cfg.ease, self.w_avg)
+        raise ConfigError(f"{self.config_name}: [latents] source: unknown source {cfg.source!r}")
+
+    def _mapped(self, z: np.ndarray) -> np.ndarray:
+        """W [N, 1, 512] (one shared row each) for z [N, 512]."""
+        w = np.asarray(self.map_z(np.ascontiguousarray(z, np.float32)), np.float32)
+        assert w.shape == (len(z), W_DIM), f"map_z returned {w.shape} for {z.shape}"
+        return w[:, None, :]
+
+    def _seeded_stops(self, stream: str, count: int) -> np.ndarray:
+        return self._mapped(stream_rng(self.seed, stream).standard_normal((count, Z_DIM)))
+
+    def _keyframes(self) -> np.ndarray:
+        """The W+ of every ``[latents.keyframes] points`` entry, seeds mapped in one call:
+        [K, 1, 512] when all are plain W, else [K, num_ws, 512]."""
+        points: list[np.ndarray | None] = []
+        seeds: dict[int, int] = {}   # position in points -> seed
+        for position, entry in enumerate(self.cfg.keyframes.points):
+            if entry.startswith(SEED_PREFIX):
+                number = entry[len(SEED_PREFIX):]
+                if not number.isdigit():
+                    raise ConfigError(f"{self.config_name}: [latents.keyframes] points: "
+                                      f"{entry!r} is not \"seed:N\" with N a whole number")
+                seeds[position] = int(number)
+                points.append(None)
+            else:
+                points.append(self._load_w(entry))
+        if seeds:
+            mapped = self._mapped(np.stack([seed_z(s) for s in seeds.values()]))
+            for position, w in zip(seeds, mapped):
+                points[position] = w
+        rows = max(point.shape[0] for point in points)
+        return np.stack([np.broadcast_to(point, (rows, W_DIM)) for point in points])
+
+    def _load_w(self, entry: str) -> np.ndarray:
+        path = self.resolve(entry)
+        where = f"{self.config_name}: [latents.keyframes] points: {path}"
+        try:
+            w = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{where}: cannot read a saved W (.npy) from it ({exc})") from None
+        if w.shape == (W_DIM,):
+            w = w[None]
+        if w.shape not in ((1, W_DIM), (self.num_ws, W_DIM)) or w.dtype.kind != "f" \
+                or not np.all(np.isfinite(w)):
+            raise ConfigError(f"{where}: holds {w.dtype} {w.shape}; expected finite floats of "
+                              f"shape ({W_DIM},) or ({self.num_ws}, {W_DIM}) for this network")
+        return w.astype(np.float32)
+
+    def _projection(self) -> ProjectionPlayback:
+        cfg = self.cfg.projection
+        if not cfg.file:
+            raise ConfigError(f"{self.config_name}: [latents.projection] file: source = "
+                              f"\"projection\" needs a GANce projection file (.hdf5)")
+        projection = ProjectionFile.open(self.resolve(cfg.file), identical_rows=cfg.identical_rows)
+        if projection.num_ws != self.num_ws:
+            raise ProjectionFileError(
+                f"{projection.path}: latents have {projection.num_ws} W+ rows but the show's "
+                f"networks have {self.num_ws}: the projection was made with a network of another "
+                f"resolution; project the video with one of this show's networks")
+        if not cfg.interpolate:
+            check_fps_fits(projection.path, projection.fps, self.fps)
+        # Rows checked identical: play the one shared row.
+        latents = projection.latents[:, :1] if cfg.identical_rows else projection.latents
+        return ProjectionPlayback(latents, projection.fps, cfg.at_end, cfg.interpolate)
