@@ -189,7 +189,12 @@ class Conductor:
         scheduler = self.scheduler
         for job in scheduler.in_flight.values():
             if not job.finished:
-                job.finished = float(self.ring.header(job.slot)["t_synth_end"]) > 0.0
+                header = self.ring.header(job.slot)
+                job.t_started = float(header["t_synth_start"])
+                t_end = float(header["t_synth_end"])
+                if t_end > 0.0:
+                    job.finished = True
+                    scheduler.synth_measured(job.worker, t_end - job.t_started)
         while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
             index, slot, worker = taken
             while self.replay and self.replay[0].time <= index / self.fps:

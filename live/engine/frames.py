@@ -25,7 +25,7 @@ SLOT_HEADER = np.dtype([
     ("crossfade", "<f4"),      # crossfade amount 0..1
     ("gain", "<f4"),           # audio blend alpha used for this frame
     ("worker", "<i4"),         # worker id that drew it
-    ("_pad", "<i4"),
+    ("worker_pid", "<i4"),     # its process id (a restarted worker has a new one)
     ("t_due", "<f8"),          # monotonic time the frame should be on screen
     ("t_dispatch", "<f8"),     # monotonic time the conductor sent the job
     ("t_synth_start", "<f8"),  # worker began synthesis

@@ -1,11 +1,12 @@
 """Which frame to draw next, into which slot, on which worker: pure bookkeeping, no I/O.
 
-Frame ``k`` is due on screen at ``t0 + k / fps``. In **live** mode a frame is dispatched at
-most ``lead_frames`` periods before it is due, and a frame whose due time has already passed
-is skipped rather than drawn late (the compositor holds the previous picture meanwhile), so a
-slow machine shows fewer distinct frames instead of falling behind the music. In **render**
-mode every frame is drawn, as fast as slots and workers allow, and a frame lost with a dead
-worker is drawn again.
+Frame ``k`` is due on screen at ``t0 + k / fps``. In **live** mode the scheduler predicts
+when the chosen worker will have a frame ready (its queue, plus its measured synthesis time)
+and gives it the first frame due after that moment; the frames in between are skipped, not
+drawn late (the compositor holds the previous picture meanwhile). So a machine slower than
+the show's fps shows fewer distinct frames, each on time, instead of falling behind the
+music. In **render** mode every frame is drawn, as fast as slots and workers allow, and a
+frame lost with a dead worker is drawn again.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ class InFlight:
     slot: int
     worker: int
     t_dispatch: float
-    finished: bool = False  # the worker wrote its pixels (read from the slot header)
+    t_started: float = 0.0   # the worker began it (from the slot header; 0 = still queued)
+    finished: bool = False   # the worker wrote its pixels (from the slot header)
 
 
 class Scheduler:
@@ -34,9 +36,13 @@ class Scheduler:
         t0: monotonic time frame 0 is due.
         realtime: live pacing (True) or offline render (False).
         frames: frames in the show, None for no end.
-        lead_frames: how many periods ahead of its due time a frame may be dispatched.
+        lead_frames: how many periods ahead of its due time a frame may be dispatched (at
+            least; more when synthesis takes longer than that).
         jobs_per_worker: unfinished jobs a worker may hold, so it always has the next one.
     """
+
+    SYNTH_SMOOTHING = 0.2   # weight of the newest synthesis time in each worker's estimate
+    MARGIN_S = 0.004        # from pixels in the slot to upload in the compositor
 
     def __init__(self, slots: int, fps: float, t0: float, *, realtime: bool = True,
                  frames: int | None = None, lead_frames: int = 3, jobs_per_worker: int = 2):
@@ -48,6 +54,34 @@ class Scheduler:
         self.next_index = 0
         self.redo: list[int] = []    # render mode: indices lost with a worker, drawn again first
         self.skipped = 0             # live mode: frames never drawn because they were already late
+        self.synth_estimate: dict[int, float] = {}  # per worker, seconds per frame
+
+    def estimate(self, worker: int) -> float:
+        """Expected synthesis time of ``worker`` (one period until it has been measured)."""
+        return self.synth_estimate.get(worker, 1.0 / self.fps)
+
+    def lead(self) -> float:
+        """How long before its due time a frame may be dispatched."""
+        # Long enough that a worker with a full queue can still be given the frame it can
+        # have ready in time.
+        slowest = max(self.synth_estimate.values(), default=0.0)
+        return max(self.lead_frames / self.fps,
+                   self.jobs_per_worker * slowest + 1.0 / self.fps + self.MARGIN_S)
+
+    def synth_measured(self, worker: int, seconds: float) -> None:
+        """Feed one measured synthesis time (from a finished slot's header)."""
+        old = self.synth_estimate.get(worker)
+        self.synth_estimate[worker] = seconds if old is None else \
+            old + self.SYNTH_SMOOTHING * (seconds - old)
+
+    def ready_at(self, worker: int, now: float) -> float:
+        """When ``worker`` would finish a job given now, after the ones it already holds."""
+        estimate = self.estimate(worker)
+        free_at = now
+        for job in self.in_flight.values():
+            if job.worker == worker and not job.finished:
+                free_at += max(0.0, job.t_started + estimate - now) if job.t_started else estimate
+        return free_at + estimate + self.MARGIN_S
 
     def due(self, index: int) -> float:
         return self.t0 + index / self.fps
@@ -59,23 +93,27 @@ class Scheduler:
 
     def next_dispatch_time(self) -> float:
         """When the next frame may be dispatched (live mode); now or earlier means now."""
-        return self.due(self.next_index) - self.lead_frames / self.fps
+        return self.due(self.next_index) - self.lead()
 
     def take(self, now: float, ready_workers: list[int]) -> tuple[int, int, int] | None:
         """The next ``(index, slot, worker)`` to dispatch at ``now``, or None to wait."""
         if not self.free_slots:
             return None
-        worker = self._least_busy(ready_workers)
+        worker = self._soonest_free(ready_workers, now)
         if worker is None:
             return None
         if self.redo:
             index = self.redo.pop(0)
         else:
             if self.realtime:
-                late = math.floor((now - self.t0) * self.fps) + 1 - self.next_index
-                if late > 0:  # those frames' moment has passed: skip to the first one still ahead
-                    self.skipped += late
-                    self.next_index += late
+                # The first frame due once this worker can have it ready; earlier ones would
+                # only be late, so they are skipped.
+                first = math.ceil((self.ready_at(worker, now) - self.t0) * self.fps)
+                if self.frames is not None:
+                    first = min(first, self.frames)
+                if first > self.next_index:
+                    self.skipped += first - self.next_index
+                    self.next_index = first
                 if now < self.next_dispatch_time():
                     return None
             if self.frames is not None and self.next_index >= self.frames:
@@ -86,13 +124,16 @@ class Scheduler:
         self.in_flight[slot] = InFlight(index, slot, worker, now)
         return index, slot, worker
 
-    def _least_busy(self, ready_workers: list[int]) -> int | None:
+    def _soonest_free(self, ready_workers: list[int], now: float) -> int | None:
+        """The worker that would finish a new job first, among those with room in its queue."""
         load = {w: 0 for w in ready_workers}
         for job in self.in_flight.values():
             if job.worker in load and not job.finished:
                 load[job.worker] += 1
         candidates = [w for w in ready_workers if load[w] < self.jobs_per_worker]
-        return min(candidates, key=lambda w: (load[w], w)) if candidates else None
+        if not candidates:
+            return None
+        return min(candidates, key=lambda w: (self.ready_at(w, now), load[w], w))
 
     def slot_freed(self, slot: int, index: int) -> None:
         """The compositor released ``slot`` holding ``index`` (a stale report is ignored)."""

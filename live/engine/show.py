@@ -142,7 +142,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
     instrument = Instrument(cfg.latents, seed=cfg.show.seed, fps=fps, num_ws=first.num_ws,
                             network_count=len(specs), map_z=map_z, w_avg=w_avg,
-                            resolve=cfg.resolve)
+                            resolve=cfg.resolve, config_name=str(cfg.path))
     state = ShowState(gain=cfg.latents.gain, truncation_psi=cfg.networks.truncation_psi,
                       hud=cfg.output.hud, crossfade_to=min(1, len(specs) - 1))
     replay = _read_replay(options.replay)

@@ -7,6 +7,7 @@ compositor with a :class:`FrameDone`. ``None`` on its queue means exit.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 import traceback
@@ -68,7 +69,7 @@ def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
 
 def _draw(job: FrameJob, networks, ring: FrameRing, spec: WorkerSpec) -> None:
     header = ring.header(job.slot)
-    header["worker"] = spec.worker_id
+    header["worker"], header["worker_pid"] = spec.worker_id, os.getpid()
     header["t_synth_start"] = time.monotonic()
     networks.render_rgba(job.ws, job.network, crossfade_to=job.crossfade_to,
                          crossfade=job.crossfade, noise_mode=spec.noise_mode,

@@ -3,19 +3,40 @@
 from live.engine.scheduler import Scheduler
 
 
-def test_live_mode_dispatches_only_within_the_lead_and_in_order():
-    s = Scheduler(slots=8, fps=10, t0=100.0, lead_frames=2, jobs_per_worker=8)
+def test_live_mode_dispatches_only_within_the_lead():
+    s = Scheduler(slots=8, fps=10, t0=100.0, lead_frames=2)
+    s.synth_measured(0, 0.01)
+    assert s.lead() == 0.2
     assert s.take(99.0, [0]) is None                 # frame 0 is due at 100.0, lead 0.2 s
     assert s.take(99.8, [0]) == (0, 0, 0)
-    assert s.take(99.8, [0]) is None                 # frame 1 may go at 99.9
-    assert s.take(99.9, [0]) == (1, 1, 0)
-    assert s.next_dispatch_time() == 100.0
+    assert abs(s.next_dispatch_time() - 99.9) < 1e-9
 
 
-def test_live_mode_skips_frames_whose_moment_has_passed():
-    s = Scheduler(slots=8, fps=10, t0=0.0, lead_frames=1, jobs_per_worker=8)
-    index, _, _ = s.take(0.55, [0])                  # frames 0..5 are due at or before 0.5
-    assert index == 6 and s.skipped == 6
+def test_live_mode_gives_a_worker_the_first_frame_it_can_have_ready_in_time():
+    s = Scheduler(slots=8, fps=10, t0=0.0, lead_frames=1, jobs_per_worker=2)
+    s.synth_measured(0, 0.25)
+    index, _, _ = s.take(0.0, [0])                   # ready at 0.254 s: frames 0..2 would be late
+    assert index == 3 and s.skipped == 3
+    index, _, _ = s.take(0.0, [0])                   # queued behind frame 3: ready at 0.504 s
+    assert index == 6 and s.skipped == 5
+    assert s.take(0.0, [0]) is None                  # its queue is full
+
+
+def test_live_mode_uses_the_worker_that_is_free_first():
+    s = Scheduler(slots=8, fps=10, t0=0.0, lead_frames=1, jobs_per_worker=2)
+    s.synth_measured(0, 0.30)
+    s.synth_measured(1, 0.05)
+    assert s.take(0.0, [0, 1])[::2] == (1, 1)        # the fast worker, frame due at 0.1
+    assert s.take(0.0, [0, 1])[::2] == (2, 1)        # still sooner than the slow one
+    assert s.take(0.0, [0, 1])[::2] == (4, 0)        # fast worker full; slow one ready at 0.304
+
+
+def test_smoothed_synthesis_estimate():
+    s = Scheduler(slots=2, fps=10, t0=0.0)
+    assert s.estimate(0) == 0.1                      # one period until measured
+    s.synth_measured(0, 0.2)
+    s.synth_measured(0, 0.4)
+    assert abs(s.estimate(0) - (0.2 + Scheduler.SYNTH_SMOOTHING * 0.2)) < 1e-12
 
 
 def test_slots_are_reused_only_after_the_compositor_frees_them():
@@ -50,6 +71,8 @@ def test_render_mode_draws_again_what_a_dead_worker_lost():
 
 def test_live_mode_does_not_redraw_and_reclaims_stale_slots():
     s = Scheduler(slots=2, fps=10, t0=0.0, lead_frames=1, jobs_per_worker=4)
+    s.synth_measured(0, 0.01)
+    s.synth_measured(1, 0.01)
     s.take(-0.05, [0])
     assert s.worker_lost(0) == [0] and not s.redo
     s.take(0.05, [1])

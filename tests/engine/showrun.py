@@ -1,0 +1,77 @@
+"""Running real shows from tests: the CLI in a subprocess, its frame log, ffprobe."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "config" / "demo.toml"
+
+
+def cli_env(display: str | None = None) -> dict[str, str]:
+    """The environment for a gance-live subprocess: no display unless one is given."""
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    if display:
+        env["DISPLAY"] = display
+    return env
+
+
+def start_cli(*args: object, display: str | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)], cwd=ROOT,
+                            env=cli_env(display), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def run_cli(*args: object, timeout: float = 180, display: str | None = None
+            ) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "live", *map(str, args)], cwd=ROOT,
+                          env=cli_env(display), capture_output=True, text=True, timeout=timeout)
+
+
+def read_frame_log(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    return [json.loads(line) for line in lines if line.endswith("}")]
+
+
+def wait_for_frames(path: Path, count: int, process: subprocess.Popen, timeout: float = 120,
+                    where=lambda row: True) -> list[dict]:
+    """Wait until the frame log holds ``count`` rows matching ``where``; fail if the show ends."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = [row for row in read_frame_log(path) if where(row)]
+        if len(rows) >= count:
+            return rows
+        if process.poll() is not None:
+            raise AssertionError(f"show ended early ({process.returncode}): "
+                                 f"{process.stderr.read()[-2000:]}")
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {count} frames after {timeout} s")
+
+
+def ffprobe(path: Path) -> dict[str, dict]:
+    """The first video and audio stream of a media file, keyed "video" / "audio"."""
+    assert shutil.which("ffprobe"), "ffprobe is not installed (apt-get install ffmpeg)"
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-count_frames", "-show_entries",
+         "stream=codec_type,codec_name,width,height,nb_read_frames,duration,avg_frame_rate",
+         "-of", "json", str(path)], capture_output=True, text=True, timeout=60, check=True)
+    streams = {}
+    for stream in json.loads(result.stdout)["streams"]:
+        streams.setdefault(stream["codec_type"], stream)
+    return streams
+
+
+def assert_in_order_and_never_black(rows: list[dict]) -> None:
+    indices = [row["index"] for row in rows]
+    assert indices == sorted(set(indices)), "a shown frame index went backwards or repeated"
+    assert min(row["mean"] for row in rows) > 8, "an all-black frame was shown"
