@@ -29,6 +29,8 @@ class FeatureFrame:
     tempo: float = 0.0                # beats per minute, 0 while unknown
     beat_phase: float = 0.0           # 0..1 through the current beat
     beat_event: bool = False          # a beat fell in this hop
+    overruns: int = 0                 # input blocks lost so far (device overflow or a late reader)
+    published: float = 0.0            # monotonic time the frame reached shared memory (0 = never)
 
     @classmethod
     def silence(cls, time: float = 0.0) -> FeatureFrame:
