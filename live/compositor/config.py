@@ -1,4 +1,4 @@
-"""``[output]``: the window or projector, the upscale and the recording."""
+"""``[output]``: the window or projector, the upscale, placement, look and the recording."""
 
 from __future__ import annotations
 
@@ -18,3 +18,26 @@ class OutputConfig:
     vsync: bool = param(True, "wait for the display's vertical blank")
     record: str = param("", "also record the output to this mp4 (empty = no recording)")
     hud: bool = param(False, "show the heads-up display at start (H toggles it)")
+    placement: str = param("fit", "frame on the output: fit (all visible), fill (output covered, "
+                                  "cropped), size (frame_size pixels) or stretch (aspect ignored)",
+                           choices=("fit", "fill", "size", "stretch"))
+    frame_size: list[int] = param([1024, 1024], "[width, height] in output pixels for "
+                                                "placement = \"size\"", range=(1, 16384), length=2)
+    position: list[float] = param([0.5, 0.5], "frame centre as [x, y] fractions of the output "
+                                              "(0, 0 = top-left)", range=(-1.0, 2.0), length=2)
+    mirror: str = param("none", "mirror the picture (rear projection, mirrors on stage)",
+                        choices=("none", "horizontal", "vertical", "both"))
+    rotation: int = param(0, "clockwise rotation in degrees (projector on its side)",
+                          choices=(0, 90, 180, 270))
+    background: list[float] = param([0.0, 0.0, 0.0], "[r, g, b] 0..1 around the frame",
+                                    range=(0.0, 1.0), length=3)
+    fade_time: float = param(1.0, "seconds the blackout takes to fade out or in",
+                             range=(0.0, 60.0))
+    brightness: float = param(0.0, "added to every colour after contrast", range=(-1.0, 1.0))
+    contrast: float = param(1.0, "scales colours around mid grey; 1 = unchanged", range=(0.0, 4.0))
+    gamma: float = param(1.0, "output gamma; above 1 brightens the mid-tones", range=(0.1, 5.0))
+    record_crf: int = param(18, "x264 quality of the recording (lower = better, larger)",
+                            range=(0, 51))
+    record_preset: str = param("veryfast", "x264 speed preset of the recording",
+                               choices=("ultrafast", "superfast", "veryfast", "faster", "fast",
+                                        "medium", "slow"))

@@ -1,0 +1,76 @@
+"""Command-line tools of the compositor: ``monitors`` and ``upscale``.
+
+``register`` adds them to ``gance-live``::
+
+    gance-live monitors                       the connected monitors, for [output] monitor
+    gance-live upscale in.png out.png --size 2160x2160 [--method bicubic]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from live.compositor.look import METHODS
+
+
+def register(subparsers: Any) -> None:
+    """Add ``monitors`` and ``upscale`` to the ``gance-live`` command."""
+    monitors = subparsers.add_parser("monitors", help="list the monitors fullscreen can use",
+                                     description="List connected monitors with their index, "
+                                                 "name, size, refresh rate and position; "
+                                                 "[output] monitor takes a name or an index.")
+    monitors.set_defaults(func=run_monitors)
+    upscale = subparsers.add_parser("upscale", help="resample an image through the output shader",
+                                    description="Resample an image file with the compositor's "
+                                                "GL shader (headless), e.g. to compare methods.")
+    upscale.add_argument("image", type=Path, help="input image (png, jpg, ...)")
+    upscale.add_argument("out", type=Path, help="output image path")
+    upscale.add_argument("--size", required=True, help="output size as WIDTHxHEIGHT")
+    upscale.add_argument("--method", default="bicubic", choices=tuple(METHODS))
+    upscale.set_defaults(func=run_upscale)
+
+
+def run_monitors(args: argparse.Namespace) -> int:
+    from live.compositor.window import list_monitors
+
+    monitors = list_monitors()
+    if not monitors:
+        print("no display: no monitors (set DISPLAY, or use --headless)")
+        return 1
+    for m in monitors:
+        print(f"{m['index']}: {m['name']}  {m['size'][0]}x{m['size'][1]}  {m['refresh']} Hz  "
+              f"at {m['position'][0]},{m['position'][1]}")
+    return 0
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"3840x2160"`` -> ``(2160, 3840)``: (height, width), the order ``upscale`` takes."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise ValueError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 3840x2160")
+    return int(height), int(width)
+
+
+def run_upscale(args: argparse.Namespace) -> int:
+    import cv2
+
+    from live.cli import UserError
+    from live.compositor import upscale
+
+    try:
+        size = parse_size(args.size)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if not args.image.is_file():
+        raise UserError(f"{args.image}: no such image file")
+    image = cv2.imread(str(args.image), cv2.IMREAD_COLOR)
+    if image is None:
+        raise UserError(f"{args.image}: not a readable image file")
+    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    result = upscale(rgb, size, args.method)
+    if not cv2.imwrite(str(args.out), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
+        raise UserError(f"{args.out}: cannot write an image there (unknown extension?)")
+    print(f"{args.out}: {size[1]}x{size[0]} ({args.method})")
+    return 0

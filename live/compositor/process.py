@@ -1,0 +1,433 @@
+"""The compositor process: frames from shared memory to the screen and the recording.
+
+The conductor spawns :func:`compositor_main` with a :class:`CompositorSpec` and two queues.
+In order, the process
+
+1. attaches the frame ring, opens OpenGL (a glfw window, or headless EGL) and reports
+   ``Status("compositor", "ready", ...)`` (or ``"error"`` with a one-line reason, and returns);
+2. waits for ``ShowStart(t0, frames)``: frame ``k`` is due at monotonic time ``t0 + k / fps``;
+3. takes ``FrameDone`` (any order), ``DisplayState``, a new ``OutputConfig`` (placement and
+   look, live) and ``Stop`` from its inbox, shows frames through the reorder buffer
+   (:mod:`live.compositor.reorder`) and hands every slot back with ``SlotFree`` as soon as
+   the pixels are uploaded or the frame is dropped;
+4. live mode: one output frame per show period (headless: paced by the clock; in a window:
+   redrawn when something changes, presented with vsync), the recording getting exactly one
+   frame per period; render mode: every frame in order, no drops, no pacing;
+5. at ``frames`` or ``Stop`` (or SIGTERM), finalises the mp4 and reports
+   ``Status("compositor", "finished", record_path or "")``.
+
+Keys pressed in the window go to the conductor as ``ControlEvent``s (Esc asks for a
+confirmation before ``quit``). Every shown frame can be logged as a JSON line: its index,
+every field of its slot header, ``t_shown`` and ``mean`` (the mean of its RGB pixels, so a
+black frame is easy to spot).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import queue
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+
+from live.compositor.config import OutputConfig
+from live.compositor.context import headless_context, offscreen_target, window_context
+from live.compositor.keys import KeyboardControl
+from live.compositor.look import Fade, Look
+from live.compositor.readback import FrameReadback
+from live.compositor.recorder import Mp4Recorder, RecordingError
+from live.compositor.renderer import FrameRenderer, Overlay
+from live.compositor.reorder import ReorderBuffer
+from live.compositor.shaders import ShaderError
+from live.compositor.window import OutputWindow, WindowError
+from live.control.state import ControlEvent
+from live.engine.frames import SLOT_HEADER, FrameRing
+from live.engine.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
+from live.overlay.hud import GpuThermometer, HudStats, render_text
+
+SOURCE = "compositor"
+POLL_SECONDS = 0.05          # longest wait between checks for Stop / SIGTERM / window events
+HUD_REFRESH_SECONDS = 0.25   # the HUD text is re-rasterised at most this often
+HUD_POSITION = (16, 16)
+# Every slot header field goes into the frame log (padding aside), so fields the engine adds
+# later are logged without a change here.
+HEADER_FIELDS = tuple(name for name in SLOT_HEADER.names if not name.startswith("_")
+                      and name != "index")
+
+
+@dataclass
+class CompositorSpec:
+    """Everything the compositor process needs; picklable, for the ``spawn`` start method.
+
+    ``mode`` is ``"live"`` (paced by the show clock, late frames dropped) or ``"render"``
+    (every frame in order, offline). ``audio_offset`` is the position in ``audio_path``, in
+    seconds, that frame 0 corresponds to; the audio loops if shorter than the video.
+    ``frame_log`` gets one JSON line per shown frame.
+    """
+
+    output: OutputConfig
+    ring_name: str
+    fps: int
+    headless: bool = True
+    mode: str = "live"
+    record_path: str | None = None
+    audio_path: str | None = None
+    audio_offset: float = 0.0
+    frame_log: str | None = None
+    max_latency_frames: int = 3
+    keyboard: bool = True
+
+
+class CompositorError(RuntimeError):
+    """A problem of the compositor's inputs (mode, frame ring); one line for the performer."""
+
+
+class _TerminationFlag:
+    """Set from the SIGTERM handler; a plain attribute, safe to touch in a signal handler."""
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def set(self, signum: int, frame: Any) -> None:
+        self.raised = True
+
+
+def compositor_main(spec: CompositorSpec, inbox: Any, to_conductor: Any) -> None:
+    """Process entry point (see the module docstring). Returns when the show is over."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the supervisor's: it sends Stop
+    termination = _TerminationFlag()
+    signal.signal(signal.SIGTERM, termination.set)
+    try:
+        compositor = Compositor(spec, inbox, to_conductor, termination)
+    except Exception as exc:  # every start-up problem becomes one line for the performer
+        to_conductor.put(Status(SOURCE, "error", _one_line(exc)))
+        return
+    to_conductor.put(Status(SOURCE, "ready", compositor.description))
+    failure = None
+    try:
+        compositor.run()
+    except Exception as exc:
+        failure = _one_line(exc)
+    finally:
+        status, detail = compositor.close()
+    if failure:
+        status, detail = "error", failure
+    to_conductor.put(Status(SOURCE, status, detail))
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line; our own errors are already worded for the performer."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, (ShaderError, WindowError, RecordingError, CompositorError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+
+class Compositor:
+    """One show's compositor state: GL, reorder buffer, recording, log, HUD and keys."""
+
+    def __init__(self, spec: CompositorSpec, inbox: Any, to_conductor: Any,
+                 termination: _TerminationFlag) -> None:
+        if spec.mode not in ("live", "render"):
+            raise CompositorError(f"compositor mode {spec.mode!r}: expected 'live' or 'render'")
+        self.spec, self.inbox, self.to_conductor = spec, inbox, to_conductor
+        self.termination = termination
+        self.look = Look.from_output(spec.output)
+        self.reorder = ReorderBuffer(spec.max_latency_frames, ordered=spec.mode == "render")
+        self.fade = Fade()
+        self.display = DisplayState(blackout=False, hud=spec.output.hud, hud_lines=())
+        self.stats = HudStats()
+        self.thermometer: GpuThermometer | None = None
+        self.t0: float | None = None
+        self.frames: int | None = None
+        self.stop_reason: str | None = None
+        self.periods_out = 0          # output periods covered so far (= recorded frames)
+        self.screen_dirty = True      # the window needs a redraw
+        self.picture_dirty = True     # the recorded picture changed since it was last read
+        self._last_recorded: bytes | None = None
+        self._hud_drawn_at = -math.inf
+        self._overlay_on_screen = False
+        self._screen_size = (0, 0)
+        self.window = self.recorder = self.frame_log = self.renderer = self.hud = None
+        self.ctx = self.ring = self.record_target = self.readback = None
+        try:
+            self._open(spec)
+        except BaseException:
+            self.close()
+            raise
+        self.keyboard = KeyboardControl() if self.window and spec.keyboard else None
+
+    def _open(self, spec: CompositorSpec) -> None:
+        try:
+            self.ring = FrameRing.attach(spec.ring_name)
+        except FileNotFoundError:
+            raise CompositorError(f"frame ring '{spec.ring_name}' not found in shared memory "
+                               f"(the conductor creates it before spawning the compositor)") from None
+        width, height = spec.output.width, spec.output.height
+        if spec.headless:
+            self.ctx = headless_context()
+            where = "headless EGL"
+        else:
+            self.window = OutputWindow(spec.output)
+            self.ctx = window_context()
+            mode = "fullscreen" if spec.output.fullscreen else "window"
+            width, height = self.window.framebuffer_size
+            where = f"{mode} on '{self.window.monitor['name']}'"
+        self.renderer = FrameRenderer(self.ctx)
+        self.hud = Overlay(self.ctx)
+        if spec.record_path:
+            self.record_target = offscreen_target(self.ctx, spec.output.width, spec.output.height)
+            self.readback = FrameReadback(self.ctx, spec.output.width, spec.output.height)
+            self.recorder = Mp4Recorder(spec.record_path, spec.output.width, spec.output.height,
+                                        spec.fps, crf=spec.output.record_crf,
+                                        preset=spec.output.record_preset)
+        if spec.frame_log:
+            self.frame_log = open(spec.frame_log, "a", encoding="utf-8", buffering=1)
+        self.description = (f"{where} {width}x{height}, {self.ctx.info['GL_RENDERER']}, "
+                            f"{spec.mode} at {spec.fps} fps"
+                            + (f", recording {spec.record_path}" if spec.record_path else ""))
+
+    # -- messages and window events -------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_reason is not None or self.termination.raised
+
+    def pump(self, timeout: float) -> None:
+        """Handle inbox messages, waiting up to ``timeout`` seconds for the first one."""
+        try:
+            message = self.inbox.get(timeout=max(0.0, min(timeout, POLL_SECONDS)))
+        except queue.Empty:
+            message = None
+        while message is not None:
+            self._handle(message)
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                message = None
+        if self.window is not None:
+            self._window_events()
+
+    def _handle(self, message: Any) -> None:
+        if isinstance(message, FrameDone):
+            self.stats.synth.tick(time.monotonic())
+            for index, slot in self.reorder.arrive(message.index, message.slot):
+                self._free(slot, index, shown=False)
+        elif isinstance(message, DisplayState):
+            self.display = message
+            if self.keyboard is not None:   # MIDI may have toggled them: B and H flip from here
+                self.keyboard.state.blackout, self.keyboard.state.hud = message.blackout, message.hud
+            self._picture_changed()
+        elif isinstance(message, ShowStart):
+            self.t0, self.frames = message.t0, message.frames
+        elif isinstance(message, OutputConfig):
+            self.look = Look.from_output(message)
+            self._picture_changed()
+        elif isinstance(message, Stop):
+            self.stop_reason = message.reason
+
+    def _window_events(self) -> None:
+        now = time.monotonic()
+        for key in self.window.keys():
+            if self.keyboard is not None:
+                for name, value in self.keyboard.press(key, now):
+                    self._send_control(name, value, now)
+            self.screen_dirty = True     # the quit prompt may have appeared or gone
+        if self.window.close_requested:
+            self._send_control("quit", 1.0, now)
+            self.stop_reason = "window closed"
+
+    def _send_control(self, name: str, value: float, now: float) -> None:
+        show_time = now - self.t0 if self.t0 is not None else 0.0
+        self.to_conductor.put(ControlEvent(show_time, "keyboard", name, value))
+
+    def _free(self, slot: int, index: int, shown: bool) -> None:
+        if not shown:
+            self.stats.dropped += 1
+        self.to_conductor.put(SlotFree(slot, index, shown, time.monotonic()))
+
+    # -- the show ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Wait for ShowStart, then run the live or render loop until the show is over."""
+        while self.t0 is None and not self.stopping:
+            self.pump(POLL_SECONDS)
+            self._refresh_screen()
+        if self.stopping:
+            return
+        if self.spec.mode == "render":
+            self._run_render()
+        else:
+            self._run_live()
+
+    def _run_live(self) -> None:
+        period_seconds = 1.0 / self.spec.fps
+        next_period = 0
+        while not self.stopping and not self._complete():
+            self.pump(self.t0 + next_period * period_seconds - time.monotonic())
+            current = math.floor((time.monotonic() - self.t0) * self.spec.fps)
+            while next_period <= current and not self.stopping and not self._complete():
+                self._live_period(next_period)
+                next_period += 1
+            self._refresh_screen()
+
+    def _live_period(self, period: int) -> None:
+        decision = self.reorder.at_period(period)
+        for index, slot in decision.drop:
+            self._free(slot, index, shown=False)
+        if decision.show is not None:
+            self._show(*decision.show)
+        self._advance_output(1.0 / self.spec.fps)
+        if self.renderer.has_frame:
+            # Periods before the first frame are covered by it (nothing black is recorded),
+            # so recording frame n always matches show time n / fps and the audio.
+            wanted = period + 1 if self.frames is None else min(period + 1, self.frames)
+            self._output_periods(wanted - self.periods_out)
+
+    def _run_render(self) -> None:
+        while not self.stopping and not self._complete():
+            decision = self.reorder.next_in_order()
+            if decision.show is None:
+                self.pump(POLL_SECONDS)
+                continue
+            self._show(*decision.show)
+            self._advance_output(1.0 / self.spec.fps)
+            self._output_periods(1)
+            self._refresh_screen()
+
+    def _complete(self) -> bool:
+        return self.frames is not None and self.periods_out >= self.frames
+
+    def _show(self, index: int, slot: int) -> None:
+        pixels = self.ring.pixels(slot)
+        header = self.ring.header(slot)
+        self.renderer.upload(pixels)
+        record = {"index": index, **{name: header[name].item() for name in HEADER_FIELDS}}
+        if self.frame_log is not None:
+            record["mean"] = float(pixels[:, :, :3].mean())
+        now = time.monotonic()
+        self._free(slot, index, shown=True)
+        record["t_shown"] = now
+        self.stats.display.tick(now)
+        self.stats.network, self.stats.gain = record["network"], record["gain"]
+        if record["t_audio"] > 0:
+            self.stats.latency = now - record["t_audio"]
+        if self.keyboard is not None:
+            self.keyboard.state.gain = record["gain"]
+        if self.frame_log is not None:
+            self.frame_log.write(json.dumps(record) + "\n")
+        self._picture_changed()
+
+    def _advance_output(self, seconds: float) -> None:
+        """Show time moved on: the fade ramps and the HUD text may change."""
+        if self.fade.moving(self.display.blackout):
+            self.fade.advance(self.display.blackout, seconds, self.look.fade_time)
+            self._picture_changed()
+
+    def _picture_changed(self) -> None:
+        self.screen_dirty = self.picture_dirty = True
+
+    def _output_periods(self, count: int) -> None:
+        """Cover ``count`` more output periods with the current picture (and record them).
+
+        An unchanged picture is not drawn again: the last read just covers more periods.
+        """
+        if count <= 0:
+            return
+        if self.recorder is not None:
+            if self.picture_dirty:
+                # The HUD and the quit prompt are for the performer: the recording is the show.
+                self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True)
+                self._write_recording(self.readback.submit(self.record_target, count))
+                self.picture_dirty = False
+            elif not self.readback.add_copies(count):
+                self._write_recording([(self._last_recorded, count)])
+        self.periods_out += count
+
+    def _write_recording(self, frames: list[tuple[bytes, int]]) -> None:
+        # A window must never wait for the encoder; headless, the recording is the product.
+        for frame, copies in frames:
+            self.recorder.write(frame, copies, wait=self.window is None)
+            self._last_recorded = frame
+
+    def _refresh_screen(self) -> None:
+        """Redraw the window if anything on it changed (frame, look, HUD text, size)."""
+        if self.window is None:
+            return
+        now = time.monotonic()
+        prompt = self.keyboard.prompt(now) if self.keyboard is not None else None
+        wants_overlay = self.display.hud or prompt is not None
+        size = self.window.framebuffer_size
+        if (size != self._screen_size or wants_overlay != self._overlay_on_screen
+                or (wants_overlay and now - self._hud_drawn_at >= HUD_REFRESH_SECONDS)):
+            self.screen_dirty = True
+        if not self.screen_dirty:
+            return
+        screen = self.ctx.screen
+        screen.viewport = (0, 0, *size)
+        overlays = self._overlays(now, prompt) if wants_overlay else ()
+        self.renderer.draw(screen, self.look, self.fade.level, flip_y=False, overlays=overlays)
+        self.window.present()
+        self.screen_dirty = False
+        self._screen_size, self._overlay_on_screen = size, wants_overlay
+
+    def _overlays(self, now: float, prompt: str | None) -> tuple[Overlay, ...]:
+        """The HUD and/or the quit prompt, re-rasterised when their text may have changed."""
+        if now - self._hud_drawn_at >= HUD_REFRESH_SECONDS or prompt:
+            lines = list(self.display.hud_lines) if self.display.hud else []
+            if self.display.hud:
+                if self.thermometer is None:
+                    self.thermometer = GpuThermometer()
+                lines += self.stats.lines(now, self.thermometer.read())
+            if prompt:
+                lines.append(prompt)
+            self.hud.set_image(render_text(lines), HUD_POSITION)
+            self._hud_drawn_at = now
+        return (self.hud,)
+
+    # -- the end ----------------------------------------------------------------------------
+
+    def close(self) -> tuple[str, str]:
+        """Free every slot still held, finalise the recording, release GL and the ring.
+
+        Returns the final ``(status, detail)``: ``("finished", record path or "")``, or
+        ``("error", reason)`` when the recording could not be finalised.
+        """
+        status, detail = "finished", ""
+        for index, slot in self.reorder.drain():
+            self._free(slot, index, shown=False)
+        if self.recorder is not None:
+            try:
+                self._write_recording(self.readback.flush())
+                detail = str(self.recorder.finish(self.spec.audio_path, self.spec.audio_offset))
+            except Exception as exc:
+                status, detail = "error", _one_line(exc)
+            self.recorder = None
+        if self.frame_log is not None:
+            self.frame_log.close()
+            self.frame_log = None
+        if self.thermometer is not None:
+            self.thermometer.close()
+            self.thermometer = None
+        if self.readback is not None:
+            self.readback.release()
+        if self.hud is not None:
+            self.hud.release()
+            self.hud = None
+        if self.renderer is not None:
+            self.renderer.release()
+            self.renderer = None
+        if self.window is not None:
+            self.window.close()      # the window owns its context
+            self.window = None
+        elif self.ctx is not None:
+            self.ctx.release()
+        self.ctx = None
+        if self.ring is not None:
+            self.ring.close()
+            self.ring = None
+        return status, detail

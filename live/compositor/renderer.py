@@ -1,0 +1,158 @@
+"""GL resources that turn a frame's pixels into the output picture.
+
+Kept apart from where the picture goes: :class:`FrameRenderer` draws into any moderngl
+framebuffer (a glfw window's screen, or an offscreen target in the headless EGL context),
+so the window and the recording share every line of drawing code.
+
+Uploads go through a small ring of pixel buffer objects: the CPU copies the new frame into
+the next buffer (orphaned first, so the driver never waits for a transfer still reading
+it) and the texture update from that buffer is queued on the GPU without stalling the draw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import moderngl
+import numpy as np
+
+from live.compositor.look import METHODS, Look
+from live.compositor.placement import frame_vertices, rect_vertices
+from live.compositor.shaders import SHADER_DIR, load_program
+
+UPLOAD_BUFFERS = 3
+_VERTEX_FORMAT = ("2f 2f", "in_position", "in_uv")
+_UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=np.float32)
+
+
+def target_size(target: moderngl.Framebuffer) -> tuple[int, int]:
+    """``(width, height)`` drawn into: the viewport, which a window keeps at its size."""
+    _, _, width, height = target.viewport
+    return width, height
+
+
+class Overlay:
+    """An RGBA image drawn over the output at a pixel position (top-left origin): the HUD."""
+
+    def __init__(self, ctx: moderngl.Context) -> None:
+        self.ctx = ctx
+        self.texture: moderngl.Texture | None = None
+        self.position = (0, 0)
+
+    def set_image(self, rgba: np.ndarray, position: tuple[int, int]) -> None:
+        """Replace the picture (``[h, w, 4]`` uint8, straight alpha) and where it goes."""
+        height, width = rgba.shape[:2]
+        if self.texture is None or self.texture.size != (width, height):
+            if self.texture is not None:
+                self.texture.release()
+            self.texture = self.ctx.texture((width, height), 4)
+            self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.texture.write(np.ascontiguousarray(rgba))
+        self.position = position
+
+    def release(self) -> None:
+        if self.texture is not None:
+            self.texture.release()
+            self.texture = None
+
+
+class FrameRenderer:
+    """The frame texture, its upload buffers and the programs that draw it.
+
+    ``upload`` takes a new ``[h, w, 4]`` uint8 frame (from a shared-memory slot, say);
+    ``draw`` paints the last uploaded frame into a framebuffer with a :class:`Look`.
+    """
+
+    def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
+                 upload_buffers: int = UPLOAD_BUFFERS) -> None:
+        self.ctx = ctx
+        # One frame program per resampling method (compiled now, so a broken shader stops
+        # the start, not the show); switching method is then just a different program.
+        self.frame_programs = {
+            number: load_program(ctx, "quad.vert", "frame.frag", shader_dir,
+                                 defines={"UPSCALE_METHOD": number})
+            for number in sorted(set(METHODS.values()))}
+        self.overlay_program = load_program(ctx, "quad.vert", "overlay.frag", shader_dir)
+        self._quad = ctx.buffer(reserve=4 * 4 * 4, dynamic=True)
+        self._frame_vaos = {number: ctx.vertex_array(program, [(self._quad, *_VERTEX_FORMAT)])
+                            for number, program in self.frame_programs.items()}
+        self._overlay_vao = ctx.vertex_array(self.overlay_program, [(self._quad, *_VERTEX_FORMAT)])
+        self._upload_count = upload_buffers
+        self._uploads: list[moderngl.Buffer] = []
+        self._next_upload = 0
+        self.texture: moderngl.Texture | None = None
+
+    @property
+    def has_frame(self) -> bool:
+        return self.texture is not None
+
+    def upload(self, pixels: np.ndarray) -> None:
+        """Copy a ``[h, w, 4]`` uint8 frame into the next upload buffer and on to the texture."""
+        height, width = pixels.shape[:2]
+        if self.texture is None or self.texture.size != (width, height):
+            self._allocate(width, height)
+        buffer = self._uploads[self._next_upload]
+        self._next_upload = (self._next_upload + 1) % len(self._uploads)
+        buffer.orphan()
+        buffer.write(np.ascontiguousarray(pixels))
+        self.texture.write(buffer)
+
+    def _allocate(self, width: int, height: int) -> None:
+        for buffer in self._uploads:
+            buffer.release()
+        if self.texture is not None:
+            self.texture.release()
+        self.texture = self.ctx.texture((width, height), 4)
+        # Linear filtering is what the 9-tap bicubic and the "linear" method read through;
+        # nearest and 16-tap bicubic use texelFetch and ignore it. Edges repeat (clamp).
+        self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.texture.repeat_x = self.texture.repeat_y = False
+        self._uploads = [self.ctx.buffer(reserve=width * height * 4)
+                         for _ in range(self._upload_count)]
+        self._next_upload = 0
+
+    def draw(self, target: moderngl.Framebuffer, look: Look, fade: float = 1.0,
+             flip_y: bool = False, overlays: tuple[Overlay, ...] = ()) -> None:
+        """Paint background, frame (if one was uploaded) and overlays into ``target``.
+
+        ``fade`` scales the whole picture toward black (1 = full); ``flip_y`` stores the top
+        row first, for targets that are read back (see quad.vert).
+        """
+        target.use()
+        width, height = target_size(target)
+        target.clear(*(channel * fade for channel in look.background), 1.0)
+        flip = -1.0 if flip_y else 1.0
+        if self.texture is not None:
+            tex_w, tex_h = self.texture.size
+            self._quad.write(frame_vertices(tex_w, tex_h, width, height, look.placement))
+            method = METHODS[look.method]
+            program = self.frame_programs[method]
+            program["u_flip_y"].value = flip
+            program["u_brightness"].value = look.brightness
+            program["u_contrast"].value = look.contrast
+            program["u_gamma"].value = look.gamma
+            program["u_fade"].value = fade
+            self.texture.use(0)
+            self._frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
+        for overlay in overlays:
+            self._draw_overlay(overlay, width, height, flip)
+
+    def _draw_overlay(self, overlay: Overlay, width: int, height: int, flip: float) -> None:
+        if overlay.texture is None:
+            return
+        x, y = overlay.position
+        w, h = overlay.texture.size
+        self._quad.write(rect_vertices((x, y, x + w, y + h), width, height, _UPRIGHT_UV))
+        self.overlay_program["u_flip_y"].value = flip
+        overlay.texture.use(0)
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self._overlay_vao.render(moderngl.TRIANGLE_STRIP)
+        self.ctx.disable(moderngl.BLEND)
+
+    def release(self) -> None:
+        for resource in (*self._uploads, self.texture, self._quad, *self._frame_vaos.values(),
+                         self._overlay_vao, *self.frame_programs.values(),
+                         self.overlay_program):
+            if resource is not None:
+                resource.release()

@@ -1,0 +1,177 @@
+"""The output window (glfw): monitors, fullscreen or windowed, vsync and key presses.
+
+Only the window lives here; the OpenGL context it makes current is wrapped by
+:mod:`live.compositor.context` and drawn into by :mod:`live.compositor.renderer`, the same
+code the headless path uses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Iterator
+
+import glfw
+
+from live.compositor.config import OutputConfig
+
+_NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
+               glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",
+               glfw.KEY_KP_ENTER: "enter", glfw.KEY_SPACE: "space"}
+
+
+class WindowError(RuntimeError):
+    """No window could be opened (no display, bad monitor, no OpenGL 3.3); one-line message."""
+
+
+def key_name(key: int) -> str | None:
+    """The lower-case name of a glfw key code (``"a"``, ``"7"``, ``"up"``, ``"escape"``), or None."""
+    if glfw.KEY_0 <= key <= glfw.KEY_9:
+        return str(key - glfw.KEY_0)
+    if glfw.KEY_A <= key <= glfw.KEY_Z:
+        return chr(ord("a") + key - glfw.KEY_A)
+    return _NAMED_KEYS.get(key)
+
+
+@contextlib.contextmanager
+def _glfw_quietly() -> Iterator[bool]:
+    """glfw initialised for the ``with`` block, errors silenced; yields whether it started.
+
+    For the one-off questions of the main process (is there a display, which monitors):
+    glfw is terminated afterwards, so never use it while an OutputWindow is open.
+    """
+    previous, glfw.ERROR_REPORTING = glfw.ERROR_REPORTING, "ignore"
+    try:
+        started = bool(glfw.init())
+        try:
+            yield started
+        finally:
+            if started:
+                glfw.terminate()
+    finally:
+        glfw.ERROR_REPORTING = previous
+
+
+def display_available() -> bool:
+    """Whether a window can be opened here (an X11 or Wayland display that glfw can reach)."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    with _glfw_quietly() as started:
+        return started and bool(glfw.get_monitors())
+
+
+def _describe(index: int, monitor) -> dict:
+    mode = glfw.get_video_mode(monitor)
+    x, y = glfw.get_monitor_pos(monitor)
+    return {"index": index, "name": glfw.get_monitor_name(monitor).decode(errors="replace"),
+            "size": (mode.size.width, mode.size.height), "refresh": mode.refresh_rate,
+            "position": (x, y)}
+
+
+def list_monitors() -> list[dict]:
+    """Connected monitors: ``{"index", "name", "size": (w, h), "refresh": Hz, "position": (x, y)}``.
+
+    The first is the primary monitor. Empty when there is no display.
+    """
+    with _glfw_quietly() as started:
+        if not started:
+            return []
+        return [_describe(i, m) for i, m in enumerate(glfw.get_monitors())]
+
+
+def monitor_summary(monitors: list[dict]) -> str:
+    """One line naming every monitor, for errors and ``gance-live monitors``."""
+    return ", ".join(f"{m['index']}: '{m['name']}' {m['size'][0]}x{m['size'][1]} "
+                     f"{m['refresh']} Hz at {m['position']}" for m in monitors) or "none"
+
+
+def choose_monitor(monitors: list[dict], wanted: str) -> dict:
+    """The monitor ``wanted`` names: empty = primary, digits = index, else a name substring."""
+    if not monitors:
+        raise WindowError("no monitor is connected")
+    wanted = wanted.strip()
+    if not wanted:
+        return monitors[0]
+    if wanted.isdigit() and int(wanted) < len(monitors):
+        return monitors[int(wanted)]
+    matches = [m for m in monitors if wanted.lower() in m["name"].lower()]
+    if not matches:
+        raise WindowError(f"[output] monitor '{wanted}': no such monitor; connected: "
+                          f"{monitor_summary(monitors)}")
+    return matches[0]
+
+
+class OutputWindow:
+    """A glfw window with a current OpenGL 3.3 core context, windowed or fullscreen.
+
+    ``keys()`` returns the key names pressed since the last call; ``close_requested`` turns
+    true when the window's close button was used. Call ``close()`` when done.
+    """
+
+    def __init__(self, output: OutputConfig, title: str = "gance-live") -> None:
+        glfw.ERROR_REPORTING = "ignore"
+        if not glfw.init():
+            raise WindowError(f"cannot open a window: {self._glfw_error()} (no display? use --headless)")
+        try:
+            self._open(output, title)
+        except Exception:
+            glfw.terminate()
+            raise
+
+    def _open(self, output: OutputConfig, title: str) -> None:
+        monitors = glfw.get_monitors()
+        described = [_describe(i, m) for i, m in enumerate(monitors)]
+        self.monitor = choose_monitor(described, output.monitor)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+        glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+        glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+        glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        if output.fullscreen:
+            handle = monitors[self.monitor["index"]]
+            width, height = self.monitor["size"]
+            glfw.window_hint(glfw.REFRESH_RATE, self.monitor["refresh"])
+            self.window = glfw.create_window(width, height, title, handle, None)
+        else:
+            self.window = glfw.create_window(output.width, output.height, title, None, None)
+        if not self.window:
+            raise WindowError(f"cannot open a window with OpenGL 3.3: {self._glfw_error()}")
+        if not output.fullscreen and output.monitor:
+            glfw.set_window_pos(self.window, *self.monitor["position"])   # rehearse on that screen
+        glfw.make_context_current(self.window)
+        glfw.swap_interval(1 if output.vsync else 0)
+        if output.fullscreen:
+            glfw.set_input_mode(self.window, glfw.CURSOR, glfw.CURSOR_HIDDEN)
+        self.refresh_rate = self.monitor["refresh"] or 60
+        self._pressed: list[str] = []
+        glfw.set_key_callback(self.window, self._on_key)
+
+    @staticmethod
+    def _glfw_error() -> str:
+        code, text = glfw.get_error()
+        return text.decode(errors="replace") if text else f"glfw error {code}"
+
+    def _on_key(self, window, key: int, scancode: int, action: int, mods: int) -> None:
+        if action in (glfw.PRESS, glfw.REPEAT) and (name := key_name(key)) is not None:
+            self._pressed.append(name)
+
+    def keys(self) -> list[str]:
+        """Process window events; the key names pressed since the last call, in order."""
+        glfw.poll_events()
+        pressed, self._pressed = self._pressed, []
+        return pressed
+
+    @property
+    def close_requested(self) -> bool:
+        return bool(glfw.window_should_close(self.window))
+
+    @property
+    def framebuffer_size(self) -> tuple[int, int]:
+        return glfw.get_framebuffer_size(self.window)
+
+    def present(self) -> None:
+        """Show what was drawn (waits for the vertical blank when vsync is on)."""
+        glfw.swap_buffers(self.window)
+
+    def close(self) -> None:
+        glfw.destroy_window(self.window)
+        glfw.terminate()

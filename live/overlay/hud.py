@@ -1,0 +1,115 @@
+"""The heads-up display: what the performer needs to trust the show, as an RGBA text image.
+
+:class:`HudStats` collects the compositor's figures (display and synth frame rates, drops,
+the audio-to-screen latency of the frame on screen, its network and gain);
+:class:`GpuThermometer` reads GPU temperatures through NVML and quietly reports none where
+there is no NVIDIA driver; :func:`render_text` draws lines of text with OpenCV's built-in
+vector font (no font files to ship) onto a translucent panel.
+"""
+
+from __future__ import annotations
+
+import collections
+import warnings
+
+import cv2
+import numpy as np
+
+with warnings.catch_warnings():
+    # The pynvml wheel warns that it is deprecated in favour of nvidia-ml-py, same module.
+    warnings.simplefilter("ignore", FutureWarning)
+    import pynvml
+
+RATE_WINDOW_SECONDS = 2.0
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+PANEL_RGBA = (0, 0, 0, 160)
+TEXT_RGBA = (255, 255, 255, 255)
+
+
+class RateMeter:
+    """Events per second over the last few seconds (display frames, finished syntheses)."""
+
+    def __init__(self, window: float = RATE_WINDOW_SECONDS) -> None:
+        self.window = window
+        self._times: collections.deque[float] = collections.deque()
+
+    def tick(self, now: float) -> None:
+        self._times.append(now)
+        self._forget(now)
+
+    def rate(self, now: float) -> float:
+        self._forget(now)
+        if len(self._times) < 2:
+            return 0.0
+        return (len(self._times) - 1) / max(now - self._times[0], 1e-6)
+
+    def _forget(self, now: float) -> None:
+        while self._times and self._times[0] < now - self.window:
+            self._times.popleft()
+
+
+class GpuThermometer:
+    """GPU core temperatures in °C via NVML; an empty list without an NVIDIA driver."""
+
+    def __init__(self) -> None:
+        try:
+            pynvml.nvmlInit()
+            self._handles = [pynvml.nvmlDeviceGetHandleByIndex(i)
+                             for i in range(pynvml.nvmlDeviceGetCount())]
+        except pynvml.NVMLError:
+            self._handles = []
+
+    def read(self) -> list[int]:
+        temperatures = []
+        for handle in self._handles:
+            try:
+                temperatures.append(int(pynvml.nvmlDeviceGetTemperature(
+                    handle, pynvml.NVML_TEMPERATURE_GPU)))
+            except pynvml.NVMLError:
+                continue    # a GPU that stops answering is left out, not fatal
+        return temperatures
+
+    def close(self) -> None:
+        if self._handles:
+            try:
+                pynvml.nvmlShutdown()
+            except pynvml.NVMLError:
+                pass
+            self._handles = []
+
+
+class HudStats:
+    """The compositor's own figures for the HUD, updated as frames arrive and are shown."""
+
+    def __init__(self) -> None:
+        self.display = RateMeter()
+        self.synth = RateMeter()
+        self.dropped = 0
+        self.latency: float | None = None   # seconds from the audio behind a frame to its display
+        self.network = -1
+        self.gain = 0.0
+
+    def lines(self, now: float, gpu_temperatures: list[int]) -> list[str]:
+        latency = "--" if self.latency is None else f"{self.latency * 1000:.0f} ms"
+        temperatures = (" ".join(f"{t}C" for t in gpu_temperatures)
+                        if gpu_temperatures else "n/a")
+        return [f"display {self.display.rate(now):5.1f} fps   synth {self.synth.rate(now):5.1f} fps",
+                f"dropped {self.dropped}   audio->screen {latency}",
+                f"network {self.network}   gain {self.gain:.2f}",
+                f"GPU {temperatures}"]
+
+
+def render_text(lines: list[str], scale: float = 0.6, margin: int = 8) -> np.ndarray:
+    """Lines of text on a translucent dark panel, as a ``[h, w, 4]`` uint8 straight-alpha image."""
+    thickness = max(1, round(scale * 2))
+    sizes = [cv2.getTextSize(line or " ", FONT, scale, thickness) for line in lines] or [((0, 0), 0)]
+    line_height = max(h + base for (_, h), base in sizes) + margin // 2
+    width = max(w for (w, _), _ in sizes) + 2 * margin
+    height = line_height * len(lines) + margin
+    image = np.empty((height, width, 4), np.uint8)
+    image[:] = PANEL_RGBA
+    for row, line in enumerate(lines):
+        baseline = margin + row * line_height + sizes[row][0][1]
+        cv2.putText(image, line, (margin, baseline), FONT, scale, TEXT_RGBA, thickness,
+                    cv2.LINE_AA)
+    return image

@@ -1,0 +1,58 @@
+"""Window keys to control events (with the quit confirmation), and the HUD's pieces."""
+
+import numpy as np
+
+from live.compositor.keys import QUIT_CONFIRM_SECONDS, KeyboardControl
+from live.overlay.hud import GpuThermometer, HudStats, RateMeter, render_text
+
+
+def test_keys_map_through_the_control_concern():
+    keys = KeyboardControl()
+    assert keys.press("3", now=0.0) == [("network", 2.0)]
+    assert keys.press("b", now=0.1) == [("blackout", 1.0)]
+    assert keys.press("b", now=0.2) == [("blackout", 0.0)]   # the mirror toggled
+
+
+def test_escape_needs_a_confirmation():
+    keys = KeyboardControl()
+    assert keys.press("escape", now=10.0) == []
+    assert keys.prompt(10.5) is not None
+    assert keys.press("y", now=11.0) == [("quit", 1.0)]
+    assert keys.prompt(11.0) is None
+
+
+def test_escape_then_another_key_or_waiting_does_not_quit():
+    keys = KeyboardControl()
+    keys.press("escape", now=0.0)
+    assert keys.press("h", now=0.5) == [("hud", 1.0)]
+    assert keys.press("y", now=0.6) == []
+    keys.press("escape", now=1.0)
+    assert keys.press("escape", now=1.0 + QUIT_CONFIRM_SECONDS + 0.1) == []
+    assert keys.prompt(1.0 + QUIT_CONFIRM_SECONDS + 0.2) is not None   # that Esc asked again
+
+
+def test_rate_meter_counts_events_per_second():
+    meter = RateMeter(window=2.0)
+    for i in range(31):
+        meter.tick(i / 30)
+    assert abs(meter.rate(1.0) - 30.0) < 1e-6
+    assert meter.rate(10.0) == 0.0
+
+
+def test_gpu_thermometer_degrades_without_nvml():
+    thermometer = GpuThermometer()
+    temperatures = thermometer.read()       # [] on this machine: no NVIDIA driver
+    assert all(isinstance(t, int) and 0 < t < 130 for t in temperatures)
+    thermometer.close()
+
+
+def test_hud_text_image_has_text_on_a_translucent_panel():
+    stats = HudStats()
+    stats.dropped, stats.network, stats.gain, stats.latency = 4, 2, 0.75, 0.042
+    lines = stats.lines(now=0.0, gpu_temperatures=[])
+    assert "dropped 4" in lines[1] and "42 ms" in lines[1] and "network 2" in lines[2]
+    assert lines[3] == "GPU n/a"
+    image = render_text(lines)
+    assert image.dtype == np.uint8 and image.shape[2] == 4
+    assert image[..., 3].min() >= 160                 # panel everywhere
+    assert (image[..., :3] > 200).any()               # and white text on it
