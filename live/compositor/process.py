@@ -186,7 +186,7 @@ class Compositor:
                                         spec.fps, crf=spec.output.record_crf,
                                         preset=spec.output.record_preset)
         if spec.frame_log:
-            self.frame_log = open(spec.frame_log, "a", encoding="utf-8", buffering=1)
+            self.frame_log = open(spec.frame_log, "w", encoding="utf-8", buffering=1)
         self.description = (f"{where} {width}x{height}, {self.ctx.info['GL_RENDERER']}, "
                             f"{spec.mode} at {spec.fps} fps"
                             + (f", recording {spec.record_path}" if spec.record_path else ""))
@@ -224,6 +224,8 @@ class Compositor:
             self._picture_changed()
         elif isinstance(message, ShowStart):
             self.t0, self.frames = message.t0, message.frames
+            if message.audio_offset is not None:
+                self.spec.audio_offset = message.audio_offset
         elif isinstance(message, OutputConfig):
             self.look = Look.from_output(message)
             self._picture_changed()

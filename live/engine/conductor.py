@@ -61,8 +61,8 @@ class Conductor:
 
     Args:
         instrument: ``frame(index, features, state) -> LatentFrame`` (live.latents).
-        features_at: the audio features for frame ``index`` (live: the newest published;
-            render: the file's analysis at ``index / fps``).
+        features_at: the audio features for frame ``index`` due at monotonic ``t_due`` (live:
+            the newest hop heard by then; render: the file's analysis at ``index / fps``).
         ring: the frame slots (the conductor writes each slot's dispatch header).
         workers: the supervisor's view of the worker processes.
         compositor_inbox / inbox: queues to the compositor and from every child.
@@ -71,14 +71,17 @@ class Conductor:
         realtime: live pacing, or offline render (every frame, as fast as possible).
         frames: frames in the show, None to run until stopped.
         on_event: called with each applied event (the event log).
+        audio_offset: seconds into the playing audio file heard at a given monotonic time
+            (for muxing the recording), None when the spec's offset holds.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
-                 features_at: Callable[[int], FeatureFrame | None], ring: FrameRing,
+                 features_at: Callable[[int, float], FeatureFrame | None], ring: FrameRing,
                  workers: Workers, compositor_inbox, inbox, controls: ControlSource | None,
                  replay: Iterable[ControlEvent] = (), realtime: bool = True,
                  frames: int | None = None, max_latency_frames: int = 3,
                  on_event: Callable[[ControlEvent], None] | None = None,
+                 audio_offset: Callable[[float], float | None] = lambda t0: None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -86,6 +89,7 @@ class Conductor:
         self.controls, self.realtime, self.frames = controls, realtime, frames
         self.replay = sorted(replay, key=lambda e: e.time)
         self.max_latency_frames, self.on_event, self.clock = max_latency_frames, on_event, clock
+        self.audio_offset = audio_offset
         self.summary = ShowSummary()
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
@@ -121,7 +125,7 @@ class Conductor:
                                    frames=self.frames, lead_frames=self.max_latency_frames)
         for slot in range(self.ring.slots):
             self.ring.header(slot)["index"] = -1
-        self.compositor_inbox.put(ShowStart(t0, self.frames))
+        self.compositor_inbox.put(ShowStart(t0, self.frames, self.audio_offset(t0)))
         stop_sent_at = None
         while not self._finished:
             self._drain_inbox(timeout=self._wait_time())
@@ -199,7 +203,7 @@ class Conductor:
             index, slot, worker = taken
             while self.replay and self.replay[0].time <= index / self.fps:
                 self._apply(self.replay.pop(0))
-            features = self.features_at(index)
+            features = self.features_at(index, scheduler.due(index))
             latent = self.instrument.frame(index, features, self.state)
             now = self.clock()
             t_audio = features.time if features is not None else 0.0

@@ -54,10 +54,13 @@ class Status(NamedTuple):
 
 
 class ShowStart(NamedTuple):
-    """Frame 0 is due on screen at monotonic time ``t0``; ``frames`` ends the show (None: run on)."""
+    """Frame 0 is due on screen at monotonic time ``t0``; ``frames`` ends the show (None: run
+    on). ``audio_offset``: seconds into the recording's audio file heard at ``t0``, when only
+    known once the show starts (a rehearsal file already playing); None keeps the spec's."""
 
     t0: float
     frames: int | None
+    audio_offset: float | None = None
 
 
 class DisplayState(NamedTuple):

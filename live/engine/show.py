@@ -153,8 +153,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         ring = FrameRing.create(cfg.engine.slots, first.img_resolution, first.img_resolution)
         stack.callback(ring.close)
 
-        features_at, audio_offset = _start_audio(cfg, options, supervisor, stack, audio_path,
-                                                 render, fps)
+        features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path, render,
+                                                 fps)
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
@@ -164,7 +164,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
             mode=options.mode, record_path=str(options.out) if options.out else None,
             audio_path=str(audio_path) if audio_path and options.out else None,
-            audio_offset=audio_offset, frame_log=str(options.frame_log) if options.frame_log else None,
+            frame_log=str(options.frame_log) if options.frame_log else None,
             max_latency_frames=cfg.engine.max_latency_frames,
             keyboard=cfg.control.keyboard and not render)
         supervisor.start_child("compositor", compositor_main, compositor_spec,
@@ -192,24 +192,26 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             compositor_inbox=supervisor.compositor_inbox, inbox=supervisor.inbox,
             controls=controls, replay=replay, realtime=not render, frames=frames,
             max_latency_frames=cfg.engine.max_latency_frames,
-            on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None)
+            on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
+            audio_offset=audio_offset)
         with _stop_on_signals(conductor):
             summary = conductor.run(lead_s=START_LEAD_S)
     return summary
 
 
-def _start_audio(cfg: Config, options: ShowOptions, supervisor: Supervisor, stack: ExitStack,
+def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
                  audio_path: Path | None, render: bool, fps: int):
     """Start the audio process (live) or analyse the file (render).
 
-    Returns ``(features_at, audio_offset)``: the features for frame ``index``, and the
-    position in the audio file that frame 0 corresponds to (for muxing the recording).
+    Returns ``(features_at, audio_offset)``: the features for frame ``index`` due at
+    ``t_due``, and the position in the audio file heard at a monotonic time (for muxing
+    the recording; None for live input).
     """
     from live.audio.features import FeatureTrack, analyze_file
 
     if render:
         track = FeatureTrack(analyze_file(audio_path, hop=cfg.audio.hop))
-        return (lambda index: track.at(index / fps)), 0.0
+        return (lambda index, t_due: track.at(index / fps)), (lambda t0: 0.0)
 
     from live.audio.process import audio_main
     from live.audio.publish import FeatureRing
@@ -225,10 +227,19 @@ def _start_audio(cfg: Config, options: ShowOptions, supervisor: Supervisor, stac
     supervisor.start_child("audio", audio_main, audio_cfg, config_dir, feature_ring.name,
                            supervisor.inbox, supervisor.stop_event)
 
-    def features_at(index: int) -> FeatureFrame | None:
-        return feature_ring.latest()
+    def features_at(index: int, t_due: float) -> FeatureFrame | None:
+        # Rehearsal hops are stamped with the time they will be heard, so this is the music
+        # the audience hears as the frame goes up (or the newest hop analysed so far).
+        newest = feature_ring.latest()
+        if newest is None or newest.time <= t_due:  # the usual case: t_due is further ahead
+            return newest
+        return feature_ring.at_time(t_due)
 
-    return features_at, 0.0
+    def audio_offset(t0: float) -> float | None:
+        origin = feature_ring.playback_origin
+        return None if origin is None else t0 - origin
+
+    return features_at, audio_offset
 
 
 def _read_replay(path: Path | None) -> list[ControlEvent]:

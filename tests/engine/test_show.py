@@ -21,9 +21,10 @@ DEMO_FPS = 15
 
 def test_headless_demo_writes_the_asked_mp4_with_audio(tmp_path):
     out, log = tmp_path / "demo.mp4", tmp_path / "frames.jsonl"
-    result = run_cli("demo", "--headless", "--seconds", 3, "--out", out, "--frame-log", log)
-    assert result.returncode == 0, result.stderr
-    assert f"wrote {out}" in result.stdout
+    show = start_cli("demo", "--headless", "--seconds", 3, "--out", out, "--frame-log", log)
+    stdout, stderr = show.communicate(timeout=180)
+    assert show.returncode == 0, stderr
+    assert f"wrote {out}" in stdout
     streams = ffprobe(out)
     video, audio = streams["video"], streams["audio"]
     assert (video["width"], video["height"]) == (512, 512)
@@ -33,7 +34,7 @@ def test_headless_demo_writes_the_asked_mp4_with_audio(tmp_path):
     rows = read_frame_log(log)
     assert len(rows) >= 3
     assert_in_order_and_never_black(rows)
-    assert leftover_segments() == []
+    assert leftover_segments(show.pid) == []
 
 
 def test_demo_without_display_says_so_and_goes_headless(tmp_path):
