@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from live import __version__
-from live.config import Config, ConfigError, describe, load_config
+from live.config import Config, describe, load_config
+from live.errors import LiveError
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 DEMO_HEADLESS_SECONDS = 10.0
@@ -29,8 +30,8 @@ first steps:
 """
 
 
-class UserError(Exception):
-    """A problem the user can fix; printed as one line, exit status 2."""
+class UserError(LiveError):
+    """A problem with the command line itself; printed as one line, exit status 2."""
 
 
 def _parse_override(text: str) -> tuple[str, object]:
@@ -212,13 +213,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def user_error_types() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean bad input (a one-line message, exit 2), not a bug."""
-    from live.engine.supervisor import StartupError
-
-    return (UserError, ConfigError, StartupError)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -229,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="gance-live: %(message)s")
     try:
         return args.func(args)
-    except user_error_types() as exc:
+    except LiveError as exc:
         if args.debug:
             raise
         print(f"gance-live: error: {exc}", file=sys.stderr)

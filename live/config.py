@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from live.audio.config import AudioConfig
+from live.errors import LiveError
 from live.compositor.config import OutputConfig
 from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
@@ -29,7 +30,7 @@ from live.schema import param
 from live.synth.config import NetworksConfig
 
 
-class ConfigError(ValueError):
+class ConfigError(LiveError, ValueError):
     """A show configuration that cannot be played; the message is meant for the performer."""
 
 

@@ -45,6 +45,7 @@ from live.compositor.shaders import ShaderError
 from live.compositor.window import OutputWindow, WindowError
 from live.control.state import ControlEvent
 from live.engine.frames import SLOT_HEADER, FrameRing
+from live.errors import LiveError
 from live.engine.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.overlay.hud import GpuThermometer, HudStats, render_text
 
@@ -81,7 +82,7 @@ class CompositorSpec:
     keyboard: bool = True
 
 
-class CompositorError(RuntimeError):
+class CompositorError(LiveError, RuntimeError):
     """A problem of the compositor's inputs (mode, frame ring); one line for the performer."""
 
 

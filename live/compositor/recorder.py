@@ -23,12 +23,14 @@ from pathlib import Path
 
 import soundfile
 
+from live.errors import LiveError
+
 QUEUE_BYTES = 256 * 1024 * 1024   # at most this much waits for the encoder...
 QUEUE_SECONDS = 0.5               # ...and at most this much show time, so finishing is quick
 ENCODER_EXIT_SECONDS = 60.0
 
 
-class RecordingError(RuntimeError):
+class RecordingError(LiveError, RuntimeError):
     """The encoder failed or nothing could be recorded; the message is one line."""
 
 

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import moderngl
 
+from live.errors import LiveError
+
 SHADER_DIR = Path(__file__).resolve().parents[2] / "shaders"
 
 # moderngl reports a compile failure under a heading naming the stage that failed.
 _STAGE_HEADINGS = {"vertex_shader": "vertex", "fragment_shader": "fragment"}
 
 
-class ShaderError(RuntimeError):
+class ShaderError(LiveError, RuntimeError):
     """A shader file that is missing or does not compile; the message is one line."""
 
 

@@ -14,13 +14,14 @@ from typing import Iterator
 import glfw
 
 from live.compositor.config import OutputConfig
+from live.errors import LiveError
 
 _NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
                glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",
                glfw.KEY_KP_ENTER: "enter", glfw.KEY_SPACE: "space"}
 
 
-class WindowError(RuntimeError):
+class WindowError(LiveError, RuntimeError):
     """No window could be opened (no display, bad monitor, no OpenGL 3.3); one-line message."""
 
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from typing import Any, Callable
 
+from live.errors import LiveError
 from live.engine.messages import FrameJob, Status
 from live.engine.worker import WorkerSpec, worker_main
 
@@ -24,7 +25,7 @@ JOIN_TIMEOUT_S = 1.5   # a child that has not exited by then is terminated, then
 START_TIMEOUT_S = 120  # importing torch and loading 1024 px networks can take a while
 
 
-class StartupError(RuntimeError):
+class StartupError(LiveError, RuntimeError):
     """A child could not start; the message says which and why."""
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from live.errors import LiveError
 
-class NetworkError(ValueError):
+
+class NetworkError(LiveError, ValueError):
     """A network that cannot be loaded or played. The message is one line for the performer:
     it names the file (or spec) and the problem, and the fix where there is one."""
