@@ -18,7 +18,7 @@ DEMO_HEADLESS_SECONDS = 10.0
 OUT_DIR = Path("out")
 
 # Concerns that add their own subcommands with register(subparsers).
-COMMAND_MODULES = ("live.synth.cli", "live.audio.cli", "live.compositor.cli", "live.control.cli")
+COMMAND_MODULES = ("live.synth.cli", "live.compositor.cli", "live.control.cli")
 
 EPILOG = """\
 first steps:
@@ -136,6 +136,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_devices(args: argparse.Namespace) -> int:
+    from live.audio.backends import quiet_stderr
+    from live.audio.devices import describe_audio_devices
+    from live.compositor import list_monitors
+    from live.control.ports import list_midi_ports
+    from live.telemetry.gpus import list_gpus
+
+    print(describe_audio_devices(args.backend))
+    with quiet_stderr():  # ALSA prints to stderr when this kernel has no sequencer
+        ports = list_midi_ports()
+    print("\nMIDI inputs:" + "".join(f"\n  {port}" for port in ports)
+          if ports else "\nMIDI inputs: none (no controller, or no ALSA sequencer / JACK server)")
+    monitors = list_monitors()
+    print("\nMonitors:" + "".join(
+        f"\n  {m['index']}: {m['name']}  {m['size'][0]}x{m['size'][1]} @ {m['refresh']} Hz"
+        f"  at {m['position'][0]},{m['position'][1]}" for m in monitors)
+          if monitors else "\nMonitors: none (no display)")
+    gpus = list_gpus()
+    print("\nGPUs:" + "".join(
+        f"\n  {g['index']}: {g['name']}  {g['memory_mib']} MiB  {g.get('temperature_c', '?')} °C"
+        for g in gpus) if gpus else "\nGPUs: none (no NVIDIA driver): CPU workers")
+    return 0
+
+
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -197,6 +221,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="list every config key with its default and meaning")
     keys.set_defaults(func=cmd_keys)
+    devices = sub.add_parser("devices", help="list audio devices, MIDI ports, monitors and GPUs",
+                             description="What this machine offers the show. Use a name "
+                             "substring or index from here in [audio] input_device / "
+                             "output_device, [output] monitor and the MIDI map's port.")
+    devices.add_argument("--backend", choices=("sounddevice", "pyaudio"), default="sounddevice",
+                         help="audio library to ask (default: sounddevice)")
+    devices.set_defaults(func=cmd_devices)
     check = sub.add_parser("check", help="validate a show file without starting anything")
     check.add_argument("config")
     check.add_argument("--set", action="append", type=_parse_override, metavar="SECTION.KEY=VALUE")

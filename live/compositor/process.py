@@ -47,7 +47,8 @@ from live.control.state import ControlEvent
 from live.engine.frames import SLOT_HEADER, FrameRing
 from live.errors import LiveError
 from live.engine.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
-from live.overlay.hud import GpuThermometer, HudStats, render_text
+from live.overlay.hud import HudStats, render_text
+from live.telemetry.gpus import GpuThermometer
 
 SOURCE = "compositor"
 POLL_SECONDS = 0.05          # longest wait between checks for Stop / SIGTERM / window events

@@ -2,23 +2,17 @@
 
 :class:`HudStats` collects the compositor's figures (display and synth frame rates, drops,
 the audio-to-screen latency of the frame on screen, its network and gain);
-:class:`GpuThermometer` reads GPU temperatures through NVML and quietly reports none where
-there is no NVIDIA driver; :func:`render_text` draws lines of text with OpenCV's built-in
+GPU temperatures come from :class:`live.telemetry.gpus.GpuThermometer`;
+:func:`render_text` draws lines of text with OpenCV's built-in
 vector font (no font files to ship) onto a translucent panel.
 """
 
 from __future__ import annotations
 
 import collections
-import warnings
 
 import cv2
 import numpy as np
-
-with warnings.catch_warnings():
-    # The pynvml wheel warns that it is deprecated in favour of nvidia-ml-py, same module.
-    warnings.simplefilter("ignore", FutureWarning)
-    import pynvml
 
 RATE_WINDOW_SECONDS = 2.0
 FONT = cv2.FONT_HERSHEY_SIMPLEX
@@ -46,36 +40,6 @@ class RateMeter:
     def _forget(self, now: float) -> None:
         while self._times and self._times[0] < now - self.window:
             self._times.popleft()
-
-
-class GpuThermometer:
-    """GPU core temperatures in °C via NVML; an empty list without an NVIDIA driver."""
-
-    def __init__(self) -> None:
-        try:
-            pynvml.nvmlInit()
-            self._handles = [pynvml.nvmlDeviceGetHandleByIndex(i)
-                             for i in range(pynvml.nvmlDeviceGetCount())]
-        except pynvml.NVMLError:
-            self._handles = []
-
-    def read(self) -> list[int]:
-        temperatures = []
-        for handle in self._handles:
-            try:
-                temperatures.append(int(pynvml.nvmlDeviceGetTemperature(
-                    handle, pynvml.NVML_TEMPERATURE_GPU)))
-            except pynvml.NVMLError:
-                continue    # a GPU that stops answering is left out, not fatal
-        return temperatures
-
-    def close(self) -> None:
-        if self._handles:
-            try:
-                pynvml.nvmlShutdown()
-            except pynvml.NVMLError:
-                pass
-            self._handles = []
 
 
 class HudStats:

@@ -3,14 +3,11 @@ the loss rule, the demo loop and the devices command."""
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pytest
 import soundfile
 
 from live.audio import demo
-from live.audio.cli import register
 from live.audio.devices import find_device
 from live.audio.errors import AudioInputError
 from live.audio.features import analyze_file, mono
@@ -157,15 +154,6 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
     assert demo.cache_dir() == tmp_path / ".cache" / "gance-live"
-
-
-def test_the_devices_command_prints_both_directions(capsys):
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
-    args = parser.parse_args(["devices", "--backend", "pyaudio"])
-    assert args.func(args) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("Audio (pyaudio)") and "inputs:" in out and "outputs:" in out
 
 
 def test_overruns_count_device_overflows_and_blocks_dropped_for_a_slow_reader():

@@ -3,7 +3,8 @@
 import numpy as np
 
 from live.compositor.keys import QUIT_CONFIRM_SECONDS, KeyboardControl
-from live.overlay.hud import GpuThermometer, HudStats, RateMeter, render_text
+from live.overlay.hud import HudStats, RateMeter, render_text
+from live.telemetry.gpus import GpuThermometer
 
 
 def test_keys_map_through_the_control_concern():
