@@ -81,6 +81,9 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
           + (f", {summary.workers_lost} worker restarts" if summary.workers_lost else ""))
     if summary.output:
         print(f"gance-live: wrote {summary.output}")
+    if options.event_log is not None:
+        print(f"gance-live: control events in {options.event_log} "
+              f"(replay: gance-live render ... --replay {options.event_log})")
     return 0 if not summary.stop_reason.startswith("compositor error") else 1
 
 
@@ -97,11 +100,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _load(args)
     headless = _headless(args)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if args.log_events is None:  # every performance is logged, so it can be rendered again
+        args.log_events = str(OUT_DIR / f"{cfg.show.name}-{stamp}.events.jsonl")
     out = Path(args.out) if args.out else None
     if headless and out is None and cfg.output.record:
         out = cfg.resolve(cfg.output.record)
     if headless and out is None:
-        out = OUT_DIR / f"{cfg.show.name}-{time.strftime('%Y%m%d-%H%M%S')}.mp4"
+        out = OUT_DIR / f"{cfg.show.name}-{stamp}.mp4"
     if headless and args.seconds is None:
         raise UserError("--headless needs --seconds S (a headless show has no window to close)")
     return _run(cfg, args, "live", headless, args.seconds, out)
@@ -206,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seconds", type=float, help="stop after S seconds")
     run.add_argument("--out", metavar="FILE", help="record the output to this mp4")
     run.add_argument("--log-events", metavar="FILE",
-                     help="write every control event (for `render --replay`)")
+                     help="where the control events go, for `render --replay` "
+                          "(default: out/NAME-TIME.events.jsonl)")
     run.set_defaults(func=cmd_run)
 
     render = sub.add_parser("render", help="render a show offline to an mp4 (deterministic)",

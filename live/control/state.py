@@ -37,9 +37,33 @@ class ShowState:
     freeze: bool = False        # hold the latent where it is
     blackout: bool = False      # output goes to black (with the output fade)
     hud: bool = False           # heads-up display on the output
+    tempo: float = 120.0        # beats per minute, set by tap tempo, for beat-synced moves
 
     # Actions are events that do something once rather than set a field.
     ACTIONS = ("next_network", "previous_network", "quit")
+
+    @staticmethod
+    def accepts(name: str, value: float, network_count: int) -> bool:
+        """Whether ``apply`` would take this event as it is, without clamping it.
+
+        Inputs from outside (OSC, MIDI maps) use this to ignore and count bad values instead
+        of letting them be quietly clamped: a gain of 7 is a sender's bug worth seeing.
+        """
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if not math.isfinite(value):
+            return False
+        if name in ShowState.ACTIONS:
+            return True
+        kind = PARAMETERS.get(name)
+        if kind is None:
+            return False
+        if kind == "int":
+            return value == int(value) and 0 <= value < network_count
+        if kind == "bool":
+            return value in (0, 1)
+        low, high = LIMITS.get(name, (-math.inf, math.inf))
+        return low <= value <= high
 
     def apply(self, event: ControlEvent, network_count: int) -> bool:
         """Apply one event; returns False (and changes nothing) for an unknown or bad one."""
@@ -66,13 +90,17 @@ class ShowState:
                 return False
             setattr(self, name, index)
         else:
-            low, high = _LIMITS.get(name, (-math.inf, math.inf))
+            low, high = LIMITS.get(name, (-math.inf, math.inf))
             setattr(self, name, float(min(max(value, low), high)))
         return True
 
 
-_LIMITS = {"gain": (0.0, 1.0), "crossfade": (0.0, 1.0), "truncation_psi": (0.0, 2.0),
-           "speed": (-8.0, 8.0)}
+# The bounds of the float parameters; ``apply`` clamps to them, ``accepts`` rejects outside.
+LIMITS = {"gain": (0.0, 1.0), "crossfade": (0.0, 1.0), "truncation_psi": (0.0, 2.0),
+          "speed": (-8.0, 8.0), "tempo": (20.0, 300.0)}
+
+# Every parameter's kind: "float", "int" (a network index) or "bool".
+PARAMETERS: dict[str, str] = {f.name: str(f.type) for f in dataclasses.fields(ShowState)}
 
 
 def write_event_log(events: Iterable[ControlEvent], stream: IO[str]) -> None:

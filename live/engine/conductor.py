@@ -73,6 +73,7 @@ class Conductor:
         on_event: called with each applied event (the event log).
         audio_offset: seconds into the playing audio file heard at a given monotonic time
             (for muxing the recording), None when the spec's offset holds.
+        on_shown: called with the number of frames shown so far (render's progress bar).
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -82,6 +83,7 @@ class Conductor:
                  frames: int | None = None, max_latency_frames: int = 3,
                  on_event: Callable[[ControlEvent], None] | None = None,
                  audio_offset: Callable[[float], float | None] = lambda t0: None,
+                 on_shown: Callable[[int], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -89,7 +91,7 @@ class Conductor:
         self.controls, self.realtime, self.frames = controls, realtime, frames
         self.replay = sorted(replay, key=lambda e: e.time)
         self.max_latency_frames, self.on_event, self.clock = max_latency_frames, on_event, clock
-        self.audio_offset = audio_offset
+        self.audio_offset, self.on_shown = audio_offset, on_shown
         self.summary = ShowSummary()
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
@@ -173,6 +175,8 @@ class Conductor:
             if message.shown:
                 self.summary.frames_shown += 1
                 self._shown_times.append(message.t_shown)
+                if self.on_shown:
+                    self.on_shown(self.summary.frames_shown)
             else:
                 self.summary.frames_dropped += 1
         elif isinstance(message, ControlEvent):

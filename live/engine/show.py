@@ -124,10 +124,13 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     audio_path = audio_file(cfg, options.audio)
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
-    if render and frames is None:
-        import soundfile
+    if render:
+        from live.audio.features import FeatureTrack, analyze_file
 
-        frames = max(1, math.floor(soundfile.info(str(audio_path)).duration * fps))
+        # Analysed before anything starts, so an unreadable file stops the render at once.
+        track = FeatureTrack(analyze_file(audio_path, hop=cfg.audio.hop))
+        if frames is None:
+            frames = max(1, math.floor(track.duration * fps))
 
     # The conductor maps the instrument's z stops through the first network's mapping.
     first = load_network(specs[0], device="cpu")
@@ -153,8 +156,11 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         ring = FrameRing.create(cfg.engine.slots, first.img_resolution, first.img_resolution)
         stack.callback(ring.close)
 
-        features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path, render,
-                                                 fps)
+        if render:
+            features_at = lambda index, t_due: track.at(index / fps)
+            audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
+        else:
+            features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path)
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
@@ -193,26 +199,20 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             controls=controls, replay=replay, realtime=not render, frames=frames,
             max_latency_frames=cfg.engine.max_latency_frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
-            audio_offset=audio_offset)
+            audio_offset=audio_offset,
+            on_shown=_progress_bar(stack, frames) if render else None)
         with _stop_on_signals(conductor):
             summary = conductor.run(lead_s=START_LEAD_S)
     return summary
 
 
-def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
-                 audio_path: Path | None, render: bool, fps: int):
-    """Start the audio process (live) or analyse the file (render).
+def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_path: Path | None):
+    """Start the audio process and the feature ring it publishes into.
 
     Returns ``(features_at, audio_offset)``: the features for frame ``index`` due at
     ``t_due``, and the position in the audio file heard at a monotonic time (for muxing
     the recording; None for live input).
     """
-    from live.audio.features import FeatureTrack, analyze_file
-
-    if render:
-        track = FeatureTrack(analyze_file(audio_path, hop=cfg.audio.hop))
-        return (lambda index, t_due: track.at(index / fps)), (lambda t0: 0.0)
-
     from live.audio.process import audio_main
     from live.audio.publish import FeatureRing
 
@@ -240,6 +240,19 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
         return None if origin is None else t0 - origin
 
     return features_at, audio_offset
+
+
+def _progress_bar(stack: ExitStack, frames: int):
+    """A render's progress bar with ETA on stderr; returns the conductor's ``on_shown``."""
+    from tqdm import tqdm
+
+    bar = stack.enter_context(tqdm(total=frames, unit="frame", desc="render", leave=True,
+                                   dynamic_ncols=True))
+
+    def shown(count: int) -> None:
+        bar.update(count - bar.n)
+
+    return shown
 
 
 def _read_replay(path: Path | None) -> list[ControlEvent]:

@@ -1,0 +1,205 @@
+"""OSC: the address tree, turning messages into events (pure), and the UDP ports (I/O).
+
+Every show parameter has an address under ``/live`` taking one argument; the same addresses
+go out to the configured target whenever a value changes, so a TouchOSC fader bound to
+``/live/gain`` both drives the gain and shows it. ``gance-live osc-doc`` prints the tree.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, NamedTuple, Sequence
+
+from pythonosc.osc_message_builder import build_msg
+from pythonosc.osc_packet import OscPacket
+
+from live.control.midi import TAP_TEMPO
+from live.control.state import LIMITS, PARAMETERS, ShowState
+
+PREFIX = "/live"
+LEARN = PREFIX + "/learn"
+LEARN_CANCEL = PREFIX + "/learn/cancel"
+MAX_DATAGRAM = 65536
+RECEIVE_BUFFER = 1 << 20  # room for a burst from a busy layout between two polls
+
+_HELP = {
+    "gain": "audio gain, how strongly the music moves the picture",
+    "network": "the network on screen (0-based index)",
+    "crossfade": "0 = network only, 1 = crossfade_to only",
+    "crossfade_to": "the network cued for the crossfade (0-based index)",
+    "truncation_psi": "pull toward the network's average picture; 1 = none",
+    "speed": "latent journey speed (negative runs backwards)",
+    "freeze": "hold the latent where it is",
+    "blackout": "output to black",
+    "hud": "heads-up display on the output",
+    "tempo": "beats per minute for beat-synced moves",
+}
+
+# Addresses that do something once; a button sends 1 on press and 0 on release, so only
+# an argument of 0.5 or more (or none at all) fires.
+_ACTIONS = {
+    PREFIX + "/network/next": "next_network",
+    PREFIX + "/network/previous": "previous_network",
+    PREFIX + "/tap": TAP_TEMPO,
+}
+
+
+class OscAddress(NamedTuple):
+    """One documented address: what it takes and what it does."""
+
+    address: str
+    argument: str
+    help: str
+
+
+def address_tree() -> list[OscAddress]:
+    """Every address the server understands, parameters first."""
+    rows = []
+    for name, kind in PARAMETERS.items():
+        if kind == "float":
+            low, high = LIMITS.get(name, (0.0, 1.0))
+            argument = f"float {low:g}..{high:g}"
+        elif kind == "int":
+            argument = "int network index"
+        else:
+            argument = "0 or 1 (T/F too)"
+        rows.append(OscAddress(f"{PREFIX}/{name}", argument, _HELP.get(name, name)))
+    rows += [
+        OscAddress(PREFIX + "/network/next", "none, or 1 on press", "show the next network"),
+        OscAddress(PREFIX + "/network/previous", "none, or 1 on press",
+                   "show the previous network"),
+        OscAddress(PREFIX + "/tap", "none, or 1 on press", "tap tempo: tap on the beat"),
+        OscAddress(LEARN, "string, e.g. \"gain\" or \"network 2\"",
+                   "MIDI learn: the next control moved on any controller is bound to this "
+                   "and appended to that controller's map file"),
+        OscAddress(LEARN_CANCEL, "none", "forget a pending MIDI learn"),
+    ]
+    return rows
+
+
+def osc_doc() -> str:
+    """The tree as text for ``gance-live osc-doc``."""
+    rows = address_tree()
+    width = max(len(r.address) for r in rows)
+    arg_width = max(len(r.argument) for r in rows)
+    lines = ["OSC addresses (UDP). Parameter addresses are also sent out on change.", ""]
+    lines += [f"{r.address:<{width}}  {r.argument:<{arg_width}}  {r.help}" for r in rows]
+    return "\n".join(lines)
+
+
+def events_for_osc(address: str, args: Sequence[Any]) -> list[tuple[str, float]] | None:
+    """The ``(name, value)`` events of one OSC message; None when it is not understood.
+
+    [] means understood but nothing to do (a button's release). Values are not range
+    checked here: the hub checks every event against the show state's limits.
+    """
+    if address in _ACTIONS:
+        if not args:
+            return [(_ACTIONS[address], 1.0)]
+        if len(args) != 1 or _number(args[0]) is None:
+            return None
+        return [(_ACTIONS[address], 1.0)] if _number(args[0]) >= 0.5 else []
+    prefix, _, name = address.rpartition("/")
+    if prefix != PREFIX or name not in PARAMETERS or len(args) != 1:
+        return None
+    value = _number(args[0])
+    return None if value is None else [(name, value)]
+
+
+def state_messages(state: ShowState) -> dict[str, Any]:
+    """The address and typed value of every parameter, as sent to the feedback target."""
+    values: dict[str, Any] = {}
+    for name, kind in PARAMETERS.items():
+        value = getattr(state, name)
+        # TouchOSC toggles and faders read floats; network indices stay integers.
+        values[f"{PREFIX}/{name}"] = int(value) if kind == "int" else float(value)
+    return values
+
+
+def _number(arg: Any) -> float | None:
+    if isinstance(arg, bool):
+        return float(arg)
+    if isinstance(arg, (int, float)):
+        return float(arg)
+    return None
+
+
+class OscServer:
+    """A UDP socket read without blocking: ``receive()`` returns what arrived since last time.
+
+        with OscServer("127.0.0.1", 8000) as server:
+            messages, bad_packets = server.receive()
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self._socket: socket.socket | None = None
+
+    def __enter__(self) -> OscServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._socket = sock
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where it listens (the real port when the config asked for 0)."""
+        assert self._socket is not None, "use OscServer as a context manager"
+        return self._socket.getsockname()[:2]
+
+    def receive(self) -> tuple[list[tuple[str, list[Any]]], int]:
+        """``([(address, args), ...], packets that could not be parsed)``; never blocks."""
+        assert self._socket is not None, "use OscServer as a context manager"
+        messages: list[tuple[str, list[Any]]] = []
+        bad = 0
+        while True:
+            try:
+                datagram = self._socket.recv(MAX_DATAGRAM)
+            except BlockingIOError:
+                return messages, bad
+            except OSError:  # a transient socket error: what arrived so far is still good
+                return messages, bad
+            try:
+                packet = OscPacket(datagram)
+                messages += [(m.message.address, list(m.message.params))
+                             for m in packet.messages]
+            except Exception:  # python-osc raises more than ParseError on hostile bytes
+                bad += 1
+
+
+class OscSender:
+    """Sends OSC messages to one target; a target that is not listening is not an error."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self._socket: socket.socket | None = None
+
+    def __enter__(self) -> OscSender:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket.setblocking(False)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def send(self, address: str, value: Any) -> bool:
+        """Send one message; False when the system refused it (full buffer, no route)."""
+        assert self._socket is not None, "use OscSender as a context manager"
+        try:
+            self._socket.sendto(build_msg(address, value).dgram, self.target)
+            return True
+        except OSError:
+            return False
