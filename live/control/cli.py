@@ -1,7 +1,7 @@
 """Command-line tools of the control concern: ``midi-learn`` and ``osc-doc``.
 
-``register`` adds them to ``gance-live``; ``python -m live.control.cli`` runs them alone.
-``list_midi_ports`` is here for ``gance-live devices``.
+``register`` adds them to ``gance-live``; ``list_midi_ports`` is here for
+``gance-live devices``.
 
 ``midi-learn`` is a conversation on stdin/stdout, so a script (or a test) can drive it::
 
@@ -27,7 +27,7 @@ from live.control.midi import MidiMap, MidiMessage
 from live.control.osc import osc_doc
 from live.control.ports import APIS, MidiError, MidiInput, input_port_names, list_midi_ports
 
-__all__ = ["register", "list_midi_ports", "main"]
+__all__ = ["register", "list_midi_ports"]
 
 SETTLE_SECONDS = 0.3   # a fader sends a burst; the burst's tail is not the next control
 LEARN_CLIENT = "gance-live-learn"
@@ -160,15 +160,3 @@ def _stdin_lines() -> queue.Queue[str | None]:
 
     threading.Thread(target=read, name="stdin", daemon=True).start()
     return lines
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run these tools without the rest of ``gance-live``."""
-    parser = argparse.ArgumentParser(prog="python -m live.control.cli")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

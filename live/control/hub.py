@@ -25,6 +25,7 @@ import copy
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,9 @@ from live.control.tempo import TapTempo
 
 log = logging.getLogger(__name__)
 
+# rtmidi (JACK) can crash closing a port whose peer vanished a moment ago, while JACK still
+# processes the disconnection; the ports of an unplugged controller are closed this much later.
+RETIRE_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0  # longest pause between attempts to reach a missing MIDI system
 STAT_NAMES = ("midi_received", "midi_ignored", "osc_received", "osc_ignored", "events",
               "midi_connects", "midi_reconnects", "midi_disconnects", "learned")
@@ -57,7 +61,7 @@ class _Device:
 
 @dataclass
 class _Connection:
-    """One controller that is plugged in: its ports and its own copy of the map."""
+    """One controller that is plugged in: its ports and the LED values last sent to it."""
 
     port_name: str
     midi_in: MidiInput
@@ -81,6 +85,8 @@ class ControlHub:
         self._lock = threading.Lock()          # guards _connections against the watcher
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        # Ports of vanished controllers, closed only RETIRE_SECONDS later (see there).
+        self._retired: list[tuple[float, _Connection]] = []
         self._osc: OscServer | None = None
         self._osc_out: OscSender | None = None
         self._osc_sent: dict[str, Any] = {}
@@ -125,6 +131,9 @@ class ControlHub:
             connections, self._connections = list(self._connections.values()), {}
         for connection in connections:
             self._close(connection)
+        if self._retired:
+            time.sleep(max(0.0, self._retired[-1][0] + RETIRE_SECONDS - time.monotonic()))
+            self._close_retired(time.monotonic())
         for port in (self._osc, self._osc_out):
             if port is not None:
                 port.__exit__(None, None, None)
@@ -295,9 +304,10 @@ class ControlHub:
             for connection in gone:
                 del self._connections[connection.port_name]
             open_names = set(self._connections)
-        for connection in gone:
-            self._close(connection)
-            self._stats["midi_disconnects"] += 1
+        now = time.monotonic()
+        self._retired += [(now, connection) for connection in gone]
+        self._stats["midi_disconnects"] += len(gone)
+        self._close_retired(now - RETIRE_SECONDS)
         destinations = [p for p in lister.destinations() if not self._is_ours(p)]
         for port_name in sources:
             device = self._device_for(port_name)
@@ -351,6 +361,11 @@ class ControlHub:
 
     def _is_ours(self, port_name: str) -> bool:
         return port_name.startswith(self.cfg.midi.client_name)
+
+    def _close_retired(self, before: float) -> None:
+        """Close the ports of controllers that went away before ``before``."""
+        while self._retired and self._retired[0][0] <= before:
+            self._close(self._retired.pop(0)[1])
 
     @staticmethod
     def _close(connection: _Connection) -> None:

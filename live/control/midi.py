@@ -185,9 +185,11 @@ class MidiMap:
     led_off: int | None = None
     bindings: dict[tuple[str, int, int], Binding] = field(default_factory=dict)
     path: Path | None = None
-    _values: dict[str, float] = field(default_factory=dict, repr=False)
-    _engaged: set[Binding] = field(default_factory=set, repr=False)
-    _last_input: dict[Binding, float] = field(default_factory=dict, repr=False)
+    _values: dict[str, float] = field(default_factory=dict, init=False, repr=False,
+                                      compare=False)
+    _engaged: set[Binding] = field(default_factory=set, init=False, repr=False, compare=False)
+    _last_input: dict[Binding, float] = field(default_factory=dict, init=False, repr=False,
+                                              compare=False)
 
     def __post_init__(self) -> None:
         defaults = ShowState()

@@ -63,7 +63,11 @@ class PortLister:
 
     def __init__(self, api: str, client_name: str) -> None:
         self._inputs = rtmidi.MidiIn(APIS[api], name=client_name)
-        self._outputs = rtmidi.MidiOut(APIS[api], name=client_name)
+        try:
+            self._outputs = rtmidi.MidiOut(APIS[api], name=client_name)
+        except MidiError:
+            self._inputs.delete()
+            raise
 
     def __enter__(self) -> PortLister:
         return self
