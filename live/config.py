@@ -66,7 +66,8 @@ class Config:
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Read and validate a show file. ``overrides`` maps ``"section.key"`` to a value."""
+    """Read and validate a show file. ``overrides`` maps ``"section.key"`` (or
+    ``"section.table.key"``) to a value, as ``--set`` does."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file (try config/demo.toml)")
@@ -77,8 +78,13 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
     for dotted, value in (overrides or {}).items():
-        section, _, key = dotted.partition(".")
-        raw.setdefault(section, {})[key] = value
+        *tables, key = dotted.split(".")
+        table = raw
+        for name in tables:
+            table = table.setdefault(name, {})
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: [{name}] is not a table, cannot set {dotted}")
+        table[key] = value
     cfg = build_config(raw, source=str(path))
     cfg.path = path.resolve()
     return cfg

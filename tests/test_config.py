@@ -56,6 +56,10 @@ def test_overrides_are_validated_like_the_file(tmp_path):
     assert load_config(path, {"show.fps": 24}).show.fps == 24
     with pytest.raises(ConfigError, match=r"\[show\] fps"):
         load_config(path, {"show.fps": -1})
+    nested = load_config(path, {"control.midi.maps": ["midi/generic.toml"]})
+    assert nested.control.midi.maps == ["midi/generic.toml"]
+    with pytest.raises(ConfigError, match=r"\[control.midi\] unknown key 'mapz'"):
+        load_config(path, {"control.midi.mapz": []})
 
 
 def test_every_key_is_documented():

@@ -18,7 +18,8 @@ from typing import Callable, Iterable, Protocol
 from live.audio.frame import FeatureFrame
 from live.control.state import ControlEvent, ShowState
 from live.engine.frames import FrameRing
-from live.engine.messages import DisplayState, FrameJob, ShowStart, SlotFree, Status, Stop
+from live.engine.messages import (DisplayState, FrameDone, FrameJob, ShowStart, SlotFree,
+                                  Status, Stop)
 from live.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ log = logging.getLogger(__name__)
 HUD_REFRESH_S = 0.5        # how often HUD lines are resent while the HUD is on
 STALE_SLOT_S = 5.0         # a slot out this long in live mode is taken back (lost message)
 FINISH_TIMEOUT_S = 1.5     # how long to wait for the compositor to finalise after Stop
+MIN_WAIT_S = 0.001         # the loop never spins: it sleeps at least this long between looks
+MAX_WAIT_S = 0.01          # ... and at most this long (control events are polled, not pushed)
+FIRST_FRAME_TIMEOUT_S = 30.0  # live: no frame on screen by then means the workers cannot cope
 
 
 class Workers(Protocol):
@@ -80,7 +84,7 @@ class Conductor:
                  features_at: Callable[[int, float], FeatureFrame | None], ring: FrameRing,
                  workers: Workers, compositor_inbox, inbox, controls: ControlSource | None,
                  replay: Iterable[ControlEvent] = (), realtime: bool = True,
-                 frames: int | None = None, max_latency_frames: int = 3,
+                 frames: int | None = None,
                  on_event: Callable[[ControlEvent], None] | None = None,
                  audio_offset: Callable[[float], float | None] = lambda t0: None,
                  on_shown: Callable[[int], None] | None = None,
@@ -90,7 +94,7 @@ class Conductor:
         self.workers, self.compositor_inbox, self.inbox = workers, compositor_inbox, inbox
         self.controls, self.realtime, self.frames = controls, realtime, frames
         self.replay = sorted(replay, key=lambda e: e.time)
-        self.max_latency_frames, self.on_event, self.clock = max_latency_frames, on_event, clock
+        self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown = audio_offset, on_shown
         self.summary = ShowSummary()
         self.scheduler: Scheduler | None = None
@@ -124,7 +128,7 @@ class Conductor:
         """Start frame 0 ``lead_s`` from now and run to the end; returns the summary."""
         t0 = self.clock() + lead_s
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
-                                   frames=self.frames, lead_frames=self.max_latency_frames)
+                                   frames=self.frames)
         for slot in range(self.ring.slots):
             self.ring.header(slot)["index"] = -1
         self.compositor_inbox.put(ShowStart(t0, self.frames, self.audio_offset(t0)))
@@ -149,16 +153,22 @@ class Conductor:
             self._dispatch()
             if self.realtime:
                 self.scheduler.reclaim_stale(self.clock(), STALE_SLOT_S)
+                if self.summary.frames_shown == 0 and \
+                        self.clock() - t0 > FIRST_FRAME_TIMEOUT_S:
+                    self.request_stop(f"no frame reached the screen in "
+                                      f"{FIRST_FRAME_TIMEOUT_S:.0f} s (see the log above)")
             self._update_display()
         self.summary.frames_skipped = self.scheduler.skipped
         self.summary.stop_reason = self._stop_reason or "end of show"
         return self.summary
 
     def _wait_time(self) -> float:
+        """How long to wait for a message before looking again. Every message that can
+        unblock a dispatch (a finished frame, a freed slot) ends the wait early."""
         if self._stop_reason or not self.realtime:
-            return 0.005
+            return MAX_WAIT_S
         until = self.scheduler.next_dispatch_time() - self.clock()
-        return min(max(until, 0.0), 0.01)
+        return min(max(until, MIN_WAIT_S), MAX_WAIT_S)
 
     def _drain_inbox(self, timeout: float) -> None:
         try:
@@ -170,7 +180,9 @@ class Conductor:
             pass
 
     def _handle(self, message) -> None:
-        if isinstance(message, SlotFree):
+        if isinstance(message, FrameDone):
+            pass  # its slot header says the rest; arriving was the point (it ends the wait)
+        elif isinstance(message, SlotFree):
             self.scheduler.slot_freed(message.slot, message.index)
             if message.shown:
                 self.summary.frames_shown += 1

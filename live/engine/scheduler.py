@@ -38,14 +38,16 @@ class Scheduler:
         frames: frames in the show, None for no end.
         lead_frames: how many periods ahead of its due time a frame may be dispatched (at
             least; more when synthesis takes longer than that).
-        jobs_per_worker: unfinished jobs a worker may hold, so it always has the next one.
+        jobs_per_worker: unfinished jobs a fast worker may hold, so it always has the next
+            one. A worker slower than one period holds one job: queueing a second would
+            only add a synthesis time of latency, the round trip it saves being negligible.
     """
 
     SYNTH_SMOOTHING = 0.2   # weight of the newest synthesis time in each worker's estimate
     MARGIN_S = 0.004        # from pixels in the slot to upload in the compositor
 
     def __init__(self, slots: int, fps: float, t0: float, *, realtime: bool = True,
-                 frames: int | None = None, lead_frames: int = 3, jobs_per_worker: int = 2):
+                 frames: int | None = None, lead_frames: int = 1, jobs_per_worker: int = 2):
         assert slots >= 1 and fps > 0 and lead_frames >= 1 and jobs_per_worker >= 1
         self.fps, self.t0, self.realtime, self.frames = fps, t0, realtime, frames
         self.lead_frames, self.jobs_per_worker = lead_frames, jobs_per_worker
@@ -55,18 +57,24 @@ class Scheduler:
         self.redo: list[int] = []    # render mode: indices lost with a worker, drawn again first
         self.skipped = 0             # live mode: frames never drawn because they were already late
         self.synth_estimate: dict[int, float] = {}  # per worker, seconds per frame
+        self.dispatches = 0
+        self.last_used: dict[int, int] = {}  # worker -> dispatch number, to share ties fairly
 
     def estimate(self, worker: int) -> float:
         """Expected synthesis time of ``worker`` (one period until it has been measured)."""
         return self.synth_estimate.get(worker, 1.0 / self.fps)
 
+    def capacity(self, worker: int) -> int:
+        """Unfinished jobs ``worker`` may hold."""
+        return 1 if self.estimate(worker) > 1.0 / self.fps else self.jobs_per_worker
+
     def lead(self) -> float:
         """How long before its due time a frame may be dispatched."""
         # Long enough that a worker with a full queue can still be given the frame it can
         # have ready in time.
-        slowest = max(self.synth_estimate.values(), default=0.0)
-        return max(self.lead_frames / self.fps,
-                   self.jobs_per_worker * slowest + 1.0 / self.fps + self.MARGIN_S)
+        queued = max((self.capacity(w) * t for w, t in self.synth_estimate.items()),
+                     default=self.jobs_per_worker / self.fps)
+        return max(self.lead_frames / self.fps, queued + 1.0 / self.fps + self.MARGIN_S)
 
     def synth_measured(self, worker: int, seconds: float) -> None:
         """Feed one measured synthesis time (from a finished slot's header)."""
@@ -108,7 +116,7 @@ class Scheduler:
             if self.realtime:
                 # The first frame due once this worker can have it ready; earlier ones would
                 # only be late, so they are skipped.
-                first = math.ceil((self.ready_at(worker, now) - self.t0) * self.fps)
+                first = math.ceil((self.ready_at(worker, now) - self.t0) * self.fps - 1e-6)
                 if self.frames is not None:
                     first = min(first, self.frames)
                 if first > self.next_index:
@@ -122,6 +130,8 @@ class Scheduler:
             self.next_index += 1
         slot = self.free_slots.pop(0)
         self.in_flight[slot] = InFlight(index, slot, worker, now)
+        self.dispatches += 1
+        self.last_used[worker] = self.dispatches
         return index, slot, worker
 
     def _soonest_free(self, ready_workers: list[int], now: float) -> int | None:
@@ -130,10 +140,12 @@ class Scheduler:
         for job in self.in_flight.values():
             if job.worker in load and not job.finished:
                 load[job.worker] += 1
-        candidates = [w for w in ready_workers if load[w] < self.jobs_per_worker]
+        candidates = [w for w in ready_workers if load[w] < self.capacity(w)]
         if not candidates:
             return None
-        return min(candidates, key=lambda w: (self.ready_at(w, now), load[w], w))
+        # Ties (idle workers) go to the least recently used, so every worker stays warm.
+        return min(candidates, key=lambda w: (round(self.ready_at(w, now), 4), load[w],
+                                              self.last_used.get(w, -1), w))
 
     def slot_freed(self, slot: int, index: int) -> None:
         """The compositor released ``slot`` holding ``index`` (a stale report is ignored)."""

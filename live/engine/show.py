@@ -151,6 +151,13 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     replay = _read_replay(options.replay)
 
     with ExitStack() as stack:
+        controls = None
+        if not render:  # opened first: a bad map or a busy OSC port refuses the show at once
+            from live.control.hub import ControlHub
+
+            controls = stack.enter_context(ControlHub(
+                cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
+                resolve=cfg.resolve))
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.shutdown)
         ring = FrameRing.create(cfg.engine.slots, first.img_resolution, first.img_resolution)
@@ -185,19 +192,11 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         if options.event_log is not None:
             options.event_log.parent.mkdir(parents=True, exist_ok=True)
             event_stream = stack.enter_context(options.event_log.open("w"))
-        controls = None
-        if not render:
-            from live.control.hub import ControlHub
-
-            controls = stack.enter_context(ControlHub(
-                cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
-                resolve=cfg.resolve))
         conductor = Conductor(
             fps=fps, state=state, network_count=len(specs), instrument=instrument,
             features_at=features_at, ring=ring, workers=supervisor,
             compositor_inbox=supervisor.compositor_inbox, inbox=supervisor.inbox,
             controls=controls, replay=replay, realtime=not render, frames=frames,
-            max_latency_frames=cfg.engine.max_latency_frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None)

@@ -2,7 +2,7 @@
 
 A worker holds no show state. It loads every network of the show once (so a switch costs
 nothing), then loops: take a :class:`FrameJob`, draw it into the job's slot, tell the
-compositor with a :class:`FrameDone`. ``None`` on its queue means exit.
+compositor (and the conductor) with a :class:`FrameDone`. ``None`` on its queue means exit.
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
     try:
         while (job := jobs.get()) is not None:
             _draw(job, networks, ring, spec)
-            compositor_inbox.put(FrameDone(job.index, job.slot, spec.worker_id))
+            done = FrameDone(job.index, job.slot, spec.worker_id)
+            compositor_inbox.put(done)
+            to_conductor.put(done)  # wakes the conductor to give this worker its next job
     except Exception:
         to_conductor.put(Status(source, "error", traceback.format_exc(limit=3)))
         raise

@@ -17,18 +17,12 @@ pytestmark = pytest.mark.slow
 
 
 def test_pads_and_a_fader_change_the_network_and_gain_of_shown_frames(jack_server, tmp_path):
-    show_file, log = tmp_path / "show.toml", tmp_path / "frames.jsonl"
-    show_file.write_text(DEMO.read_text() + f"""
-[control.midi]
-api = "jack"
-maps = ["{MAPS / 'akai-apc-mini.toml'}"]
-rescan_seconds = 0.1
-
-[control.osc]
-port = 0
-""")
+    log = tmp_path / "frames.jsonl"
+    controls = ["--set", 'control.midi.api="jack"', "--set", "control.midi.rescan_seconds=0.1",
+                "--set", f'control.midi.maps=["{MAPS / "akai-apc-mini.toml"}"]']
     with FakeController("APC MINI") as apc:
-        show = start_cli("run", show_file, "--headless", "--seconds", 90, "--frame-log", log)
+        show = start_cli("run", DEMO, "--headless", "--seconds", 90, "--frame-log", log,
+                         *controls)
         try:
             before = wait_for_frames(log, 3, show)
             assert {row["network"] for row in before} == {0}

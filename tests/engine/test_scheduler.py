@@ -13,13 +13,23 @@ def test_live_mode_dispatches_only_within_the_lead():
 
 
 def test_live_mode_gives_a_worker_the_first_frame_it_can_have_ready_in_time():
-    s = Scheduler(slots=8, fps=10, t0=0.0, lead_frames=1, jobs_per_worker=2)
-    s.synth_measured(0, 0.25)
-    index, _, _ = s.take(0.0, [0])                   # ready at 0.254 s: frames 0..2 would be late
-    assert index == 3 and s.skipped == 3
-    index, _, _ = s.take(0.0, [0])                   # queued behind frame 3: ready at 0.504 s
-    assert index == 6 and s.skipped == 5
+    s = Scheduler(slots=8, fps=10, t0=0.0, jobs_per_worker=2)
+    s.synth_measured(0, 0.05)
+    index, _, _ = s.take(0.0, [0])                   # ready at 0.054 s: frame 0 would be late
+    assert index == 1 and s.skipped == 1
+    index, _, _ = s.take(0.0, [0])                   # queued behind frame 1: ready at 0.104 s
+    assert index == 2 and s.skipped == 1
     assert s.take(0.0, [0]) is None                  # its queue is full
+
+
+def test_a_worker_slower_than_a_period_holds_one_job():
+    s = Scheduler(slots=8, fps=10, t0=0.0, jobs_per_worker=2)
+    s.synth_measured(0, 0.25)
+    assert s.capacity(0) == 1
+    index, _, _ = s.take(0.0, [0])                   # ready at 0.254 s: frames 0..2 skipped
+    assert index == 3 and s.skipped == 3
+    assert s.take(0.0, [0]) is None
+    assert abs(s.lead() - (0.25 + 0.1 + Scheduler.MARGIN_S)) < 1e-12
 
 
 def test_live_mode_uses_the_worker_that_is_free_first():

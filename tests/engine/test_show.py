@@ -48,8 +48,10 @@ def test_demo_without_display_says_so_and_goes_headless(tmp_path):
 def test_window_with_two_cpu_workers_changes_over_time(tmp_path):
     log = tmp_path / "frames.jsonl"
     with xvfb(640, 600) as display:
+        # 30 fps is more than one CPU worker draws, so both must take part.
         show = start_cli("run", DEMO, "--seconds", 12, "--frame-log", log,
-                         "--set", "engine.workers=2", "--set", "output.width=600",
+                         "--set", "engine.workers=2", "--set", "show.fps=30",
+                         "--set", "output.width=600",
                          "--set", "output.height=600", display=display)
         try:
             wait_for_frames(log, 4, show)
@@ -95,7 +97,7 @@ def test_the_audio_moves_the_picture(tmp_path):
 def test_a_killed_worker_comes_back_and_the_show_goes_on(tmp_path):
     log = tmp_path / "frames.jsonl"
     show = start_cli("run", DEMO, "--headless", "--seconds", 14, "--frame-log", log,
-                     "--out", tmp_path / "show.mp4")
+                     "--out", tmp_path / "show.mp4", "--set", "show.fps=30")
     try:
         victim = wait_for_frames(log, 2, show, where=lambda r: r["worker"] == 0)[-1]["worker_pid"]
         os.kill(victim, signal.SIGKILL)
@@ -130,5 +132,5 @@ def test_sigterm_stops_everything_fast_and_leaves_a_playable_mp4(tmp_path):
     assert "SIGTERM" in stdout
     # The design says 2 s; CI machines are slower and busier than a show box, so allow 4 s here.
     assert took < 4.0, f"shutdown took {took:.1f} s"
-    assert int(ffprobe(out)["video"]["nb_read_frames"]) > 8
+    assert int(ffprobe(out)["video"]["nb_read_frames"]) >= 8
     assert leftover_segments(show.pid) == []
