@@ -65,18 +65,24 @@ class Config:
         return (self.path.parent / p).resolve()
 
 
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Read and validate a show file. ``overrides`` maps ``"section.key"`` (or
-    ``"section.table.key"``) to a value, as ``--set`` does."""
-    path = Path(path)
+def read_toml(path: Path, missing: str) -> dict[str, Any]:
+    """Parse a TOML file; a missing, non-UTF-8 or malformed file is a one-line ConfigError
+    (``missing`` says what to do when the file is not there)."""
     if not path.is_file():
-        raise ConfigError(f"{path}: no such config file (try config/demo.toml)")
+        raise ConfigError(f"{path}: {missing}")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read and validate a show file. ``overrides`` maps ``"section.key"`` (or
+    ``"section.table.key"``) to a value, as ``--set`` does."""
+    path = Path(path)
+    raw = read_toml(path, missing="no such config file (try config/demo.toml)")
     for dotted, value in (overrides or {}).items():
         *tables, key = dotted.split(".")
         table = raw

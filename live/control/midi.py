@@ -42,12 +42,11 @@ messages alone.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
-from live.config import ConfigError
+from live.config import ConfigError, read_toml
 from live.control.state import LIMITS, PARAMETERS, ShowState
 
 TAP_TEMPO = "tap_tempo"  # an event the hub turns into a ``tempo`` from the taps' timing
@@ -199,14 +198,7 @@ class MidiMap:
     def load(cls, path: str | Path) -> MidiMap:
         """Read and check a map file; problems raise ConfigError naming file and binding."""
         path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: no such MIDI map (the shipped ones are in config/midi/)")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{path}: not a UTF-8 text file") from None
+        raw = read_toml(path, missing="no such MIDI map (the shipped ones are in config/midi/)")
         return cls.from_dict(raw, source=str(path), path=path)
 
     @classmethod

@@ -25,7 +25,7 @@ from live.config import Config, ConfigError
 from live.control.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.engine.frames import FrameRing
-from live.engine.supervisor import StartupError, Supervisor
+from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
 log = logging.getLogger(__name__)

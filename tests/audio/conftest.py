@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.control.jack import JackUnavailable, dummy_jack_server
+
 SINK = "gance_test"
 # PulseAudio takes well under a second to start here; CI machines can be slower.
 START_TIMEOUT_S = 15.0
@@ -118,33 +120,9 @@ def pulse() -> Iterator[PulseServer]:
 @pytest.fixture
 def jack_server() -> Iterator[str]:
     """A private JACK server on the dummy backend at 48 kHz: a real device whose sample rate
-    is fixed, which PortAudio shows as the JACK device ``system``.
-
-    ``JACK_DEFAULT_SERVER`` names it for this process and its children while it runs, so no
-    other JACK server on the machine is touched. Needs ``jackd`` and ``jack_wait`` (Debian:
-    ``jackd2``).
-    """
-    if shutil.which("jackd") is None or shutil.which("jack_wait") is None:
-        pytest.skip("jackd/jack_wait not installed (Debian: apt-get install jackd2)")
-    name = f"gance-audio-{os.getpid()}"
-    env = dict(os.environ, JACK_DEFAULT_SERVER=name, JACK_NO_AUDIO_RESERVATION="1")
-    server = subprocess.Popen(["jackd", "--no-realtime", "-n", name, "-d", "dummy",
-                               "-r", "48000", "-p", "256"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    saved = os.environ.get("JACK_DEFAULT_SERVER")
+    is fixed, which PortAudio shows as the JACK device ``system`` (see tests/control/jack.py)."""
     try:
-        subprocess.run(["jack_wait", "-s", name, "-w", "-t", str(int(START_TIMEOUT_S))],
-                       env=env, check=True, capture_output=True, timeout=START_TIMEOUT_S + 5)
-        os.environ["JACK_DEFAULT_SERVER"] = name
-        yield name
-    finally:
-        if saved is None:
-            os.environ.pop("JACK_DEFAULT_SERVER", None)
-        else:
-            os.environ["JACK_DEFAULT_SERVER"] = saved
-        server.terminate()
-        try:
-            server.wait(5)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
+        with dummy_jack_server(period=256, rate=48000) as name:
+            yield name
+    except JackUnavailable as exc:
+        pytest.skip(str(exc))

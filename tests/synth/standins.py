@@ -23,7 +23,6 @@ import io
 import pickle
 import sys
 import types
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterator
 
