@@ -18,6 +18,16 @@ class OutputConfig:
     vsync: bool = param(True, "wait for the display's vertical blank")
     record: str = param("", "also record the output to this mp4 (empty = no recording)")
     hud: bool = param(False, "show the heads-up display at start (H toggles it)")
+    preview: bool = param(False, "also open a small window for the performer showing the output "
+                                 "with the HUD, and taking the same keys (windowed shows only; "
+                                 "ignored headless and when rendering)")
+    preview_size: list[int] = param([480, 270], "[width, height] of the preview window",
+                                    range=(64, 8192), length=2)
+    preview_monitor: str = param("", "monitor name substring or index for the preview window; "
+                                     "empty = primary")
+    preview_position: list[int] = param([40, 40], "[x, y] of the preview window from the "
+                                                  "top-left corner of its monitor",
+                                        range=(0, 16384), length=2)
     placement: str = param("fit", "frame on the output: fit (all visible), fill (output covered, "
                                   "cropped), size (frame_size pixels) or stretch (aspect ignored)",
                            choices=("fit", "fill", "size", "stretch"))

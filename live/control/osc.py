@@ -41,7 +41,9 @@ _ACTIONS = {
     PREFIX + "/network/next": "next_network",
     PREFIX + "/network/previous": "previous_network",
     PREFIX + "/tap": TAP_TEMPO,
+    PREFIX + "/favourite": "save_favourite",
 }
+CUE = PREFIX + "/cue"  # takes the cue number
 
 
 class OscAddress(NamedTuple):
@@ -69,6 +71,9 @@ def address_tree() -> list[OscAddress]:
         OscAddress(PREFIX + "/network/previous", "none, or 1 on press",
                    "show the previous network"),
         OscAddress(PREFIX + "/tap", "none, or 1 on press", "tap tempo: tap on the beat"),
+        OscAddress(CUE, "int cue number", "jump the latent journey to a cue of [latents] cues"),
+        OscAddress(PREFIX + "/favourite", "none, or 1 on press",
+                   "save the current W to out/favourites/ (a keyframe for later shows)"),
         OscAddress(LEARN, "string, e.g. \"gain\" or \"network 2\"",
                    "MIDI learn: the next control moved on any controller is bound to this "
                    "and appended to that controller's map file"),
@@ -99,6 +104,9 @@ def events_for_osc(address: str, args: Sequence[Any]) -> list[tuple[str, float]]
         if len(args) != 1 or _number(args[0]) is None:
             return None
         return [(_ACTIONS[address], 1.0)] if _number(args[0]) >= 0.5 else []
+    if address == CUE:
+        number = _number(args[0]) if len(args) == 1 else None
+        return None if number is None else [("cue", number)]
     prefix, _, name = address.rpartition("/")
     if prefix != PREFIX or name not in PARAMETERS or len(args) != 1:
         return None

@@ -39,8 +39,10 @@ class ShowState:
     hud: bool = False           # heads-up display on the output
     tempo: float = 120.0        # beats per minute, set by tap tempo, for beat-synced moves
 
-    # Actions are events that do something once rather than set a field.
-    ACTIONS = ("next_network", "previous_network", "quit")
+    # Actions are events that do something once rather than set a field. The conductor
+    # carries out "cue" (jump the latent journey to cue number `value`), "save_favourite"
+    # (write the current W to a file) and "quit".
+    ACTIONS = ("next_network", "previous_network", "cue", "save_favourite", "quit")
 
     @staticmethod
     def accepts(name: str, value: float, network_count: int) -> bool:
@@ -53,6 +55,8 @@ class ShowState:
             return False
         if not math.isfinite(value):
             return False
+        if name == "cue":
+            return value == int(value) and value >= 0
         if name in ShowState.ACTIONS:
             return True
         kind = PARAMETERS.get(name)
@@ -76,7 +80,7 @@ class ShowState:
         if name == "previous_network":
             self.network = (self.network - 1) % network_count
             return True
-        if name == "quit":
+        if name in ShowState.ACTIONS:
             return True
         fields = {f.name: f for f in dataclasses.fields(self)}
         if name not in fields:

@@ -13,6 +13,7 @@ import queue
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from live.audio.frame import FeatureFrame
@@ -78,6 +79,7 @@ class Conductor:
         audio_offset: seconds into the playing audio file heard at a given monotonic time
             (for muxing the recording), None when the spec's offset holds.
         on_shown: called with the number of frames shown so far (render's progress bar).
+        favourites: the folder "save favourite" writes W files into.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -88,6 +90,7 @@ class Conductor:
                  on_event: Callable[[ControlEvent], None] | None = None,
                  audio_offset: Callable[[float], float | None] = lambda t0: None,
                  on_shown: Callable[[int], None] | None = None,
+                 favourites: Path = Path("out/favourites"),
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -95,7 +98,7 @@ class Conductor:
         self.controls, self.realtime, self.frames = controls, realtime, frames
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
-        self.audio_offset, self.on_shown = audio_offset, on_shown
+        self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
         self.summary = ShowSummary()
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
@@ -114,14 +117,18 @@ class Conductor:
         return self.clock() - self.scheduler.t0 if self.scheduler else 0.0
 
     def _apply(self, event: ControlEvent) -> None:
+        if not self.state.apply(event, self.network_count):
+            log.info("ignored control event %s", event)
+            return
+        self.summary.events.append(event)
+        if self.on_event:
+            self.on_event(event)
         if event.name == "quit":
             self.request_stop("quit from " + event.source)
-        if self.state.apply(event, self.network_count):
-            self.summary.events.append(event)
-            if self.on_event:
-                self.on_event(event)
-        else:
-            log.info("ignored control event %s", event)
+        elif event.name == "cue" and not self.instrument.jump_to_cue(int(event.value)):
+            log.warning("cue %d is not in [latents] cues", int(event.value))
+        elif event.name == "save_favourite":
+            log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, lead_s: float) -> ShowSummary:

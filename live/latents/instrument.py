@@ -93,7 +93,8 @@ class Instrument:
         self.index = index
         seconds = frames / self.fps
         if (frames and not state.freeze) or self.cue_pending:
-            step = 0.0 if state.freeze else state.speed * frames
+            # A cue lands exactly: the frame after the jump shows the cue's moment itself.
+            step = 0.0 if state.freeze or self.cue_pending else state.speed * frames
             self.clock_frames += step
             self.journey_ws = self._advance(step / self.fps, features)
             self.cue_pending = False

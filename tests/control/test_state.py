@@ -68,3 +68,16 @@ def test_keys_make_events_from_the_current_state():
     assert events_for_key("h", state) == [("hud", 1.0)]
     assert events_for_key("right", state) == [("next_network", 1.0)]
     assert events_for_key("0", state) == [] and events_for_key("x", state) == []
+
+
+def test_cue_and_favourite_are_actions_the_keys_and_osc_reach():
+    from live.control.osc import events_for_osc
+
+    state = ShowState()
+    assert events_for_key("c", state) == [("cue", 0.0)]
+    assert events_for_key("s", state) == [("save_favourite", 1.0)]
+    assert events_for_osc("/live/cue", [2]) == [("cue", 2.0)]
+    assert events_for_osc("/live/favourite", []) == [("save_favourite", 1.0)]
+    assert ShowState.accepts("cue", 2.0, network_count=4)
+    assert not ShowState.accepts("cue", 1.5, network_count=4)
+    assert state.apply(ControlEvent(0.0, "osc", "cue", 2.0), network_count=4)

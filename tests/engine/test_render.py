@@ -78,3 +78,15 @@ def test_render_refuses_bad_input_in_one_line(tmp_path, music):
     replay = run_cli("render", DEMO, "--audio", music, "--out", tmp_path / "x.mp4",
                      "--replay", log)
     assert replay.returncode == 2 and "not a gance-live event log" in replay.stderr
+
+
+def test_a_cue_jumps_the_journey_back_to_its_mark(tmp_path, music):
+    log = tmp_path / "cue.jsonl"
+    with log.open("w") as stream:
+        write_event_log([ControlEvent(1.0, "osc", "cue", 0.0)], stream)
+    _, rows = render(tmp_path, "cue", music, "--seconds", 1.5, "--replay", log,
+                     "--set", "latents.gain=0")            # no audio: the picture is the journey
+    # The frame log's mean is taken from the drawn pixels, before the lossy encoder.
+    mean = [row["mean"] for row in rows]
+    assert mean[FPS] == mean[0] and mean[FPS + 3] == mean[3]
+    assert mean[FPS - 1] != mean[0]
