@@ -13,10 +13,12 @@ In order, the process
 4. live mode: one output frame per show period (headless: paced by the clock; in a window:
    redrawn when something changes, presented with vsync), the recording getting exactly one
    frame per period; render mode: every frame in order, no drops, no pacing;
+   with ``[output] preview`` a live window show also draws every picture into the
+   performer's small preview window, HUD always on there (closing it ends only the preview);
 5. at ``frames`` or ``Stop`` (or SIGTERM), finalises the mp4 and reports
    ``Status("compositor", "finished", record_path or "")``.
 
-Keys pressed in the window go to the conductor as ``ControlEvent``s (Esc asks for a
+Keys pressed in either window go to the conductor as ``ControlEvent``s (Esc asks for a
 confirmation before ``quit``). Every shown frame can be logged as a JSON line: its index,
 every field of its slot header, ``t_shown`` and ``mean`` (the mean of its RGB pixels, so a
 black frame is easy to spot).
@@ -32,6 +34,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import moderngl
 
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target, window_context
@@ -42,7 +45,7 @@ from live.compositor.recorder import Mp4Recorder, RecordingError
 from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
-from live.compositor.window import OutputWindow, WindowError
+from live.compositor.window import OutputWindow, PreviewWindow, WindowError
 from live.control.state import ControlEvent
 from live.engine.frames import SLOT_HEADER, FrameRing
 from live.errors import LiveError
@@ -81,6 +84,25 @@ class CompositorSpec:
     frame_log: str | None = None
     max_latency_frames: int = 3
     keyboard: bool = True
+
+
+@dataclass
+class _Screen:
+    """A window the show is drawn into, and what was last drawn there.
+
+    The output window shows the HUD while the show's HUD is on; the performer's preview
+    (``always_hud``) shows it all the time. Each has its own OpenGL context (sharing the
+    frame texture), its own HUD picture and its own redraw bookkeeping.
+    """
+
+    window: OutputWindow | PreviewWindow
+    ctx: moderngl.Context
+    overlay: Overlay                  # the HUD and/or quit prompt drawn over the picture
+    always_hud: bool
+    dirty: bool = True                # needs a redraw
+    size: tuple[int, int] = (0, 0)    # framebuffer size at the last draw
+    overlay_shown: bool = False       # whether the last draw had the overlay
+    hud_drawn_at: float = -math.inf   # when the overlay text was last rasterised
 
 
 class CompositorError(LiveError, RuntimeError):
@@ -148,13 +170,11 @@ class Compositor:
         self.frames: int | None = None
         self.stop_reason: str | None = None
         self.periods_out = 0          # output periods covered so far (= recorded frames)
-        self.screen_dirty = True      # the window needs a redraw
         self.picture_dirty = True     # the recorded picture changed since it was last read
         self._last_recorded: bytes | None = None
-        self._hud_drawn_at = -math.inf
-        self._overlay_on_screen = False
-        self._screen_size = (0, 0)
-        self.window = self.recorder = self.frame_log = self.renderer = self.hud = None
+        self.screens: list[_Screen] = []      # the output window, then the preview if open
+        self.preview: _Screen | None = None
+        self.window = self.recorder = self.frame_log = self.renderer = None
         self.ctx = self.ring = self.record_target = self.readback = None
         try:
             self._open(spec)
@@ -180,7 +200,10 @@ class Compositor:
             width, height = self.window.framebuffer_size
             where = f"{mode} on '{self.window.monitor['name']}'"
         self.renderer = FrameRenderer(self.ctx)
-        self.hud = Overlay(self.ctx)
+        if self.window is not None:
+            self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
+            if spec.output.preview and spec.mode == "live":
+                self._open_preview(spec.output)
         if spec.record_path:
             self.record_target = offscreen_target(self.ctx, spec.output.width, spec.output.height)
             self.readback = FrameReadback(self.ctx, spec.output.width, spec.output.height)
@@ -191,7 +214,27 @@ class Compositor:
             self.frame_log = open(spec.frame_log, "w", encoding="utf-8", buffering=1)
         self.description = (f"{where} {width}x{height}, {self.ctx.info['GL_RENDERER']}, "
                             f"{spec.mode} at {spec.fps} fps"
-                            + (f", recording {spec.record_path}" if spec.record_path else ""))
+                            + (f", recording {spec.record_path}" if spec.record_path else "")
+                            + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
+                               f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
+
+    def _open_preview(self, output: OutputConfig) -> None:
+        """Open the performer's preview; its own context shares the output window's objects."""
+        window = self.window.open_preview(output)
+        with window.current():
+            ctx = window_context()
+            self.renderer.add_context(ctx)
+        self.preview = _Screen(window, ctx, Overlay(self.ctx), always_hud=True)
+        self.screens.append(self.preview)
+
+    def _close_preview(self) -> None:
+        """Close the preview alone (its close button, or the end of the show)."""
+        preview, self.preview = self.preview, None
+        self.screens.remove(preview)
+        with preview.window.current():
+            self.renderer.forget_context(preview.ctx)
+        preview.overlay.release()
+        preview.window.close()
 
     # -- messages and window events -------------------------------------------------------
 
@@ -240,7 +283,9 @@ class Compositor:
             if self.keyboard is not None:
                 for name, value in self.keyboard.press(key, now):
                     self._send_control(name, value, now)
-            self.screen_dirty = True     # the quit prompt may have appeared or gone
+            self._screens_changed()      # the quit prompt may have appeared or gone
+        if self.preview is not None and self.preview.window.close_requested:
+            self._close_preview()
         if self.window.close_requested:
             self._send_control("quit", 1.0, now)
             self.stop_reason = "window closed"
@@ -260,7 +305,7 @@ class Compositor:
         """Wait for ShowStart, then run the live or render loop until the show is over."""
         while self.t0 is None and not self.stopping:
             self.pump(POLL_SECONDS)
-            self._refresh_screen()
+            self._refresh_screens()
         if self.stopping:
             return
         if self.spec.mode == "render":
@@ -277,7 +322,7 @@ class Compositor:
             while next_period <= current and not self.stopping and not self._complete():
                 self._live_period(next_period)
                 next_period += 1
-            self._refresh_screen()
+            self._refresh_screens()
 
     def _live_period(self, period: int) -> None:
         decision = self.reorder.at_period(period)
@@ -301,7 +346,7 @@ class Compositor:
             self._show(*decision.show)
             self._advance_output(1.0 / self.spec.fps)
             self._output_periods(1)
-            self._refresh_screen()
+            self._refresh_screens()
 
     def _complete(self) -> bool:
         return self.frames is not None and self.periods_out >= self.frames
@@ -333,7 +378,12 @@ class Compositor:
             self._picture_changed()
 
     def _picture_changed(self) -> None:
-        self.screen_dirty = self.picture_dirty = True
+        self.picture_dirty = True
+        self._screens_changed()
+
+    def _screens_changed(self) -> None:
+        for screen in self.screens:
+            screen.dirty = True
 
     def _output_periods(self, count: int) -> None:
         """Cover ``count`` more output periods with the current picture (and record them).
@@ -358,40 +408,48 @@ class Compositor:
             self.recorder.write(frame, copies, wait=self.window is None)
             self._last_recorded = frame
 
-    def _refresh_screen(self) -> None:
-        """Redraw the window if anything on it changed (frame, look, HUD text, size)."""
-        if self.window is None:
-            return
+    def _refresh_screens(self) -> None:
+        """Redraw each window where anything changed (frame, look, HUD text, size)."""
         now = time.monotonic()
         prompt = self.keyboard.prompt(now) if self.keyboard is not None else None
-        wants_overlay = self.display.hud or prompt is not None
-        size = self.window.framebuffer_size
-        if (size != self._screen_size or wants_overlay != self._overlay_on_screen
-                or (wants_overlay and now - self._hud_drawn_at >= HUD_REFRESH_SECONDS)):
-            self.screen_dirty = True
-        if not self.screen_dirty:
-            return
-        screen = self.ctx.screen
-        screen.viewport = (0, 0, *size)
-        overlays = self._overlays(now, prompt) if wants_overlay else ()
-        self.renderer.draw(screen, self.look, self.fade.level, flip_y=False, overlays=overlays)
-        self.window.present()
-        self.screen_dirty = False
-        self._screen_size, self._overlay_on_screen = size, wants_overlay
+        for screen in self.screens:
+            self._refresh(screen, now, prompt)
 
-    def _overlays(self, now: float, prompt: str | None) -> tuple[Overlay, ...]:
+    def _refresh(self, screen: _Screen, now: float, prompt: str | None) -> None:
+        shows_hud = self.display.hud or screen.always_hud
+        wants_overlay = shows_hud or prompt is not None
+        size = screen.window.framebuffer_size
+        if (size != screen.size or wants_overlay != screen.overlay_shown
+                or (wants_overlay and now - screen.hud_drawn_at >= HUD_REFRESH_SECONDS)):
+            screen.dirty = True
+        if not screen.dirty:
+            return
+        # Overlay textures belong to the output window's context: fill them before switching.
+        overlays = self._overlays(screen, shows_hud, now, prompt) if wants_overlay else ()
+        with screen.window.current():
+            target = screen.ctx.screen
+            target.viewport = (0, 0, *size)
+            self.renderer.draw(target, self.look, self.fade.level, flip_y=False,
+                               overlays=overlays)
+            screen.window.present()
+        screen.dirty = False
+        screen.size, screen.overlay_shown = size, wants_overlay
+
+    def _overlays(self, screen: _Screen, shows_hud: bool, now: float,
+                  prompt: str | None) -> tuple[Overlay, ...]:
         """The HUD and/or the quit prompt, re-rasterised when their text may have changed."""
-        if now - self._hud_drawn_at >= HUD_REFRESH_SECONDS or prompt:
+        if now - screen.hud_drawn_at >= HUD_REFRESH_SECONDS or prompt:
+            # The conductor's lines are only kept up to date while the show's HUD is on.
             lines = list(self.display.hud_lines) if self.display.hud else []
-            if self.display.hud:
+            if shows_hud:
                 if self.thermometer is None:
                     self.thermometer = GpuThermometer()
                 lines += self.stats.lines(now, self.thermometer.read())
             if prompt:
                 lines.append(prompt)
-            self.hud.set_image(render_text(lines), HUD_POSITION)
-            self._hud_drawn_at = now
-        return (self.hud,)
+            screen.overlay.set_image(render_text(lines), HUD_POSITION)
+            screen.hud_drawn_at = now
+        return (screen.overlay,)
 
     # -- the end ----------------------------------------------------------------------------
 
@@ -419,9 +477,11 @@ class Compositor:
             self.thermometer = None
         if self.readback is not None:
             self.readback.release()
-        if self.hud is not None:
-            self.hud.release()
-            self.hud = None
+        if self.preview is not None:
+            self._close_preview()
+        for screen in self.screens:
+            screen.overlay.release()
+        self.screens = []
         if self.renderer is not None:
             self.renderer.release()
             self.renderer = None

@@ -11,6 +11,7 @@ it) and the texture update from that buffer is queued on the GPU without stallin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import moderngl
@@ -56,27 +57,60 @@ class Overlay:
             self.texture = None
 
 
+@dataclass
+class _Programs:
+    """What one context draws with: a program per resampling method, the overlay program,
+    the quad they read and a vertex array for each.
+
+    moderngl ties programs and vertex arrays to the context that made them (and OpenGL never
+    shares vertex arrays), so each context that draws gets its own; they are small.
+    """
+
+    frame: dict[int, moderngl.Program]
+    overlay: moderngl.Program
+    quad: moderngl.Buffer
+    frame_vaos: dict[int, moderngl.VertexArray]
+    overlay_vao: moderngl.VertexArray
+
+    @classmethod
+    def compile(cls, ctx: moderngl.Context, shader_dir: Path) -> _Programs:
+        """Compile and link every program in ``ctx`` (which must be current)."""
+        frame = {number: load_program(ctx, "quad.vert", "frame.frag", shader_dir,
+                                      defines={"UPSCALE_METHOD": number})
+                 for number in sorted(set(METHODS.values()))}
+        overlay = load_program(ctx, "quad.vert", "overlay.frag", shader_dir)
+        quad = ctx.buffer(reserve=4 * 4 * 4, dynamic=True)
+
+        def over_quad(program: moderngl.Program) -> moderngl.VertexArray:
+            return ctx.vertex_array(program, [(quad, *_VERTEX_FORMAT)])
+        return cls(frame, overlay, quad, {number: over_quad(program)
+                                          for number, program in frame.items()},
+                   over_quad(overlay))
+
+    def release(self) -> None:
+        for resource in (*self.frame_vaos.values(), self.overlay_vao, self.quad,
+                         *self.frame.values(), self.overlay):
+            resource.release()
+
+
 class FrameRenderer:
     """The frame texture, its upload buffers and the programs that draw it.
 
     ``upload`` takes a new ``[h, w, 4]`` uint8 frame (from a shared-memory slot, say);
     ``draw`` paints the last uploaded frame into a framebuffer with a :class:`Look`.
+
+    ``draw`` can also paint into the framebuffers of a second context that shares this one's
+    textures (the performer's preview window): :meth:`add_context` gives it its own
+    programs, and the frame is still uploaded once, through the renderer's own context.
     """
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
                  upload_buffers: int = UPLOAD_BUFFERS) -> None:
         self.ctx = ctx
-        # One frame program per resampling method (compiled now, so a broken shader stops
-        # the start, not the show); switching method is then just a different program.
-        self.frame_programs = {
-            number: load_program(ctx, "quad.vert", "frame.frag", shader_dir,
-                                 defines={"UPSCALE_METHOD": number})
-            for number in sorted(set(METHODS.values()))}
-        self.overlay_program = load_program(ctx, "quad.vert", "overlay.frag", shader_dir)
-        self._quad = ctx.buffer(reserve=4 * 4 * 4, dynamic=True)
-        self._frame_vaos = {number: ctx.vertex_array(program, [(self._quad, *_VERTEX_FORMAT)])
-                            for number, program in self.frame_programs.items()}
-        self._overlay_vao = ctx.vertex_array(self.overlay_program, [(self._quad, *_VERTEX_FORMAT)])
+        self._shader_dir = shader_dir
+        # Every program is compiled now, so a broken shader stops the start, not the show;
+        # switching the resampling method is then just a different program.
+        self._programs = {ctx: _Programs.compile(ctx, shader_dir)}
         self._upload_count = upload_buffers
         self._uploads: list[moderngl.Buffer] = []
         self._next_upload = 0
@@ -111,6 +145,15 @@ class FrameRenderer:
                          for _ in range(self._upload_count)]
         self._next_upload = 0
 
+    def add_context(self, ctx: moderngl.Context) -> None:
+        """Let :meth:`draw` paint into ``ctx``'s framebuffers; ``ctx`` shares this renderer's
+        objects and is current now. Call :meth:`forget_context` before it goes."""
+        self._programs[ctx] = _Programs.compile(ctx, self._shader_dir)
+
+    def forget_context(self, ctx: moderngl.Context) -> None:
+        """Release what :meth:`add_context` made for ``ctx`` (current now)."""
+        self._programs.pop(ctx).release()
+
     def draw(self, target: moderngl.Framebuffer, look: Look, fade: float = 1.0,
              flip_y: bool = False, overlays: tuple[Overlay, ...] = ()) -> None:
         """Paint background, frame (if one was uploaded) and overlays into ``target``.
@@ -119,40 +162,43 @@ class FrameRenderer:
         row first, for targets that are read back (see quad.vert).
         """
         target.use()
+        programs = self._programs[target.ctx]
         width, height = target_size(target)
         target.clear(*(channel * fade for channel in look.background), 1.0)
         flip = -1.0 if flip_y else 1.0
         if self.texture is not None:
             tex_w, tex_h = self.texture.size
-            self._quad.write(frame_vertices(tex_w, tex_h, width, height, look.placement))
+            programs.quad.write(frame_vertices(tex_w, tex_h, width, height, look.placement))
             method = METHODS[look.method]
-            program = self.frame_programs[method]
+            program = programs.frame[method]
             program["u_flip_y"].value = flip
             program["u_brightness"].value = look.brightness
             program["u_contrast"].value = look.contrast
             program["u_gamma"].value = look.gamma
             program["u_fade"].value = fade
             self.texture.use(0)
-            self._frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
+            programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         for overlay in overlays:
-            self._draw_overlay(overlay, width, height, flip)
+            self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
 
-    def _draw_overlay(self, overlay: Overlay, width: int, height: int, flip: float) -> None:
+    @staticmethod
+    def _draw_overlay(ctx: moderngl.Context, programs: _Programs, overlay: Overlay,
+                      width: int, height: int, flip: float) -> None:
         if overlay.texture is None:
             return
         x, y = overlay.position
         w, h = overlay.texture.size
-        self._quad.write(rect_vertices((x, y, x + w, y + h), width, height, _UPRIGHT_UV))
-        self.overlay_program["u_flip_y"].value = flip
+        programs.quad.write(rect_vertices((x, y, x + w, y + h), width, height, _UPRIGHT_UV))
+        programs.overlay["u_flip_y"].value = flip
         overlay.texture.use(0)
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        self._overlay_vao.render(moderngl.TRIANGLE_STRIP)
-        self.ctx.disable(moderngl.BLEND)
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        programs.overlay_vao.render(moderngl.TRIANGLE_STRIP)
+        ctx.disable(moderngl.BLEND)
 
     def release(self) -> None:
-        for resource in (*self._uploads, self.texture, self._quad, *self._frame_vaos.values(),
-                         self._overlay_vao, *self.frame_programs.values(),
-                         self.overlay_program):
+        """Release everything (forget any added context first)."""
+        self.forget_context(self.ctx)
+        for resource in (*self._uploads, self.texture):
             if resource is not None:
                 resource.release()

@@ -125,8 +125,8 @@ def _start_window_hints() -> None:
 
 
 class _GlfwWindow:
-    """What the output window and the preview have in common: a glfw window with its own
-    OpenGL context, which the output window's context is current again after any use of it."""
+    """What the output window and the preview share: a glfw window with its own OpenGL
+    context. Between draws the output window's context is the current one."""
 
     window: object         # the glfw window handle
     _output_window: object  # the handle whose context is current between draws
@@ -134,6 +134,9 @@ class _GlfwWindow:
     @contextlib.contextmanager
     def current(self) -> Iterator[None]:
         """This window's GL context current for the ``with`` block (draw and present in it)."""
+        if self.window is self._output_window:    # always current already
+            yield
+            return
         glfw.make_context_current(self.window)
         try:
             yield
@@ -202,7 +205,8 @@ class OutputWindow(_GlfwWindow):
         if action in (glfw.PRESS, glfw.REPEAT) and (name := key_name(key)) is not None:
             self._pressed.append(name)
 
-    def open_preview(self, output: OutputConfig, title: str = "gance-live preview") -> PreviewWindow:
+    def open_preview(self, output: OutputConfig,
+                     title: str = "gance-live preview") -> PreviewWindow:
         """Open the performer's preview window (see :class:`PreviewWindow`).
 
         Its key presses come out of this window's ``keys()``, in order with this window's, so
@@ -227,11 +231,11 @@ class OutputWindow(_GlfwWindow):
 class PreviewWindow(_GlfwWindow):
     """The performer's preview: a small decorated window showing what the audience sees.
 
-    Its OpenGL context shares the output window's objects (textures, buffers, programs), so
-    a frame is uploaded once and drawn into both; only vertex arrays, which contexts never
-    share, must be made in each. It never waits for a vertical blank, so presenting it
-    cannot halve the output's frame rate. Made by :meth:`OutputWindow.open_preview`; it
-    opens without taking the keyboard focus from the output window.
+    Its OpenGL context shares the output window's objects, so a frame is uploaded once and
+    drawn into both (see :meth:`live.compositor.renderer.FrameRenderer.add_context`). It
+    never waits for a vertical blank, so presenting it cannot halve the output's frame rate.
+    Made by :meth:`OutputWindow.open_preview`; it opens without taking the keyboard focus
+    from the output window.
     """
 
     def __init__(self, output_window: OutputWindow, output: OutputConfig, title: str) -> None:

@@ -1,11 +1,12 @@
 """A virtual X display for window tests (importable by other test packages).
 
-    from tests.compositor.xvfb import xvfb, screenshot
+    from tests.compositor.xvfb import xvfb, screenshot, request_close
 
     with xvfb(1280, 720) as display:         # ":17", say
         monkeypatch.setenv("DISPLAY", display)
         ...                                   # open windows, then
         image = screenshot(display)           # [720, 1280, 3] uint8 RGB of the whole screen
+        request_close(display, window_id)     # as if its close button were clicked
 
 Xvfb picks a free display number itself (``-displayfd``), so parallel tests never collide.
 """
@@ -13,6 +14,8 @@ Xvfb picks a free display number itself (``-displayfd``), so parallel tests neve
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
 import subprocess
@@ -66,3 +69,45 @@ def screenshot(display: str) -> np.ndarray:
         subprocess.run(["import", "-display", display, "-window", "root", "-depth", "8",
                         str(path)], check=True, capture_output=True, timeout=30)
         return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+class _ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+
+class _Event(ctypes.Union):
+    _fields_ = [("xclient", _ClientMessage), ("padding", ctypes.c_long * 24)]   # XEvent's size
+
+
+_CLIENT_MESSAGE = 33
+
+
+def request_close(display: str, window: int) -> None:
+    """Ask ``window`` to close, as a window manager's close button does (WM_DELETE_WINDOW).
+
+    Xvfb runs no window manager, and ``xdotool windowclose`` destroys the window under its
+    program's feet instead of asking; so the message is sent here, through Xlib.
+    """
+    xlib = ctypes.CDLL(ctypes.util.find_library("X11"))
+    xlib.XOpenDisplay.restype = ctypes.c_void_p
+    xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    xlib.XInternAtom.restype = ctypes.c_ulong
+    xlib.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    xlib.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                                ctypes.POINTER(_Event)]
+    xlib.XFlush.argtypes = xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    connection = xlib.XOpenDisplay(display.encode())
+    if not connection:
+        raise RuntimeError(f"cannot open X display {display}")
+    try:
+        event = _Event()
+        event.xclient.type, event.xclient.window, event.xclient.format = _CLIENT_MESSAGE, window, 32
+        event.xclient.message_type = xlib.XInternAtom(connection, b"WM_PROTOCOLS", False)
+        event.xclient.data[0] = xlib.XInternAtom(connection, b"WM_DELETE_WINDOW", False)
+        xlib.XSendEvent(connection, window, False, 0, ctypes.byref(event))
+        xlib.XFlush(connection)
+    finally:
+        xlib.XCloseDisplay(connection)
