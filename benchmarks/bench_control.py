@@ -99,19 +99,14 @@ def measure_translate(messages: int) -> float:
 def measure_show(switches: int) -> tuple[list[float], int]:
     """Pad presses to shown frames in a running show: latencies in seconds, and its fps."""
     with tempfile.TemporaryDirectory() as folder:
-        show_file, log = Path(folder) / "show.toml", Path(folder) / "frames.jsonl"
-        show_file.write_text(DEMO.read_text() + f"""
-[control.midi]
-api = "jack"
-maps = ["{MAPS / 'akai-apc-mini.toml'}"]
-
-[control.osc]
-port = 0
-""")
-        fps = load_config(show_file).show.fps
+        log = Path(folder) / "frames.jsonl"
+        controls = ["--set", 'control.midi.api="jack"',
+                    "--set", f'control.midi.maps=["{MAPS / "akai-apc-mini.toml"}"]']
+        fps = load_config(DEMO).show.fps
         latencies = []
         with FakeController("APC MINI") as apc:
-            show = start_cli("run", show_file, "--headless", "--seconds", 600, "--frame-log", log)
+            show = start_cli("run", DEMO, "--headless", "--seconds", 600, "--frame-log", log,
+                             *controls)
             try:
                 wait_for_frames(log, 3, show)
                 # The show finds the controller within its first rescan; press until it obeys.

@@ -80,6 +80,8 @@ class Conductor:
             (for muxing the recording), None when the spec's offset holds.
         on_shown: called with the number of frames shown so far (render's progress bar).
         favourites: the folder "save favourite" writes W files into.
+        hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
+            shows them all the time).
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -91,6 +93,7 @@ class Conductor:
                  audio_offset: Callable[[float], float | None] = lambda t0: None,
                  on_shown: Callable[[int], None] | None = None,
                  favourites: Path = Path("out/favourites"),
+                 hud_always: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -99,6 +102,7 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
+        self.hud_always = hud_always
         self.summary = ShowSummary()
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
@@ -244,7 +248,7 @@ class Conductor:
     def _update_display(self) -> None:
         now = self.clock()
         hud_lines = self._last_display.hud_lines if self._last_display else ()
-        if self.state.hud and now - self._last_hud >= HUD_REFRESH_S:
+        if (self.state.hud or self.hud_always) and now - self._last_hud >= HUD_REFRESH_S:
             self._last_hud = now
             hud_lines = self._hud_lines(now)
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines)

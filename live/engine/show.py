@@ -199,7 +199,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             controls=controls, replay=replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
-            on_shown=_progress_bar(stack, frames) if render else None)
+            on_shown=_progress_bar(stack, frames) if render else None,
+            hud_always=cfg.output.preview and not compositor_spec.headless)
         with _stop_on_signals(conductor):
             summary = conductor.run(lead_s=START_LEAD_S)
     return summary
