@@ -140,8 +140,6 @@ class Conductor:
         t0 = self.clock() + lead_s
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
                                    frames=self.frames)
-        for slot in range(self.ring.slots):
-            self.ring.header(slot)["index"] = -1
         self.compositor_inbox.put(ShowStart(t0, self.frames, self.audio_offset(t0)))
         stop_sent_at = None
         while not self._finished:
@@ -212,7 +210,7 @@ class Conductor:
                 elif message.status == "error":
                     log.error("compositor: %s", message.detail)
                     self._finished = True
-                    self.summary.stop_reason = "compositor error: " + message.detail
+                    self.request_stop("compositor error: " + message.detail)
             else:
                 self.workers.on_status(message)
 

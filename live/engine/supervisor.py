@@ -22,6 +22,7 @@ from live.engine.worker import WorkerSpec, worker_main
 log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 1.5   # a child that has not exited by then is terminated, then killed
+RESTARTS_PER_MINUTE = 5  # a worker dying faster than this is broken, not unlucky: left down
 START_TIMEOUT_S = 120  # importing torch and loading 1024 px networks can take a while
 
 
@@ -33,7 +34,7 @@ class _Worker:
     def __init__(self, spec: WorkerSpec, process: mp.process.BaseProcess, jobs) -> None:
         self.spec, self.process, self.jobs = spec, process, jobs
         self.ready = False
-        self.restarts = 0
+        self.restarts: list[float] = []  # when it was restarted (monotonic)
 
 
 class Supervisor:
@@ -62,7 +63,7 @@ class Supervisor:
         previous = self.workers.get(spec.worker_id)
         self.workers[spec.worker_id] = _Worker(spec, process, jobs)
         if previous is not None:
-            self.workers[spec.worker_id].restarts = previous.restarts + 1
+            self.workers[spec.worker_id].restarts = previous.restarts + [time.monotonic()]
 
     def start_child(self, name: str, target: Callable[..., None], *args: Any) -> None:
         """Start the audio or compositor process; ``target(*args)`` is its entry point."""
@@ -130,9 +131,12 @@ class Supervisor:
             old = self.workers[wid]
             old.jobs.cancel_join_thread()  # its queued jobs died with it
             log.warning("worker %d exited (code %s)", wid, old.process.exitcode)
-            if self.restart_workers:
+            recent = [t for t in old.restarts if time.monotonic() - t < 60.0]
+            if self.restart_workers and len(recent) < RESTARTS_PER_MINUTE:
                 self.start_worker(replace(old.spec))
             else:
+                log.error("worker %d is left down (%s); the show goes on with the others", wid,
+                          "it keeps dying" if self.restart_workers else "restarts are off")
                 del self.workers[wid]
         return dead
 
