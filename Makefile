@@ -11,7 +11,7 @@ TORCH := torch==2.13.0
 # devices in tests), ImageMagick and xdotool (screenshots and key presses under Xvfb).
 APT_PACKAGES := xvfb xauth x11-utils xdotool imagemagick ffmpeg libegl1 libgl1 libgles2 \
 	libgl1-mesa-dri libegl-mesa0 portaudio19-dev libportaudio2 libasound2-dev libsndfile1 \
-	pulseaudio pulseaudio-utils jackd2 libjack-jackd2-dev
+	pulseaudio pulseaudio-utils libasound2-plugins jackd2 libjack-jackd2-dev
 
 .PHONY: demo test bench system-deps venv clean
 

@@ -84,7 +84,7 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
     if options.event_log is not None:
         print(f"gance-live: control events in {options.event_log} "
               f"(replay: gance-live render ... --replay {options.event_log})")
-    return 0 if not summary.stop_reason.startswith("compositor error") else 1
+    return 1 if summary.failed else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

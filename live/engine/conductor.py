@@ -59,6 +59,7 @@ class ShowSummary:
     events: list[ControlEvent] = field(default_factory=list)
     stop_reason: str = ""
     output: str = ""
+    failed: bool = False  # the show could not do its job (nothing shown, compositor error)
 
 
 class Conductor:
@@ -164,6 +165,7 @@ class Conductor:
                 self.scheduler.reclaim_stale(self.clock(), STALE_SLOT_S)
                 if self.summary.frames_shown == 0 and \
                         self.clock() - t0 > FIRST_FRAME_TIMEOUT_S:
+                    self.summary.failed = True
                     self.request_stop(f"no frame reached the screen in "
                                       f"{FIRST_FRAME_TIMEOUT_S:.0f} s (see the log above)")
             self._update_display()
@@ -209,7 +211,7 @@ class Conductor:
                     self.summary.output = message.detail
                 elif message.status == "error":
                     log.error("compositor: %s", message.detail)
-                    self._finished = True
+                    self._finished = self.summary.failed = True
                     self.request_stop("compositor error: " + message.detail)
             else:
                 self.workers.on_status(message)
