@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
@@ -110,7 +109,6 @@ class Conductor:
         self._finished = False
         self._last_display: DisplayState | None = None
         self._last_hud = 0.0
-        self._shown_times: deque[float] = deque(maxlen=1024)  # for the HUD's display FPS
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -197,7 +195,6 @@ class Conductor:
             self.scheduler.slot_freed(message.slot, message.index)
             if message.shown:
                 self.summary.frames_shown += 1
-                self._shown_times.append(message.t_shown)
                 if self.on_shown:
                     self.on_shown(self.summary.frames_shown)
             else:
@@ -250,7 +247,7 @@ class Conductor:
         hud_lines = self._last_display.hud_lines if self._last_display else ()
         if (self.state.hud or self.hud_always) and now - self._last_hud >= HUD_REFRESH_S:
             self._last_hud = now
-            hud_lines = self._hud_lines(now)
+            hud_lines = self._hud_lines()
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines)
         if display != self._last_display:
             self.compositor_inbox.put(display)
@@ -258,10 +255,8 @@ class Conductor:
         if self.controls is not None:
             self.controls.feedback(self.state)
 
-    def _hud_lines(self, now: float) -> tuple[str, ...]:
-        display_fps = sum(1 for t in self._shown_times if now - t < 2.0) / 2.0
-        s = self.summary
-        return (f"display {display_fps:5.1f} fps   dropped {s.frames_dropped}   "
-                f"skipped {self.scheduler.skipped}",
-                f"network {self.state.network + 1}/{self.network_count}   "
-                f"gain {self.state.gain:.2f}   workers {len(self.workers.ready())}")
+    def _hud_lines(self) -> tuple[str, ...]:
+        """What only the conductor knows; the compositor adds its own frame figures."""
+        return (f"network {self.state.network + 1}/{self.network_count}   "
+                f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
+                + ("   FROZEN" if self.state.freeze else ""),)

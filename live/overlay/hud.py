@@ -59,7 +59,7 @@ class HudStats:
                         if gpu_temperatures else "n/a")
         return [f"display {self.display.rate(now):5.1f} fps   synth {self.synth.rate(now):5.1f} fps",
                 f"dropped {self.dropped}   audio->screen {latency}",
-                f"network {self.network}   gain {self.gain:.2f}",
+                f"on screen: network {self.network + 1}   gain {self.gain:.2f}",
                 f"GPU {temperatures}"]
 
 

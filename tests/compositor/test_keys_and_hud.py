@@ -51,7 +51,7 @@ def test_hud_text_image_has_text_on_a_translucent_panel():
     stats = HudStats()
     stats.dropped, stats.network, stats.gain, stats.latency = 4, 2, 0.75, 0.042
     lines = stats.lines(now=0.0, gpu_temperatures=[])
-    assert "dropped 4" in lines[1] and "42 ms" in lines[1] and "network 2" in lines[2]
+    assert "dropped 4" in lines[1] and "42 ms" in lines[1] and "network 3" in lines[2]  # shown 1-based, as the keys pick them
     assert lines[3] == "GPU n/a"
     image = render_text(lines)
     assert image.dtype == np.uint8 and image.shape[2] == 4
