@@ -104,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.log_events is None:  # every performance is logged, so it can be rendered again
         args.log_events = str(OUT_DIR / f"{cfg.show.name}-{stamp}.events.jsonl")
     out = Path(args.out) if args.out else None
-    if headless and out is None and cfg.output.record:
+    if out is None and cfg.output.record:
         out = cfg.resolve(cfg.output.record)
     if headless and out is None:
         out = OUT_DIR / f"{cfg.show.name}-{stamp}.mp4"

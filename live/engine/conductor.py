@@ -39,6 +39,7 @@ class Workers(Protocol):
     def send(self, worker: int, job: FrameJob) -> None: ...
     def on_status(self, status: Status) -> None: ...
     def check(self) -> list[int]: ...  # ids of workers found dead since the last check
+    def compositor_exit(self) -> int | None: ...  # its exit code once it has died
 
 
 class ControlSource(Protocol):
@@ -146,7 +147,12 @@ class Conductor:
             for lost in self.workers.check():
                 self.summary.workers_lost += 1
                 indices = self.scheduler.worker_lost(lost)
-                log.warning("worker %d died with frames %s in flight; restarting it", lost, indices)
+                log.warning("worker %d died with frames %s in flight", lost, indices)
+            if (code := self.workers.compositor_exit()) is not None and not self._finished:
+                self._drain_inbox(timeout=0.2)  # its last words may still be in the queue
+                if not self._finished:
+                    self._finished = self.summary.failed = True
+                    self.request_stop(f"the compositor exited (code {code})")
             if self.controls is not None:
                 for event in self.controls.poll():
                     self._apply(event)

@@ -3,7 +3,9 @@
 Children are started with the ``spawn`` method (CUDA cannot be forked). Each reports
 ``Status(..., "ready")`` once it can work; :meth:`Supervisor.wait_ready` turns a child's
 ``error`` into a :class:`StartupError` so a show refuses to start instead of failing mid-set.
-A worker that dies later is restarted while the others carry the show.
+A worker that dies later is restarted while the others carry the show; so is the audio
+process (the features fall to silence meanwhile). The compositor holds the window and the
+recording, so its death ends the show, with the reason.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 1.5   # a child that has not exited by then is terminated, then killed
 RESTARTS_PER_MINUTE = 5  # a worker dying faster than this is broken, not unlucky: left down
+AUDIO_RESTART_S = 5.0    # at most one audio process restart this often
 START_TIMEOUT_S = 120  # importing torch and loading 1024 px networks can take a while
 
 
@@ -51,6 +54,8 @@ class Supervisor:
         self.restart_workers = restart_workers
         self.workers: dict[int, _Worker] = {}
         self.others: dict[str, mp.process.BaseProcess] = {}
+        self._entry_points: dict[str, tuple[Callable[..., None], tuple[Any, ...]]] = {}
+        self._audio_restarted = 0.0
         self.stop_event = self.ctx.Event()
 
     # -- starting -----------------------------------------------------------------------------
@@ -70,6 +75,7 @@ class Supervisor:
         process = self.ctx.Process(target=target, name=f"gance-{name}", args=args, daemon=True)
         process.start()
         self.others[name] = process
+        self._entry_points[name] = (target, args)
 
     def wait_ready(self, sources: set[str], timeout: float = START_TIMEOUT_S) -> list[Status]:
         """Wait until every source in ``sources`` ("worker:0", "audio", ...) is ready.
@@ -124,8 +130,21 @@ class Supervisor:
         elif status.status in ("warning", "error"):
             log.warning("%s: %s", status.source, status.detail)
 
+    def compositor_exit(self) -> int | None:
+        """The compositor's exit code if it has died, else None."""
+        process = self.others.get("compositor")
+        return None if process is None or process.is_alive() else process.exitcode
+
     def check(self) -> list[int]:
-        """Find dead workers, restart them; returns the ids found dead."""
+        """Find dead workers (and a dead audio process), restart them; returns the ids of
+        the workers found dead."""
+        audio = self.others.get("audio")
+        if audio is not None and not audio.is_alive() and not self.stop_event.is_set() \
+                and time.monotonic() - self._audio_restarted > AUDIO_RESTART_S:
+            log.warning("the audio process exited (code %s); restarting it", audio.exitcode)
+            self._audio_restarted = time.monotonic()
+            target, args = self._entry_points["audio"]
+            self.start_child("audio", target, *args)
         dead = [wid for wid, w in self.workers.items() if not w.process.is_alive()]
         for wid in dead:
             old = self.workers[wid]

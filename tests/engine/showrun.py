@@ -58,6 +58,21 @@ def wait_for_frames(path: Path, count: int, process: subprocess.Popen, timeout: 
     raise AssertionError(f"fewer than {count} frames after {timeout} s")
 
 
+def child_using(parent: int, library: str) -> int:
+    """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
+    finds the audio process, "libEGL" the compositor)."""
+    children = []
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        children += (task / "children").read_text().split()
+    for pid in map(int, children):
+        try:
+            if library in Path(f"/proc/{pid}/maps").read_text():
+                return pid
+        except FileNotFoundError:
+            continue
+    raise AssertionError(f"no child of {parent} uses {library}")
+
+
 def ffprobe(path: Path) -> dict[str, dict]:
     """The first video and audio stream of a media file, keyed "video" / "audio"."""
     assert shutil.which("ffprobe"), "ffprobe is not installed (apt-get install ffmpeg)"

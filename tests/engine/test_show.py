@@ -11,7 +11,7 @@ import pytest
 
 from live.engine.shm import leftover_segments
 from tests.compositor.xvfb import screenshot, xvfb
-from tests.engine.showrun import (DEMO, assert_in_order_and_never_black, ffprobe,
+from tests.engine.showrun import (DEMO, assert_in_order_and_never_black, child_using, ffprobe,
                                   read_frame_log, run_cli, start_cli, wait_for_frames)
 
 pytestmark = pytest.mark.slow
@@ -133,4 +133,38 @@ def test_sigterm_stops_everything_fast_and_leaves_a_playable_mp4(tmp_path):
     # The design says 2 s; CI machines are slower and busier than a show box, so allow 4 s here.
     assert took < 4.0, f"shutdown took {took:.1f} s"
     assert int(ffprobe(out)["video"]["nb_read_frames"]) >= 8
+    assert leftover_segments(show.pid) == []
+
+
+def test_a_killed_audio_process_comes_back_and_the_pictures_go_on(tmp_path):
+    log = tmp_path / "frames.jsonl"
+    show = start_cli("run", DEMO, "--headless", "--seconds", 12, "--frame-log", log,
+                     "--out", tmp_path / "show.mp4")
+    try:
+        wait_for_frames(log, 5, show)
+        os.kill(child_using(show.pid, "libportaudio"), signal.SIGKILL)
+        killed_at = time.monotonic()
+        stdout, stderr = show.communicate(timeout=60)
+    finally:
+        show.kill()
+    assert show.returncode == 0, stderr
+    assert "the audio process exited" in stderr and "restarting it" in stderr
+    rows = read_frame_log(log)
+    assert_in_order_and_never_black(rows)
+    assert sum(row["t_shown"] > killed_at + 1 for row in rows) > 15   # pictures went on
+    assert leftover_segments(show.pid) == []
+
+
+def test_a_dead_compositor_ends_the_show_with_the_reason(tmp_path):
+    log = tmp_path / "frames.jsonl"
+    show = start_cli("run", DEMO, "--headless", "--seconds", 120, "--frame-log", log,
+                     "--out", tmp_path / "show.mp4")
+    try:
+        wait_for_frames(log, 3, show)
+        os.kill(child_using(show.pid, "libEGL"), signal.SIGKILL)
+        stdout, stderr = show.communicate(timeout=30)
+    finally:
+        show.kill()
+    assert show.returncode == 1
+    assert "the compositor exited (code -9)" in stdout
     assert leftover_segments(show.pid) == []
