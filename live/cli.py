@@ -132,13 +132,19 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Everything a show checks before it starts, without starting it."""
     cfg = _load(args)
-    from live.engine.show import audio_file, network_specs
+    from live.control.hub import ControlHub
+    from live.engine.show import audio_file, build_instrument, network_specs
 
     specs = network_specs(cfg)
     audio = audio_file(cfg)
+    build_instrument(cfg, specs)  # the latent source against the first network
+    ControlHub(cfg.control, clock=time.monotonic, network_count=len(specs),
+               resolve=cfg.resolve)  # loads every MIDI map
     print(f"{args.config}: ok: {len(specs)} networks, audio {cfg.audio.source}"
-          + (f" ({audio})" if audio else "") + f", {cfg.show.fps} fps")
+          + (f" ({audio})" if audio else "") + f", latents {cfg.latents.source}, "
+          f"{cfg.show.fps} fps")
     return 0
 
 
@@ -235,7 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     devices.add_argument("--backend", choices=("sounddevice", "pyaudio"), default="sounddevice",
                          help="audio library to ask (default: sounddevice)")
     devices.set_defaults(func=cmd_devices)
-    check = sub.add_parser("check", help="validate a show file without starting anything")
+    check = sub.add_parser("check", help="validate a show file without starting anything",
+                           description="Check a show file the way `run` does before it "
+                           "starts: keys and values, network files, the audio file, the "
+                           "latent source (projection files) and the MIDI maps.")
     check.add_argument("config")
     check.add_argument("--set", action="append", type=_parse_override, metavar="SECTION.KEY=VALUE")
     check.set_defaults(func=cmd_check)

@@ -50,3 +50,15 @@ def test_headless_run_needs_seconds():
     assert result.returncode == 2
     assert result.stderr.strip() == ("gance-live: error: --headless needs --seconds S "
                                      "(a headless show has no window to close)")
+
+
+def test_check_validates_what_run_would_refuse(tmp_path):
+    ok = gance("check", "config/demo.toml")
+    assert ok.returncode == 0 and "ok: 4 networks" in ok.stdout
+    projection = gance("check", "config/demo.toml", "--set", 'latents.source="projection"',
+                       "--set", f'latents.projection.file="{tmp_path / "gone.hdf5"}"')
+    assert projection.returncode == 2
+    assert "gone.hdf5: no such projection file" in projection.stderr
+    midi_map = gance("check", "config/demo.toml",
+                     "--set", f'control.midi.maps=["{tmp_path / "nano.toml"}"]')
+    assert midi_map.returncode == 2 and "nano.toml: no such MIDI map" in midi_map.stderr

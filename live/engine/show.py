@@ -112,11 +112,32 @@ def _stop_on_signals(conductor: Conductor) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def build_instrument(cfg: Config, specs: list[str]):
+    """The show's instrument and its first network (loaded on the CPU: the conductor maps
+    the instrument's z stops through its mapping network). Checks the latent source
+    (projection files, keyframes) against the networks."""
+    from live.latents.instrument import Instrument
+    from live.synth import load_network
+
+    first = load_network(specs[0], device="cpu")
+    w_avg = first.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
+
+    def map_z(z: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.no_grad():
+            ws = first.mapping(torch.from_numpy(np.asarray(z, np.float32)), None)
+        return ws[:, 0].cpu().numpy().astype(np.float32)
+
+    instrument = Instrument(cfg.latents, seed=cfg.show.seed, fps=cfg.show.fps,
+                            num_ws=first.num_ws, network_count=len(specs), map_z=map_z,
+                            w_avg=w_avg, resolve=cfg.resolve, config_name=str(cfg.path))
+    return instrument, first
+
+
 def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     """Start every process, conduct the show, and clean up on every exit path."""
     from live.compositor.process import CompositorSpec, compositor_main
-    from live.latents.instrument import Instrument
-    from live.synth import load_network
 
     render = options.mode == "render"
     specs = network_specs(cfg)
@@ -132,20 +153,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         if frames is None:
             frames = max(1, math.floor(track.duration * fps))
 
-    # The conductor maps the instrument's z stops through the first network's mapping.
-    first = load_network(specs[0], device="cpu")
-    w_avg = first.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
-
-    def map_z(z: np.ndarray) -> np.ndarray:
-        import torch
-
-        with torch.no_grad():
-            ws = first.mapping(torch.from_numpy(np.asarray(z, np.float32)), None)
-        return ws[:, 0].cpu().numpy().astype(np.float32)
-
-    instrument = Instrument(cfg.latents, seed=cfg.show.seed, fps=fps, num_ws=first.num_ws,
-                            network_count=len(specs), map_z=map_z, w_avg=w_avg,
-                            resolve=cfg.resolve, config_name=str(cfg.path))
+    instrument, first = build_instrument(cfg, specs)
     state = ShowState(gain=cfg.latents.gain, truncation_psi=cfg.networks.truncation_psi,
                       hud=cfg.output.hud, crossfade_to=min(1, len(specs) - 1))
     replay = _read_replay(options.replay)
