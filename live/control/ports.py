@@ -12,7 +12,7 @@ A show machine uses ALSA; JACK works wherever a JACK server runs (the tests use
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import rtmidi
 
@@ -85,7 +85,28 @@ class PortLister:
         return self._outputs.get_ports()
 
 
-class MidiInput:
+class _OpenedPort:
+    """What both port kinds share: rtmidi's client object while the port is open."""
+
+    _midi: rtmidi.MidiIn | rtmidi.MidiOut | None = None
+
+    def _open(self, midi: rtmidi.MidiIn | rtmidi.MidiOut, open_port: Callable[[], None]) -> None:
+        """Open with ``open_port()``; on failure free the client before raising."""
+        try:
+            open_port()
+        except (MidiError, ValueError):
+            midi.delete()
+            raise
+        self._midi = midi
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._midi is not None:
+            self._midi.close_port()
+            self._midi.delete()
+            self._midi = None
+
+
+class MidiInput(_OpenedPort):
     """One opened input port, read by polling: ``receive(now)`` returns what arrived.
 
     rtmidi queues messages on its own thread; no Python runs there. (Callbacks would run
@@ -95,25 +116,14 @@ class MidiInput:
 
     def __init__(self, api: str, port_name: str, client_name: str) -> None:
         self.api, self.port_name, self.client_name = api, port_name, client_name
-        self._midi: rtmidi.MidiIn | None = None
         self._last_arrival: float | None = None
 
     def __enter__(self) -> MidiInput:
         midi = rtmidi.MidiIn(APIS[self.api], name=self.client_name,
                              queue_size_limit=QUEUE_SIZE)
-        try:
-            midi.open_port(_index_of(midi.get_ports(), self.port_name), name="in")
-        except (MidiError, ValueError):
-            midi.delete()
-            raise
-        self._midi = midi
+        self._open(midi, lambda: midi.open_port(_index_of(midi.get_ports(), self.port_name),
+                                                name="in"))
         return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._midi is not None:
-            self._midi.close_port()
-            self._midi.delete()
-            self._midi = None
 
     def receive(self, now: float) -> list[tuple[float, list[int]]]:
         """``[(arrival time, bytes), ...]`` since the last call, oldest first; never blocks.
@@ -138,33 +148,22 @@ class MidiInput:
         return [(start + offset, data) for offset, data in zip(offsets, batch, strict=True)]
 
 
-class MidiOutput:
+class MidiOutput(_OpenedPort):
     """One opened output port, for LEDs; or, in tests, a virtual port playing a controller."""
 
     def __init__(self, api: str, port_name: str, client_name: str, *,
                  virtual: bool = False) -> None:
         self.api, self.port_name, self.client_name = api, port_name, client_name
         self.virtual = virtual
-        self._midi: rtmidi.MidiOut | None = None
 
     def __enter__(self) -> MidiOutput:
         midi = rtmidi.MidiOut(APIS[self.api], name=self.client_name)
-        try:
-            if self.virtual:
-                midi.open_virtual_port(self.port_name)
-            else:
-                midi.open_port(_index_of(midi.get_ports(), self.port_name), name="out")
-        except (MidiError, ValueError):
-            midi.delete()
-            raise
-        self._midi = midi
+        if self.virtual:
+            self._open(midi, lambda: midi.open_virtual_port(self.port_name))
+        else:
+            self._open(midi, lambda: midi.open_port(_index_of(midi.get_ports(), self.port_name),
+                                                    name="out"))
         return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._midi is not None:
-            self._midi.close_port()
-            self._midi.delete()
-            self._midi = None
 
     def send(self, message: MidiMessage | Sequence[int]) -> None:
         """Send a message (or raw bytes, which tests use to send anything at all)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -71,6 +72,22 @@ def child_using(parent: int, library: str) -> int:
         except FileNotFoundError:
             continue
     raise AssertionError(f"no child of {parent} uses {library}")
+
+
+def kill_child_mid_show(log: Path, library: str, *args: object, frames_before: int = 5
+                        ) -> tuple[subprocess.Popen, str, str, float]:
+    """Run ``gance-live *args`` (which must write ``log``), SIGKILL its child process that
+    uses ``library`` once ``frames_before`` frames were shown, and wait for the show to end.
+    Returns the process, its stdout and stderr, and when the child was killed."""
+    show = start_cli(*args)
+    try:
+        wait_for_frames(log, frames_before, show)
+        os.kill(child_using(show.pid, library), signal.SIGKILL)
+        killed_at = time.monotonic()
+        stdout, stderr = show.communicate(timeout=60)
+    finally:
+        show.kill()
+    return show, stdout, stderr, killed_at
 
 
 def ffprobe(path: Path) -> dict[str, dict]:

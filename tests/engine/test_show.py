@@ -11,8 +11,9 @@ import pytest
 
 from live.engine.shm import leftover_segments
 from tests.compositor.xvfb import screenshot, xvfb
-from tests.engine.showrun import (DEMO, assert_in_order_and_never_black, child_using, ffprobe,
-                                  read_frame_log, run_cli, start_cli, wait_for_frames)
+from tests.engine.showrun import (DEMO, assert_in_order_and_never_black, ffprobe,
+                                  kill_child_mid_show, read_frame_log, run_cli, start_cli,
+                                  wait_for_frames)
 
 pytestmark = pytest.mark.slow
 
@@ -138,15 +139,9 @@ def test_sigterm_stops_everything_fast_and_leaves_a_playable_mp4(tmp_path):
 
 def test_a_killed_audio_process_comes_back_and_the_pictures_go_on(tmp_path):
     log = tmp_path / "frames.jsonl"
-    show = start_cli("run", DEMO, "--headless", "--seconds", 12, "--frame-log", log,
-                     "--out", tmp_path / "show.mp4")
-    try:
-        wait_for_frames(log, 5, show)
-        os.kill(child_using(show.pid, "libportaudio"), signal.SIGKILL)
-        killed_at = time.monotonic()
-        stdout, stderr = show.communicate(timeout=60)
-    finally:
-        show.kill()
+    show, _, stderr, killed_at = kill_child_mid_show(
+        log, "libportaudio", "run", DEMO, "--headless", "--seconds", 12, "--frame-log", log,
+        "--out", tmp_path / "show.mp4")
     assert show.returncode == 0, stderr
     assert "the audio process exited" in stderr and "restarting it" in stderr
     rows = read_frame_log(log)
@@ -157,14 +152,9 @@ def test_a_killed_audio_process_comes_back_and_the_pictures_go_on(tmp_path):
 
 def test_a_dead_compositor_ends_the_show_with_the_reason(tmp_path):
     log = tmp_path / "frames.jsonl"
-    show = start_cli("run", DEMO, "--headless", "--seconds", 120, "--frame-log", log,
-                     "--out", tmp_path / "show.mp4")
-    try:
-        wait_for_frames(log, 3, show)
-        os.kill(child_using(show.pid, "libEGL"), signal.SIGKILL)
-        stdout, stderr = show.communicate(timeout=30)
-    finally:
-        show.kill()
+    show, stdout, _, _ = kill_child_mid_show(
+        log, "libEGL", "run", DEMO, "--headless", "--seconds", 120, "--frame-log", log,
+        "--out", tmp_path / "show.mp4", frames_before=3)
     assert show.returncode == 1
     assert "the compositor exited (code -9)" in stdout
     assert leftover_segments(show.pid) == []
