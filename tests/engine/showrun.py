@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,15 +26,21 @@ def cli_env(display: str | None = None) -> dict[str, str]:
     return env
 
 
+def scratch_dir() -> Path:
+    """A fresh working directory for one gance-live run, so what it writes by default
+    (out/NAME-TIME.events.jsonl, out/*.mp4) never lands in the repository."""
+    return Path(tempfile.mkdtemp(prefix="gance-live-run-"))
+
+
 def start_cli(*args: object, display: str | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)], cwd=scratch_dir(),
                             env=cli_env(display), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
 def run_cli(*args: object, timeout: float = 180, display: str | None = None
             ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "live", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "live", *map(str, args)], cwd=scratch_dir(),
                           env=cli_env(display), capture_output=True, text=True, timeout=timeout)
 
 
