@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -102,17 +103,12 @@ def pulse() -> Iterator[PulseServer]:
         pytest.skip("ALSA's pulse plugin is not installed (Debian: libasound2-plugins)")
     runtime_dir = Path(tempfile.mkdtemp(prefix="gance-pulse-"))
     runtime_dir.chmod(0o700)
-    saved = os.environ.get("PULSE_SERVER")
     server = PulseServer(runtime_dir)
     try:
         server.start()
-        os.environ["PULSE_SERVER"] = server.env["PULSE_SERVER"]
-        yield server
+        with mock.patch.dict(os.environ, {"PULSE_SERVER": server.env["PULSE_SERVER"]}):
+            yield server
     finally:
-        if saved is None:
-            os.environ.pop("PULSE_SERVER", None)
-        else:
-            os.environ["PULSE_SERVER"] = saved
         server.stop()
         shutil.rmtree(runtime_dir, ignore_errors=True)
 

@@ -16,6 +16,7 @@ import subprocess
 import time
 import uuid
 from typing import Callable, Iterator
+from unittest import mock
 
 import rtmidi
 
@@ -54,19 +55,14 @@ def dummy_jack_server(period: int = 128, rate: int = 48000) -> Iterator[str]:
         ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(rate),
          "-p", str(period)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         preexec_fn=_die_with_parent)
-    previous = os.environ.get("JACK_DEFAULT_SERVER")
-    os.environ["JACK_DEFAULT_SERVER"] = name
     try:
-        if not wait_for(lambda: _jack_answers() or server.poll() is not None, timeout=15):
-            raise JackUnavailable("jackd did not start within 15 s")
-        if server.poll() is not None:
-            raise JackUnavailable(f"jackd exited at start with status {server.returncode}")
-        yield name
+        with mock.patch.dict(os.environ, {"JACK_DEFAULT_SERVER": name}):
+            if not wait_for(lambda: _jack_answers() or server.poll() is not None, timeout=15):
+                raise JackUnavailable("jackd did not start within 15 s")
+            if server.poll() is not None:
+                raise JackUnavailable(f"jackd exited at start with status {server.returncode}")
+            yield name
     finally:
-        if previous is None:
-            os.environ.pop("JACK_DEFAULT_SERVER", None)
-        else:
-            os.environ["JACK_DEFAULT_SERVER"] = previous
         server.terminate()
         try:
             server.wait(timeout=10)
