@@ -146,10 +146,11 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
     if render:
-        from live.audio.features import FeatureTrack, analyze_file
+        from live.audio.features import FeatureTrack
 
-        # Analysed before anything starts, so an unreadable file stops the render at once.
-        track = FeatureTrack(analyze_file(audio_path, hop=cfg.audio.hop))
+        # Analysed before anything starts, so an unreadable file stops the render at once;
+        # with the [audio] settings the live extractor uses, so render sees what live sees.
+        track = FeatureTrack.from_file(audio_path, cfg.audio)
         if frames is None:
             frames = max(1, math.floor(track.duration * fps))
 
