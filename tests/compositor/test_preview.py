@@ -90,7 +90,10 @@ def test_the_preview_is_a_second_window_where_it_was_asked(preview_show, screen)
 def test_the_preview_shows_the_output_downscaled_with_the_hud(preview_show, screen):
     output_box = geometry(screen, windows(screen, OUTPUT_TITLE)[0])
     preview_box = geometry(screen, windows(screen, PREVIEW_TITLE)[0])
+    # Wait until both windows have drawn the frame: the preview is drawn after the output,
+    # so a screenshot can catch the output updated and the preview not yet.
     image = wait_for_screen(screen, lambda im: near(cut(im, output_box)[90, 160], (255, 0, 0))
+                            and near(cut(im, preview_box)[200, 100], (0, 0, 255))
                             and hud_text_in(cut(im, preview_box)))
     output, preview = cut(image, output_box), cut(image, preview_box)
     assert hud_text_in(preview) and not hud_text_in(output)   # the show's HUD is off
