@@ -11,7 +11,7 @@ from pathlib import Path
 
 from live import __version__
 from live.config import Config, describe, load_config
-from live.errors import LiveError
+from live.contracts.errors import LiveError, UserError
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 DEMO_HEADLESS_SECONDS = 10.0
@@ -28,10 +28,6 @@ first steps:
   gance-live render config/show.toml --audio song.wav --out show.mp4
   gance-live keys                     every config key with its default and meaning
 """
-
-
-class UserError(LiveError):
-    """A problem with the command line itself; printed as one line, exit status 2."""
 
 
 def _parse_override(text: str) -> tuple[str, object]:
@@ -122,7 +118,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     section = None
-    for key, default, help_text in describe():
+    for key, default, help_text in describe(Config):
         head = key.split(".")[0]
         if head != section:
             section = head

@@ -1,9 +1,9 @@
-"""Show configuration: a TOML file read into typed, validated dataclasses.
+"""The show file: every concern's config section composed into one :class:`Config`.
 
 Each concern declares its own section (``live/audio/config.py`` declares ``[audio]``, and so
-on) as a dataclass whose fields are made with :func:`param`. This module reads the file,
-checks every key against those declarations and turns the first problem into a
-:class:`ConfigError` whose one-line message names the file, the key and what is expected.
+on) as a dataclass whose fields are made with :func:`param`; the reading and checking of
+TOML against such declarations lives in :mod:`live.contracts.configfile`. This module sits at
+the top with the CLI, since it gathers every concern's section.
 
     >>> cfg = load_config("config/demo.toml")
     >>> cfg.show.fps
@@ -12,26 +12,21 @@ checks every key against those declarations and turns the first problem into a
 
 from __future__ import annotations
 
-import dataclasses
-import tomllib
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from live.audio.config import AudioConfig
-from live.errors import LiveError
 from live.compositor.config import OutputConfig
+from live.contracts.configfile import build_section, describe, read_toml
+from live.contracts.errors import ConfigError
+from live.contracts.schema import param
 from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
-from live.schema import param
 from live.synth.config import NetworksConfig
 
-
-class ConfigError(LiveError, ValueError):
-    """A show configuration that cannot be played; the message is meant for the performer."""
+__all__ = ["Config", "ConfigError", "ShowConfig", "build_config", "describe", "load_config"]
 
 
 @dataclass
@@ -65,19 +60,6 @@ class Config:
         return (self.path.parent / p).resolve()
 
 
-def read_toml(path: Path, missing: str) -> dict[str, Any]:
-    """Parse a TOML file; a missing, non-UTF-8 or malformed file is a one-line ConfigError
-    (``missing`` says what to do when the file is not there)."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: {missing}")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file") from None
-
-
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
     """Read and validate a show file. ``overrides`` maps ``"section.key"`` (or
     ``"section.table.key"``) to a value, as ``--set`` does."""
@@ -98,7 +80,7 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
 
 def build_config(raw: dict[str, Any], source: str = "<built-in>") -> Config:
     """Validate a parsed TOML document into a :class:`Config`."""
-    cfg = _build(Config, raw, source, prefix="", skip={"path"})
+    cfg = build_section(Config, raw, source, prefix="", skip={"path"})
     _check_cross_section(cfg, source)
     return cfg
 
@@ -109,103 +91,3 @@ def _check_cross_section(cfg: Config, source: str) -> None:
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")
 
 
-def _build(cls: type, raw: Any, source: str, prefix: str, skip: set[str] = frozenset()) -> Any:
-    where = f"[{prefix}]" if prefix else "top level"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: {where}: expected a table, got {_show(raw)}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in skip}
-    unknown = sorted(set(raw) - set(fields))
-    if unknown:
-        known = ", ".join(fields) or "(none)"
-        raise ConfigError(f"{source}: {where} unknown key '{unknown[0]}' (known keys: {known})")
-    values = {}
-    for name, value in raw.items():
-        f, hint = fields[name], hints[name]
-        key = f"{prefix}.{name}" if prefix else name
-        if dataclasses.is_dataclass(hint):
-            values[name] = _build(hint, value, source, key)
-        else:
-            values[name] = _check_value(value, hint, f.metadata, source, key)
-    return cls(**values)
-
-
-def _check_value(value: Any, hint: Any, meta: typing.Mapping[str, Any], source: str,
-                 key: str) -> Any:
-    section, _, name = key.rpartition(".")
-    label = f"[{section}] {name}" if section else name
-
-    def fail(expected: str) -> typing.NoReturn:
-        raise ConfigError(f"{source}: {label}: expected {expected}, got {_show(value)}")
-
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(hint) if a is not type(None)]
-        hint, origin = options[0], typing.get_origin(options[0])
-    if origin is list:
-        (item,) = typing.get_args(hint)
-        if not isinstance(value, list):
-            fail(f"a list of {_type_name(item)}")
-        if meta.get("length") is not None and len(value) != meta["length"]:
-            fail(f"a list of {meta['length']} {_type_name(item)} values")
-        checked = [_check_scalar(v, item, fail, meta) for v in value]
-        return checked
-    return _check_scalar(value, hint, fail, meta)
-
-
-def _check_scalar(value: Any, hint: type, fail: Any, meta: typing.Mapping[str, Any]) -> Any:
-    if hint is bool:
-        if not isinstance(value, bool):
-            fail("true or false")
-    elif hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            fail("an integer" + _range_text(meta))
-    elif hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail("a number" + _range_text(meta))
-        value = float(value)
-    elif hint is str:
-        if not isinstance(value, str):
-            fail(_choice_text(meta) or "a string")
-    rng = meta.get("range")
-    if rng is not None and not rng[0] <= value <= rng[1]:
-        fail(f"a value{_range_text(meta)}")
-    choices = meta.get("choices")
-    if choices is not None and value not in choices:
-        fail(_choice_text(meta))
-    return value
-
-
-def _range_text(meta: typing.Mapping[str, Any]) -> str:
-    rng = meta.get("range")
-    return f" from {rng[0]} to {rng[1]}" if rng else ""
-
-
-def _choice_text(meta: typing.Mapping[str, Any]) -> str:
-    choices = meta.get("choices")
-    return "one of " + ", ".join(repr(c) for c in choices) if choices else ""
-
-
-def _type_name(t: type) -> str:
-    return {int: "integers", float: "numbers", str: "strings", bool: "booleans"}.get(t, str(t))
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def describe(cls: type = Config, prefix: str = "") -> list[tuple[str, Any, str]]:
-    """Every key with its default and help text, for documentation and ``gance-live keys``."""
-    rows = []
-    hints = typing.get_type_hints(cls)
-    for f in dataclasses.fields(cls):
-        if f.name == "path":
-            continue
-        key = f"{prefix}.{f.name}" if prefix else f.name
-        if dataclasses.is_dataclass(hints[f.name]):
-            rows.extend(describe(hints[f.name], key))
-        else:
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            rows.append((key, default, f.metadata.get("help", "")))
-    return rows

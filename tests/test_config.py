@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from live.config import ConfigError, describe, load_config
+from live.config import Config, ConfigError, describe, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def test_overrides_are_validated_like_the_file(tmp_path):
 
 
 def test_every_key_is_documented():
-    rows = describe()
+    rows = describe(Config)
     assert len(rows) > 20
     assert all(help_text for _, _, help_text in rows)
 

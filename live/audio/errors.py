@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 
 
 class AudioInputError(ConfigError):
     """An audio device, file or sample rate that cannot be used.
 
-    It is a :class:`~live.config.ConfigError` because every cause is fixed in the show file
+    It is a :class:`~live.contracts.errors.ConfigError` because every cause is fixed in the show file
     (``[audio]``) or on the command line, and the CLI reports it the same way: one line, exit
     status 2. The message names the device or file and lists what would work instead.
     """

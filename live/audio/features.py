@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from live.audio.frame import SPECTRUM_SIZE, FeatureFrame
+from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
 
 if TYPE_CHECKING:
     from live.audio.config import AudioConfig

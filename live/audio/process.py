@@ -41,8 +41,8 @@ from live.audio.devices import check_sample_rate, find_device, list_audio_device
 from live.audio.errors import AudioInputError
 from live.audio.features import FeatureExtractor, mono
 from live.audio.files import AudioProgram
-from live.audio.publish import FeatureRing
-from live.engine.messages import Status
+from live.contracts.feature_ring import FeatureRing
+from live.contracts.messages import Status
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +341,7 @@ def audio_main(cfg: AudioConfig, config_dir: str, ring_name: str, status_queue: 
     """Run the audio process until ``stop_event`` is set.
 
     ``ring_name`` names a :class:`FeatureRing` the supervisor created; ``status_queue``
-    receives :class:`~live.engine.messages.Status` messages from source ``"audio"``:
+    receives :class:`~live.contracts.messages.Status` messages from source ``"audio"``:
     ``ready`` once frames flow, ``warning`` (no output device, device lost), ``error`` with
     a one-line reason on bad input (after which this returns).
     """

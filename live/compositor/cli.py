@@ -56,7 +56,7 @@ def parse_size(text: str) -> tuple[int, int]:
 def run_upscale(args: argparse.Namespace) -> int:
     import cv2
 
-    from live.cli import UserError
+    from live.contracts.errors import UserError
     from live.compositor import upscale
 
     try:

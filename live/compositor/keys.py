@@ -8,7 +8,7 @@ seconds) before it sends ``quit``, so a stray key press cannot end a show.
 from __future__ import annotations
 
 from live.control.keyboard import events_for_key
-from live.control.state import ControlEvent, ShowState
+from live.contracts.state import ControlEvent, ShowState
 
 QUIT_CONFIRM_SECONDS = 3.0
 CONFIRM_KEYS = ("escape", "y", "enter")

@@ -46,10 +46,10 @@ from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
 from live.compositor.window import OutputWindow, PreviewWindow, WindowError
-from live.control.state import ControlEvent
-from live.engine.frames import SLOT_HEADER, FrameRing
-from live.errors import LiveError
-from live.engine.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
+from live.contracts.state import ControlEvent
+from live.contracts.frames import SLOT_HEADER, FrameRing
+from live.contracts.errors import LiveError
+from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.overlay.hud import HudStats, render_text
 from live.telemetry.gpus import GpuThermometer
 

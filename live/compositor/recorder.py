@@ -23,7 +23,7 @@ from pathlib import Path
 
 import soundfile
 
-from live.errors import LiveError
+from live.contracts.errors import LiveError
 
 QUEUE_BYTES = 256 * 1024 * 1024   # at most this much waits for the encoder...
 QUEUE_SECONDS = 0.5               # ...and at most this much show time, so finishing is quick

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import moderngl
 
-from live.errors import LiveError
+from live.contracts.errors import LiveError
 
 SHADER_DIR = Path(__file__).resolve().parents[2] / "shaders"
 

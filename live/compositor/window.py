@@ -15,7 +15,7 @@ from typing import Iterator
 import glfw
 
 from live.compositor.config import OutputConfig
-from live.errors import LiveError
+from live.contracts.errors import LiveError
 
 _NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
                glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",

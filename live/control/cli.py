@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 from live.control.learn import LearnRequest, choices, describe
 from live.control.midi import MidiMap, MidiMessage
 from live.control.osc import osc_doc

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from live.schema import param
+from live.contracts.schema import param
 
 
 @dataclass

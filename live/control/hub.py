@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 from live.control.config import ControlConfig
 from live.control.learn import LearnRequest
 from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage
 from live.control.osc import LEARN, LEARN_CANCEL, OscSender, OscServer, events_for_osc, \
     state_messages
 from live.control.ports import MidiError, MidiInput, MidiOutput, PortLister
-from live.control.state import ControlEvent, ShowState
+from live.contracts.state import ControlEvent, ShowState
 from live.control.tempo import TapTempo
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from live.control.state import ShowState
+from live.contracts.state import ShowState
 
 GAIN_STEP = 0.05  # one arrow press moves the audio gain by this much
 

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from live.control.midi import ACTIONS, Binding, MidiMessage
-from live.control.state import LIMITS, PARAMETERS
+from live.contracts.state import LIMITS, PARAMETERS
 
 STYLES = ("relative", "hold", "toggle")
 RELATIVE_STEPS = 100  # an encoder crosses a parameter's whole range in this many ticks

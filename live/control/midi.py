@@ -28,7 +28,7 @@ one ``[[bind]]`` table per control::
 ``set`` scales the control's 0..127 onto ``range``; ``nudge`` adds ``step`` per encoder
 tick; ``press`` sends ``value`` (1 when omitted) when a button goes down; ``toggle`` flips a
 true/false parameter on each press; ``hold`` makes it true while the button is held.
-Targets are :class:`~live.control.state.ShowState` fields, its actions (``next_network``,
+Targets are :class:`~live.contracts.state.ShowState` fields, its actions (``next_network``,
 ``previous_network``) or ``tap_tempo``. To cue a network for the crossfade, press
 ``crossfade_to``. A map with ``led_on`` / ``led_off`` values lights the buttons of active
 choices (the chosen network, toggles that are on). A control bound twice keeps its last
@@ -46,8 +46,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
-from live.config import ConfigError, read_toml
-from live.control.state import LIMITS, PARAMETERS, ShowState
+from live.contracts.configfile import read_toml
+from live.contracts.errors import ConfigError
+from live.contracts.state import LIMITS, PARAMETERS, ShowState
 
 TAP_TEMPO = "tap_tempo"  # an event the hub turns into a ``tempo`` from the taps' timing
 # Quitting stays with the keyboard (Esc, then a confirmation): one stray pad must not end a show.

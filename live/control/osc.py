@@ -14,7 +14,7 @@ from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_packet import OscPacket
 
 from live.control.midi import TAP_TEMPO
-from live.control.state import LIMITS, PARAMETERS, ShowState
+from live.contracts.state import LIMITS, PARAMETERS, ShowState
 
 PREFIX = "/live"
 LEARN = PREFIX + "/learn"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from live.control.state import LIMITS
+from live.contracts.state import LIMITS
 
 TAPS_AVERAGED = 4      # intervals averaged, so one sloppy tap moves the tempo a little
 RESET_SECONDS = 2.0    # a pause longer than this (30 bpm) starts a new count

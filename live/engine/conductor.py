@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
-from live.audio.frame import FeatureFrame
-from live.control.state import ControlEvent, ShowState
-from live.engine.frames import FrameRing
-from live.engine.messages import (DisplayState, FrameDone, FrameJob, ShowStart, SlotFree,
+from live.contracts.features import FeatureFrame
+from live.contracts.state import ControlEvent, ShowState
+from live.contracts.frames import FrameRing
+from live.contracts.messages import (DisplayState, FrameDone, FrameJob, ShowStart, SlotFree,
                                   Status, Stop)
 from live.engine.scheduler import Scheduler
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from live.schema import param
+from live.contracts.schema import param
 
 
 @dataclass

@@ -20,11 +20,11 @@ from typing import Iterator
 
 import numpy as np
 
-from live.audio.frame import FeatureFrame
+from live.contracts.features import FeatureFrame
 from live.config import Config, ConfigError
-from live.control.state import ControlEvent, ShowState, read_event_log, write_event_log
+from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
-from live.engine.frames import FrameRing
+from live.contracts.frames import FrameRing
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
@@ -223,7 +223,7 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_pa
     the recording; None for live input).
     """
     from live.audio.process import audio_main
-    from live.audio.publish import FeatureRing
+    from live.contracts.feature_ring import FeatureRing
 
     feature_ring = FeatureRing.create()
     stack.callback(feature_ring.close)

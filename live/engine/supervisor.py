@@ -17,8 +17,8 @@ import time
 from dataclasses import replace
 from typing import Any, Callable
 
-from live.errors import LiveError
-from live.engine.messages import FrameJob, Status
+from live.contracts.errors import LiveError
+from live.contracts.messages import FrameJob, Status
 from live.engine.worker import WorkerSpec, worker_main
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from live.engine.frames import FrameRing
-from live.engine.messages import FrameDone, FrameJob, Status
+from live.contracts.frames import FrameRing
+from live.contracts.messages import FrameDone, FrameJob, Status
 
 
 @dataclass(frozen=True)

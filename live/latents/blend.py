@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from live.audio.frame import SPECTRUM_SIZE
+from live.contracts.features import SPECTRUM_SIZE
 
 
 def gain_to_alpha(gain: float, curve: float) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from live.schema import param
+from live.contracts.schema import param
 
 SOURCES = ("noise_loop", "projection", "keyframes", "novelty_walk", "neighbours")
 INTERPOLATIONS = ("linear", "slerp")

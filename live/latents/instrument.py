@@ -24,9 +24,9 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from live.audio.frame import SPECTRUM_SIZE, FeatureFrame
-from live.config import ConfigError
-from live.control.state import ShowState
+from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
+from live.contracts.errors import ConfigError
+from live.contracts.state import ShowState
 from live.latents.blend import blend_spectrum, gain_to_alpha, spectrum_vector, truncate
 from live.latents.config import LatentsConfig
 from live.latents.journeys import (Journey, KeyframePath, Neighbours, NoveltyWalk,
@@ -54,7 +54,7 @@ class Instrument:
     ``map_z`` maps z [N, 512] float32 to W [N, 512] float32 through the first network's
     mapping; ``w_avg`` [512] is that network's average W; ``resolve`` turns a path written in
     the config into a Path (relative to the config file). Problems with the config or the files
-    it names raise :class:`~live.config.ConfigError` (projection files:
+    it names raise :class:`~live.contracts.errors.ConfigError` (projection files:
     :class:`~live.latents.projection.ProjectionFileError`, a subclass) here, never mid-show.
     """
 

@@ -23,7 +23,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from live.audio.frame import FeatureFrame
+from live.contracts.features import FeatureFrame
 from live.latents.config import NoveltyWalkConfig
 from live.latents.interpolation import ease, interpolate
 from live.latents.projection import W_DIM, ProjectionFileError

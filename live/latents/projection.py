@@ -31,7 +31,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 
 W_DIM = 512
 SUPPORTED_VERSIONS = (1, 2)

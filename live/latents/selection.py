@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from live.audio.frame import FeatureFrame
-from live.config import ConfigError
-from live.control.state import ShowState
+from live.contracts.features import FeatureFrame
+from live.contracts.errors import ConfigError
+from live.contracts.state import ShowState
 from live.latents.config import SelectionConfig
 from live.latents.seeds import stream_rng
 

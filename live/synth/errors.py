@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from live.errors import LiveError
+from live.contracts.errors import LiveError
 
 
 class NetworkError(LiveError, ValueError):

@@ -14,7 +14,7 @@ from live.audio.errors import AudioInputError
 from live.audio.features import (FeatureExtractor, FeatureTrack, analyze_file, analyze_signal,
                                  band_edges, band_matrix, beat_offset, estimate_tempo, hops,
                                  total_variation)
-from live.audio.frame import SPECTRUM_SIZE
+from live.contracts.features import SPECTRUM_SIZE
 
 RATE = 48000
 HOP = 512

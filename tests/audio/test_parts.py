@@ -14,7 +14,7 @@ from live.audio.features import analyze_file, mono
 from live.audio.files import AudioProgram, read_audio
 from live.audio.process import (DEVICE_TIMEOUT_S, STARTUP_TIMEOUT_S, Handoff, HopAssembler,
                                 Piece, loss_reason)
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 
 RATE = 48000
 

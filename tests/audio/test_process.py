@@ -18,9 +18,9 @@ from live.audio.devices import (check_sample_rate, describe_audio_devices, find_
 from live.audio.errors import AudioInputError
 from live.audio.features import FeatureExtractor, analyze_file, band_edges
 from live.audio.process import audio_main
-from live.audio.publish import FeatureRing
-from live.engine.messages import Status
-from live.engine.shm import leftover_segments
+from live.contracts.feature_ring import FeatureRing
+from live.contracts.messages import Status
+from live.contracts.shm import leftover_segments
 
 RATE = 48000
 READY_TIMEOUT_S = 30.0   # a spawned interpreter importing numpy on a busy 2-core CI box

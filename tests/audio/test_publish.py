@@ -8,9 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from live.audio.frame import SPECTRUM_SIZE, FeatureFrame
-from live.audio.publish import FeatureRing
-from live.engine.shm import leftover_segments
+from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
+from live.contracts.feature_ring import FeatureRing
+from live.contracts.shm import leftover_segments
 
 HAMMER_SECONDS = 1.5
 

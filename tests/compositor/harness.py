@@ -20,8 +20,8 @@ import numpy as np
 
 from live.compositor.config import OutputConfig
 from live.compositor.process import CompositorSpec, compositor_main
-from live.engine.frames import FrameRing
-from live.engine.messages import FrameDone, ShowStart, SlotFree, Status, Stop
+from live.contracts.frames import FrameRing
+from live.contracts.messages import FrameDone, ShowStart, SlotFree, Status, Stop
 
 READY_SECONDS = 60.0
 

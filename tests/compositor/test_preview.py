@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from live.compositor.config import OutputConfig
-from live.control.state import ControlEvent
+from live.contracts.state import ControlEvent
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.test_window import near, quadrant_frame, wait_for_screen
 from tests.compositor.xvfb import request_close, xvfb

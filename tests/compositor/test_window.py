@@ -15,8 +15,8 @@ import pytest
 
 from live.compositor.config import OutputConfig
 from live.compositor.window import choose_monitor, display_available, list_monitors
-from live.control.state import ControlEvent
-from live.engine.messages import DisplayState
+from live.contracts.state import ControlEvent
+from live.contracts.messages import DisplayState
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.media import decode, probe
 from tests.compositor.xvfb import screenshot

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from live.config import ConfigError, describe, load_config
+from live.config import Config, ConfigError, describe, load_config
 
 from tests.control.conftest import REPO
 
@@ -46,7 +46,7 @@ def test_bad_control_keys_name_the_key(tmp_path, control, problem):
 
 
 def test_every_control_key_is_documented():
-    rows = {key: help for key, _, help in describe() if key.startswith("control.")}
+    rows = {key: help for key, _, help in describe(Config) if key.startswith("control.")}
     assert {"control.midi.maps", "control.midi.api", "control.osc.port",
             "control.osc.send_port", "control.keyboard"} <= set(rows)
     assert all(rows.values())

@@ -9,7 +9,7 @@ import time
 from pythonosc.osc_message_builder import build_msg
 
 from live.control.hub import ControlHub
-from live.control.state import ShowState
+from live.contracts.state import ShowState
 
 from tests.control.conftest import MAPS, FakeController, wait_for
 

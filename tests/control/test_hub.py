@@ -10,10 +10,10 @@ import pytest
 from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_packet import OscPacket
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 from live.control.hub import ControlHub
 from live.control.midi import MidiMap
-from live.control.state import ControlEvent, ShowState
+from live.contracts.state import ControlEvent, ShowState
 
 from tests.control.conftest import MAPS, FakeController, wait_for
 

@@ -7,7 +7,7 @@ import pytest
 from live.control.learn import LearnRequest, describe
 from live.control.midi import MidiMessage
 from live.control.osc import events_for_osc, state_messages
-from live.control.state import PARAMETERS, ShowState
+from live.contracts.state import PARAMETERS, ShowState
 
 FADER = MidiMessage("cc", 1, 7, 90)
 PAD = MidiMessage("note", 10, 36, 100)

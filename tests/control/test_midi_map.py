@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 from live.control.learn import LearnRequest
 from live.control.midi import ACTIONS, MidiMap, MidiMessage, decode_relative
-from live.control.state import PARAMETERS, ShowState
+from live.contracts.state import PARAMETERS, ShowState
 
 
 def make_map(tmp_path: Path, text: str, header: str = 'name = "test"\nport = "x"\n') -> MidiMap:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from live.control.midi import MidiMap
-from live.control.state import ShowState
+from live.contracts.state import ShowState
 
 from tests.control.conftest import MAPS
 

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from live.control.keyboard import GAIN_STEP, events_for_key
-from live.control.state import (LIMITS, PARAMETERS, ControlEvent, ShowState, read_event_log,
+from live.contracts.state import (LIMITS, PARAMETERS, ControlEvent, ShowState, read_event_log,
                                 write_event_log)
 from live.control.tempo import RESET_SECONDS, TapTempo
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from live.control.state import ControlEvent, write_event_log
+from live.contracts.state import ControlEvent, write_event_log
 from tests.engine.showrun import DEMO, ffprobe, read_frame_log, run_cli
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from live.engine.shm import leftover_segments
+from live.contracts.shm import leftover_segments
 from tests.compositor.xvfb import screenshot, xvfb
 from tests.engine.showrun import (DEMO, assert_in_order_and_never_black, ffprobe,
                                   kill_child_mid_show, read_frame_log, run_cli, start_cli,

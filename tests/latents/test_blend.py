@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from live.audio.frame import FeatureFrame
-from live.control.state import ShowState
+from live.contracts.features import FeatureFrame
+from live.contracts.state import ShowState
 from live.latents.blend import blend_spectrum, gain_to_alpha, spectrum_vector, truncate
 from live.latents.config import LatentsConfig
 from live.latents.instrument import Instrument

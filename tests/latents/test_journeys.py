@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from live.audio.frame import FeatureFrame
-from live.config import ConfigError
-from live.control.state import ShowState
+from live.contracts.features import FeatureFrame
+from live.contracts.errors import ConfigError
+from live.contracts.state import ShowState
 from live.latents.config import (KeyframesConfig, LatentsConfig, NeighboursConfig,
                                  NoveltyWalkConfig)
 from live.latents.instrument import Instrument

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from live.config import ConfigError
-from live.control.state import ShowState
+from live.contracts.errors import ConfigError
+from live.contracts.state import ShowState
 from live.latents.config import LatentsConfig, ProjectionConfig
 from live.latents.instrument import Instrument
 from live.latents.projection import ProjectionFileError

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from live.config import ConfigError
+from live.contracts.errors import ConfigError
 from live.latents.projection import ProjectionFile, ProjectionFileError
 from tests.latents.conftest import write_gance_file, w_rows
 

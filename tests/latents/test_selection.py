@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from live.audio.frame import FeatureFrame
-from live.config import ConfigError
-from live.control.state import ShowState
+from live.contracts.features import FeatureFrame
+from live.contracts.errors import ConfigError
+from live.contracts.state import ShowState
 from live.latents.config import LatentsConfig, SelectionConfig
 from live.latents.instrument import Instrument
 from live.latents.selection import NetworkSelector

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from live.engine.frames import FrameRing
+from live.contracts.frames import FrameRing
 from live.synth import NetworkSet, load_network
 from live.synth.bench import fp16_psnr, synthetic_generator
 from live.synth.cache import save_safetensors

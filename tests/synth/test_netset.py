@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from live.engine.frames import FrameRing
+from live.contracts.frames import FrameRing
 from live.synth import NetworkError, NetworkSet, load_network
 from live.synth.cache import save_safetensors
 from live.synth.netset import image_to_rgb8

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from live.engine.shm import attach_segment, create_segment, release_segment
+from live.contracts.shm import attach_segment, create_segment, release_segment
 
 MAGIC = 0x47414E43  # "GANC"
 RING_HEADER = np.dtype([("magic", "<u4"), ("slots", "<u4"), ("height", "<u4"), ("width", "<u4")])

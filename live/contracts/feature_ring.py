@@ -28,8 +28,8 @@ import time
 
 import numpy as np
 
-from live.audio.frame import SPECTRUM_SIZE, FeatureFrame
-from live.engine.shm import attach_segment, create_segment, release_segment
+from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
+from live.contracts.shm import attach_segment, create_segment, release_segment
 
 MAGIC = 0x41554446  # "FDUA": a gance-live feature ring
 MAX_BANDS = 64      # records have room for this many bands; each says how many it uses
