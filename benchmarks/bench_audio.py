@@ -18,8 +18,8 @@ import numpy as np
 from benchmarks.report import report
 from live.audio.config import AudioConfig
 from live.audio.features import FeatureExtractor
-from live.audio.frame import FeatureFrame
-from live.audio.publish import FeatureRing
+from live.contracts.features import FeatureFrame
+from live.contracts.feature_ring import FeatureRing
 
 RATE = 48000
 HOPS_TIMED = 4000

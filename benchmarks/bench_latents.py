@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.report import report
-from live.audio.frame import FeatureFrame
-from live.control.state import ShowState
+from live.contracts.features import FeatureFrame
+from live.contracts.state import ShowState
 from live.latents.config import KeyframesConfig, LatentsConfig, ProjectionConfig, SelectionConfig
 from live.latents.instrument import Instrument
 from live.latents.projection import ProjectionFile

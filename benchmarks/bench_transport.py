@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from benchmarks.report import report
-from live.engine.frames import FrameRing
+from live.contracts.frames import FrameRing
 
 SLOTS = 4
 
