@@ -1,0 +1,56 @@
+"""Writing outputs without ever destroying a file: a temporary name, then one rename.
+
+Every file the show writes (recordings, event logs, favourites, learned MIDI maps, converted
+caches) is written under a temporary name in the target's own folder and renamed into place
+only once complete, so a crash, a kill or a full disk leaves either the old file or the new
+one, never a truncated mix. The temporary names start with ``.`` and end with ``.partial``,
+so a half-written file is never mistaken for a finished one.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "events.jsonl"
+    >>> with atomic_output(target) as temporary:
+    ...     _ = temporary.write_text("{}\\n")
+    >>> target.read_text()
+    '{}\\n'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+PARTIAL_SUFFIX = ".partial"
+
+
+def partial_path(target: Path) -> Path:
+    """A fresh temporary path beside ``target`` (same folder, so the rename is atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX,
+                                dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def commit_output(temporary: Path, target: Path) -> Path:
+    """Move a complete ``temporary`` file onto ``target`` in one step; returns ``target``."""
+    with open(temporary, "rb") as stream:
+        os.fsync(stream.fileno())   # the data is on disk before the name points at it
+    os.replace(temporary, target)
+    return target
+
+
+@contextmanager
+def atomic_output(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it becomes ``target``, on an exception it
+    is removed and ``target`` is left as it was."""
+    target = Path(target)
+    temporary = partial_path(target)
+    try:
+        yield temporary
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    commit_output(temporary, target)
