@@ -12,8 +12,8 @@ from pathlib import Path
 from live import __version__
 from live.config import Config, describe, load_config
 from live.contracts.errors import LiveError, UserError
+from live.contracts.shipped import DEMO_CONFIG
 
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 DEMO_HEADLESS_SECONDS = 10.0
 OUT_DIR = Path("out")
 
