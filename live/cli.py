@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
+import select
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 from live import __version__
 from live.config import Config, describe, load_config
 from live.contracts.errors import LiveError, UserError
+from live.contracts.shipped import DEMO_CONFIG
 
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.toml"
 DEMO_HEADLESS_SECONDS = 10.0
 OUT_DIR = Path("out")
 
@@ -265,7 +268,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="gance-live: %(message)s")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # buffered output meets a reader that has left here, if not before
+        return code
+    except BrokenPipeError:
+        if not _reader_gone(sys.stdout):
+            raise  # a pipe of our own (a child, the encoder) broke: a real fault
+        # `gance-live keys | head`: the reader has what it wanted, so this is a success (0,
+        # which `set -o pipefail` scripts such as `gance-live keys | grep -q fps` rely on).
+        # Python's recipe: point stdout at /dev/null so the final flush at exit stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except LiveError as exc:
         if args.debug:
             raise
@@ -273,6 +286,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone(stream: TextIO) -> bool:
+    """Whether ``stream`` is a pipe (or socket) whose reading end has been closed."""
+    try:
+        poller = select.poll()
+        poller.register(stream.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError):  # no file descriptor, or a closed one
+        return False
 
 
 if __name__ == "__main__":

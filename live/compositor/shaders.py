@@ -1,4 +1,4 @@
-"""GLSL programs from the repository's ``shaders/`` folder, with errors a person can act on.
+"""GLSL programs from the shipped ``shaders/`` folder, with errors a person can act on.
 
 Shaders are read and compiled at start-up, so a missing or broken file stops the show
 before it begins, with a message naming the file and quoting the GL compiler.
@@ -11,8 +11,7 @@ from pathlib import Path
 import moderngl
 
 from live.contracts.errors import LiveError
-
-SHADER_DIR = Path(__file__).resolve().parents[2] / "shaders"
+from live.contracts.shipped import SHADER_DIR
 
 # moderngl reports a compile failure under a heading naming the stage that failed.
 _STAGE_HEADINGS = {"vertex_shader": "vertex", "fragment_shader": "fragment"}
@@ -28,8 +27,8 @@ def read_shader(name: str, shader_dir: Path = SHADER_DIR) -> tuple[Path, str]:
     try:
         return path, path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ShaderError(f"{path}: shader file missing (the shaders/ folder of the repository "
-                          f"must be next to the live/ package)") from None
+        raise ShaderError(f"{path}: shader file missing (reinstall gance-live, or restore "
+                          f"it in the repository's shaders/ folder)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ShaderError(f"{path}: cannot read shader file: {exc}") from None
 

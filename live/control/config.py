@@ -9,11 +9,12 @@ from live.contracts.schema import param
 
 @dataclass
 class MidiConfig:
-    """``[control.midi]``: controllers, each described by a map file in ``config/midi/``."""
+    """``[control.midi]``: controllers, each described by a map file (see ``config/midi/``)."""
 
-    maps: list[str] = param([], "MIDI map files (relative to the show file), one per kind of "
-                                "controller, e.g. \"midi/korg-nanokontrol2.toml\"; every "
-                                "port whose name contains the map's `port` is opened with it")
+    maps: list[str] = param([], "MIDI map files (relative to the show file, else shipped with "
+                                "gance-live), one per kind of controller, e.g. "
+                                "\"midi/korg-nanokontrol2.toml\"; every port whose name "
+                                "contains the map's `port` is opened with it")
     ports: list[str] = param([], "port name substrings replacing each map's own `port`, in the "
                                  "order of `maps` (\"\" keeps the map's); empty = use the maps'")
     api: str = param("alsa", "MIDI system: ALSA on a show machine, JACK where a JACK server runs",

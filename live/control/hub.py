@@ -34,7 +34,7 @@ from typing import Any, Callable
 from live.contracts.errors import ConfigError
 from live.control.config import ControlConfig
 from live.control.learn import LearnRequest
-from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage
+from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage, find_map
 from live.control.osc import LEARN, LEARN_CANCEL, OscSender, OscServer, events_for_osc, \
     state_messages
 from live.control.ports import MidiError, MidiInput, MidiOutput, PortLister
@@ -101,7 +101,7 @@ class ControlHub:
                               f"({len(cfg.midi.maps)}), got {len(ports)}")
         devices = []
         for index, value in enumerate(cfg.midi.maps):
-            midi_map = MidiMap.load(resolve(value))
+            midi_map = MidiMap.load(find_map(value, resolve))
             devices.append(_Device(midi_map, (ports[index] if ports else "") or midi_map.port))
         return devices
 

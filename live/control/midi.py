@@ -1,7 +1,7 @@
 """MIDI maps: what each knob, fader and pad of a controller does to the show.
 
-A map is a TOML file in ``config/midi/``. It names the controller's port and lists bindings,
-one ``[[bind]]`` table per control::
+A map is a TOML file, like the shipped ones in ``config/midi/``. It names the controller's
+port and lists bindings, one ``[[bind]]`` table per control::
 
     name = "Korg nanoKONTROL2"
     port = "nanoKONTROL2"       # opened when a port's name contains this (any case)
@@ -44,10 +44,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 from live.contracts.configfile import read_toml
 from live.contracts.errors import ConfigError
+from live.contracts.shipped import CONFIG_DIR, MIDI_MAP_DIR
 from live.contracts.state import LIMITS, PARAMETERS, ShowState
 
 TAP_TEMPO = "tap_tempo"  # an event the hub turns into a ``tempo`` from the taps' timing
@@ -199,7 +200,7 @@ class MidiMap:
     def load(cls, path: str | Path) -> MidiMap:
         """Read and check a map file; problems raise ConfigError naming file and binding."""
         path = Path(path)
-        raw = read_toml(path, missing="no such MIDI map (the shipped ones are in config/midi/)")
+        raw = read_toml(path, missing=f"no such MIDI map (the shipped ones are in {MIDI_MAP_DIR})")
         return cls.from_dict(raw, source=str(path), path=path)
 
     @classmethod
@@ -356,6 +357,15 @@ class MidiMap:
         if name in self._values:
             self._values[name] = value
         return [(name, value)]
+
+
+def find_map(value: str, resolve: Callable[[str], Path]) -> Path:
+    """The file of a map named in ``[control.midi] maps``: beside the show file, else the
+    map shipped with gance-live under that name, so a show kept anywhere can name
+    ``"midi/korg-nanokontrol2.toml"``. A name found in neither is resolved beside the show."""
+    beside_show = resolve(value)
+    shipped = CONFIG_DIR / value
+    return shipped if not beside_show.exists() and shipped.is_file() else beside_show
 
 
 def _parse_binding(table: Any, default_channel: int, source: str, where: str) -> Binding:

@@ -12,7 +12,8 @@ A show machine uses ALSA; JACK works wherever a JACK server runs (the tests use
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+import os
+from typing import Callable, Sequence, TypeVar
 
 import rtmidi
 
@@ -20,10 +21,28 @@ from live.control.midi import MidiMessage
 
 APIS = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
 
+ALSA_SEQUENCER = "/dev/snd/seq"  # the device every ALSA MIDI client opens
+ALSA_UNAVAILABLE = (f"no ALSA sequencer on this machine ({ALSA_SEQUENCER} is missing or not "
+                    f"accessible); controllers work over JACK: [control.midi] api = \"jack\"")
+
 QUEUE_SIZE = 4096  # messages rtmidi keeps between two reads: a second of fast fader moves
 
 # rtmidi raises its own SystemError (no server, no sequencer) and friends, all RtMidiError.
 MidiError = rtmidi.RtMidiError
+
+Client = TypeVar("Client", rtmidi.MidiIn, rtmidi.MidiOut)
+
+
+def _client(kind: type[Client], api: str, **options: object) -> Client:
+    """A new rtmidi client of ``api``; MidiError when that MIDI system is not there.
+
+    Without an ALSA sequencer the library is not even asked: each attempt would print
+    "ALSA lib seq_hw.c ... open /dev/snd/seq failed" on stderr, and hot-plug scans retry
+    all show long. The error says it in one line instead, which the caller logs once.
+    """
+    if api == "alsa" and not os.access(ALSA_SEQUENCER, os.R_OK | os.W_OK):
+        raise MidiError(ALSA_UNAVAILABLE)
+    return kind(APIS[api], **options)
 
 
 def list_midi_ports(api: str | None = None) -> list[str]:
@@ -46,7 +65,7 @@ def list_midi_ports(api: str | None = None) -> list[str]:
 def input_port_names(api: str, client_name: str = "gance-live-list") -> list[str]:
     """Input port names of one system; [] when that system is not there."""
     try:
-        lister = rtmidi.MidiIn(APIS[api], name=client_name)
+        lister = _client(rtmidi.MidiIn, api, name=client_name)
     except MidiError:
         return []
     try:
@@ -62,9 +81,9 @@ class PortLister:
     """
 
     def __init__(self, api: str, client_name: str) -> None:
-        self._inputs = rtmidi.MidiIn(APIS[api], name=client_name)
+        self._inputs = _client(rtmidi.MidiIn, api, name=client_name)
         try:
-            self._outputs = rtmidi.MidiOut(APIS[api], name=client_name)
+            self._outputs = _client(rtmidi.MidiOut, api, name=client_name)
         except MidiError:
             self._inputs.delete()
             raise
@@ -119,8 +138,8 @@ class MidiInput(_OpenedPort):
         self._last_arrival: float | None = None
 
     def __enter__(self) -> MidiInput:
-        midi = rtmidi.MidiIn(APIS[self.api], name=self.client_name,
-                             queue_size_limit=QUEUE_SIZE)
+        midi = _client(rtmidi.MidiIn, self.api, name=self.client_name,
+                       queue_size_limit=QUEUE_SIZE)
         self._open(midi, lambda: midi.open_port(_index_of(midi.get_ports(), self.port_name),
                                                 name="in"))
         return self
@@ -157,7 +176,7 @@ class MidiOutput(_OpenedPort):
         self.virtual = virtual
 
     def __enter__(self) -> MidiOutput:
-        midi = rtmidi.MidiOut(APIS[self.api], name=self.client_name)
+        midi = _client(rtmidi.MidiOut, self.api, name=self.client_name)
         if self.virtual:
             self._open(midi, lambda: midi.open_virtual_port(self.port_name))
         else:
