@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -69,8 +70,6 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         frame_log=Path(args.frame_log) if args.frame_log else None,
         event_log=Path(args.log_events) if getattr(args, "log_events", None) else None,
         replay=Path(args.replay) if getattr(args, "replay", None) else None)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
     summary = run_show(cfg, options)
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
@@ -96,17 +95,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _load(args)
     headless = _headless(args)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem = f"{_file_stem(cfg.show.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     if args.log_events is None:  # every performance is logged, so it can be rendered again
-        args.log_events = str(OUT_DIR / f"{cfg.show.name}-{stamp}.events.jsonl")
+        args.log_events = str(OUT_DIR / f"{stem}.events.jsonl")
     out = Path(args.out) if args.out else None
     if out is None and cfg.output.record:
         out = cfg.resolve(cfg.output.record)
     if headless and out is None:
-        out = OUT_DIR / f"{cfg.show.name}-{stamp}.mp4"
+        out = OUT_DIR / f"{stem}.mp4"
     if headless and args.seconds is None:
         raise UserError("--headless needs --seconds S (a headless show has no window to close)")
     return _run(cfg, args, "live", headless, args.seconds, out)
+
+
+def _file_stem(name: str) -> str:
+    """``show.name`` as one harmless file-name part: letters, digits, ``_`` and ``-`` only,
+    so a name such as ``../../x`` cannot put a file outside out/."""
+    return re.sub(r"[^\w-]+", "-", name).strip("-") or "show"
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -131,14 +136,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Everything a show checks before it starts, without starting it."""
     cfg = _load(args)
     from live.control.hub import ControlHub
-    from live.engine.show import audio_file, build_instrument, network_specs
+    from live.engine.show import ShowOptions, preflight
 
-    specs = network_specs(cfg)
-    audio = audio_file(cfg)
-    build_instrument(cfg, specs)  # the latent source against the first network
-    ControlHub(cfg.control, clock=time.monotonic, network_count=len(specs),
+    checked = preflight(cfg, ShowOptions())
+    ControlHub(cfg.control, clock=time.monotonic, network_count=len(checked.specs),
                resolve=cfg.resolve)  # loads every MIDI map
-    print(f"{args.config}: ok: {len(specs)} networks, audio {cfg.audio.source}"
+    audio = checked.audio_path
+    print(f"{args.config}: ok: {len(checked.specs)} networks, audio {cfg.audio.source}"
           + (f" ({audio})" if audio else "") + f", latents {cfg.latents.source}, "
           f"{cfg.show.fps} fps")
     return 0
