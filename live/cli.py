@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="FILE", help="record the output to this mp4")
     run.add_argument("--log-events", metavar="FILE",
                      help="where the control events go, for `render --replay` "
-                          "(default: out/NAME-TIME.events.jsonl)")
+                          "(default: out/NAME-TIME.events.jsonl; a .partial beside it until "
+                          "the show ends)")
     run.set_defaults(func=cmd_run)
 
     render = sub.add_parser("render", help="render a show offline to an mp4 (deterministic)",
@@ -243,8 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     devices.set_defaults(func=cmd_devices)
     check = sub.add_parser("check", help="validate a show file without starting anything",
                            description="Check a show file the way `run` does before it "
-                           "starts: keys and values, network files, the audio file, the "
-                           "latent source (projection files) and the MIDI maps.")
+                           "starts: keys and values, every network (loaded), the audio "
+                           "(decoded to its last sample), the latent source (a projection "
+                           "read to its last frame) and the MIDI maps.")
     check.add_argument("config")
     check.add_argument("--set", action="append", type=_parse_override, metavar="SECTION.KEY=VALUE")
     check.set_defaults(func=cmd_check)
