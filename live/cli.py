@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import select
 import sys
 import time
@@ -72,8 +73,6 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         frame_log=Path(args.frame_log) if args.frame_log else None,
         event_log=Path(args.log_events) if getattr(args, "log_events", None) else None,
         replay=Path(args.replay) if getattr(args, "replay", None) else None)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
     summary = run_show(cfg, options)
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
@@ -99,17 +98,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _load(args)
     headless = _headless(args)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem = f"{_file_stem(cfg.show.name)}-{time.strftime('%Y%m%d-%H%M%S')}"
     if args.log_events is None:  # every performance is logged, so it can be rendered again
-        args.log_events = str(OUT_DIR / f"{cfg.show.name}-{stamp}.events.jsonl")
+        args.log_events = str(OUT_DIR / f"{stem}.events.jsonl")
     out = Path(args.out) if args.out else None
     if out is None and cfg.output.record:
         out = cfg.resolve(cfg.output.record)
     if headless and out is None:
-        out = OUT_DIR / f"{cfg.show.name}-{stamp}.mp4"
+        out = OUT_DIR / f"{stem}.mp4"
     if headless and args.seconds is None:
         raise UserError("--headless needs --seconds S (a headless show has no window to close)")
     return _run(cfg, args, "live", headless, args.seconds, out)
+
+
+def _file_stem(name: str) -> str:
+    """``show.name`` as one harmless file-name part: letters, digits, ``_`` and ``-`` only,
+    so a name such as ``../../x`` cannot put a file outside out/."""
+    return re.sub(r"[^\w-]+", "-", name).strip("-") or "show"
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -134,14 +139,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Everything a show checks before it starts, without starting it."""
     cfg = _load(args)
     from live.control.hub import ControlHub
-    from live.engine.show import audio_file, build_instrument, network_specs
+    from live.engine.show import ShowOptions, preflight
 
-    specs = network_specs(cfg)
-    audio = audio_file(cfg)
-    build_instrument(cfg, specs)  # the latent source against the first network
-    ControlHub(cfg.control, clock=time.monotonic, network_count=len(specs),
+    checked = preflight(cfg, ShowOptions())
+    ControlHub(cfg.control, clock=time.monotonic, network_count=len(checked.specs),
                resolve=cfg.resolve)  # loads every MIDI map
-    print(f"{args.config}: ok: {len(specs)} networks, audio {cfg.audio.source}"
+    audio = checked.audio_path
+    print(f"{args.config}: ok: {len(checked.specs)} networks, audio {cfg.audio.source}"
           + (f" ({audio})" if audio else "") + f", latents {cfg.latents.source}, "
           f"{cfg.show.fps} fps")
     return 0
@@ -218,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="FILE", help="record the output to this mp4")
     run.add_argument("--log-events", metavar="FILE",
                      help="where the control events go, for `render --replay` "
-                          "(default: out/NAME-TIME.events.jsonl)")
+                          "(default: out/NAME-TIME.events.jsonl; a .partial beside it until "
+                          "the show ends)")
     run.set_defaults(func=cmd_run)
 
     render = sub.add_parser("render", help="render a show offline to an mp4 (deterministic)",
@@ -242,8 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     devices.set_defaults(func=cmd_devices)
     check = sub.add_parser("check", help="validate a show file without starting anything",
                            description="Check a show file the way `run` does before it "
-                           "starts: keys and values, network files, the audio file, the "
-                           "latent source (projection files) and the MIDI maps.")
+                           "starts: keys and values, every network (loaded), the audio "
+                           "(decoded to its last sample), the latent source (a projection "
+                           "read to its last frame) and the MIDI maps.")
     check.add_argument("config")
     check.add_argument("--set", action="append", type=_parse_override, metavar="SECTION.KEY=VALUE")
     check.set_defaults(func=cmd_check)

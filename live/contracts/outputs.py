@@ -20,7 +20,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TextIO
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -54,3 +54,19 @@ def atomic_output(target: str | Path) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
         raise
     commit_output(temporary, target)
+
+
+@contextmanager
+def growing_output(target: str | Path) -> Iterator[TextIO]:
+    """A text file written line by line while the show runs (an event log): the lines go to
+    a temporary name, flushed one by one, and it becomes ``target`` on every exit the process
+    lives through, an exception included (the lines so far are the truth of the show). A
+    process killed outright leaves the temporary ``.partial`` beside ``target``, complete up
+    to its last line."""
+    target = Path(target)
+    temporary = partial_path(target)
+    try:
+        with temporary.open("w", encoding="utf-8", buffering=1) as stream:
+            yield stream
+    finally:
+        commit_output(temporary, target)

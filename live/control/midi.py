@@ -48,6 +48,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 from live.contracts.configfile import read_toml
 from live.contracts.errors import ConfigError
+from live.contracts.outputs import atomic_output
 from live.contracts.shipped import CONFIG_DIR, MIDI_MAP_DIR
 from live.contracts.state import LIMITS, PARAMETERS, ShowState
 
@@ -244,17 +245,16 @@ class MidiMap:
         """Bind, and append the binding to the map's file (created with a header if new).
 
         Appending keeps the file's comments; the new table wins over any earlier binding
-        of the same control when the file is loaded again.
+        of the same control when the file is loaded again. The grown file is written beside
+        the map and renamed onto it, so a crash mid-write leaves the map as it was.
         """
         if self.path is None:
             raise ValueError(f"map '{self.name}' has no file to learn into")
         self.bind(binding)
-        is_new = not self.path.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as stream:
-            if is_new:
-                stream.write(self.header_toml())
-            stream.write("\n" + binding.to_toml(self.channel))
+        before = self.path.read_text(encoding="utf-8") if self.path.exists() \
+            else self.header_toml()
+        with atomic_output(self.path) as temporary:
+            temporary.write_text(before + "\n" + binding.to_toml(self.channel), encoding="utf-8")
 
     def header_toml(self) -> str:
         """The top-level keys of the map file (everything but its bindings)."""

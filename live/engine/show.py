@@ -12,21 +12,30 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import signal
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 
 from live.contracts.features import FeatureFrame
 from live.config import Config, ConfigError
+from live.contracts.errors import UserError
+from live.contracts.outputs import growing_output
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
+
+if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
+    from live.audio.config import AudioConfig
+    from live.audio.features import FeatureTrack
+    from live.latents.instrument import Instrument
+    from live.synth.networks import Generator
 
 log = logging.getLogger(__name__)
 
@@ -135,29 +144,132 @@ def build_instrument(cfg: Config, specs: list[str]):
     return instrument, first
 
 
+@dataclass
+class Preflight:
+    """What :func:`preflight` checked and a show starts from."""
+
+    specs: list[str]                   # network specs, files resolved
+    audio_path: Path | None            # the audio file played or rendered (None: live input)
+    instrument: Instrument
+    first: Generator                   # the first network, on the CPU (the instrument's mapping)
+    replay: list[ControlEvent]         # control events to play back
+    track: FeatureTrack | None         # render: the audio file's analysis
+
+
+def preflight(cfg: Config, options: ShowOptions) -> Preflight:
+    """Everything a show checks before it starts a process; ``gance-live check`` runs it and
+    stops. Refuses (one :class:`~live.contracts.errors.LiveError` line) an output that would
+    overwrite an input or is a folder, a network that does not load, audio that does not
+    decode to finite samples, a latent source that does not fit the networks (a projection
+    is read through its last frame), a replay log that is not one."""
+    from live.synth import load_network
+
+    specs = network_specs(cfg)
+    audio_path = audio_file(cfg, options.audio)
+    refuse_outputs_over_inputs(_outputs(options),
+                               show_inputs(cfg, specs, audio_path, options.replay))
+    replay = _read_replay(options.replay)
+    for spec in specs[1:]:  # every network loads; the first is loaded for the instrument below
+        load_network(spec, device="cpu")
+    instrument, first = build_instrument(cfg, specs)
+    track = None
+    if options.mode == "render":
+        from live.audio.features import FeatureTrack
+
+        # With the [audio] settings the live extractor uses, so render sees what live sees.
+        track = FeatureTrack.from_file(audio_path, cfg.audio)
+    elif audio_path is not None:
+        _check_audio_program(_audio_config(cfg, audio_path), cfg)
+    return Preflight(specs, audio_path, instrument, first, replay, track)
+
+
+def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
+                replay: Path | None = None) -> list[tuple[str, Path]]:
+    """Every file the show reads, each with the key (or flag) that names it."""
+    inputs = [("the show file", cfg.path)] if cfg.path else []
+    inputs += [("[networks] files", Path(spec)) for spec in specs if not spec.startswith("demo:")]
+    if audio_path is not None:
+        inputs.append(("the audio file", audio_path))
+        if cfg.audio.source == "file":
+            inputs += [("[audio] playlist", cfg.resolve(name)) for name in cfg.audio.playlist]
+    latents = cfg.latents
+    if latents.source == "projection" and latents.projection.file:
+        inputs.append(("[latents.projection] file", cfg.resolve(latents.projection.file)))
+    inputs += [("[latents.keyframes] points", cfg.resolve(point))
+               for point in latents.keyframes.points if not point.startswith("seed:")]
+    inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
+    if replay is not None:
+        inputs.append(("--replay", replay))
+    return inputs
+
+
+def _outputs(options: ShowOptions) -> list[tuple[str, Path]]:
+    named = (("the recording", options.out), ("the frame log", options.frame_log),
+             ("the event log", options.event_log))
+    return [(role, path) for role, path in named if path is not None]
+
+
+def refuse_outputs_over_inputs(outputs: list[tuple[str, Path]],
+                               inputs: list[tuple[str, Path]]) -> None:
+    """Raise :class:`UserError` for an output that is a folder, one of the show's input
+    files (the same file by any name: links count), or the same file as another output."""
+    for number, (role, path) in enumerate(outputs):
+        if path.is_dir():
+            raise UserError(f"{path}: is a folder, not a file name for {role}; name a "
+                            f"file (in it or elsewhere)")
+        for input_role, input_path in inputs:
+            if path.exists() and input_path.exists() and os.path.samefile(path, input_path):
+                raise UserError(f"{path}: {role} would overwrite {input_role} "
+                                f"({input_path}), destroying it; write to another file")
+        for other_role, other in outputs[number + 1:]:
+            if os.path.realpath(path) == os.path.realpath(other):
+                raise UserError(f"{path}: {role} and {other_role} are the same file; "
+                                f"give each its own name")
+
+
+def _audio_config(cfg: Config, audio_path: Path | None) -> AudioConfig:
+    """The [audio] section the audio process plays: the file chosen, resolved."""
+    if audio_path is None:
+        return cfg.audio
+    return replace(cfg.audio, source="file", file=str(audio_path))
+
+
+def _config_dir(cfg: Config) -> str:
+    return str(cfg.path.parent) if cfg.path else "."
+
+
+def _check_audio_program(audio_cfg: AudioConfig, cfg: Config) -> None:
+    """Decode what the audio process will play (file, playlist, loop region), as it does,
+    and refuse samples that are not finite numbers (they poison every feature)."""
+    from live.audio.backends import quiet_stderr
+    from live.audio.errors import AudioInputError
+    from live.audio.process import load_program
+
+    with quiet_stderr():  # libsndfile's decoders print notes about garbage on the way to failing
+        program = load_program(audio_cfg, _config_dir(cfg))
+    finite = np.isfinite(program.samples).all(axis=1)
+    if not finite.all():
+        at = np.flatnonzero(~finite)[0] / program.sample_rate
+        raise AudioInputError(f"{audio_cfg.file}: holds NaN or infinite samples (first at "
+                              f"{at:.3f} s of the programme); export the audio again")
+
+
 def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     """Start every process, conduct the show, and clean up on every exit path."""
     from live.compositor.process import CompositorSpec, compositor_main
 
     render = options.mode == "render"
-    specs = network_specs(cfg)
+    checked = preflight(cfg, options)
+    specs, audio_path, track = checked.specs, checked.audio_path, checked.track
     devices = worker_devices(cfg)
-    audio_path = audio_file(cfg, options.audio)
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
-    if render:
-        from live.audio.features import FeatureTrack
-
-        # Analysed before anything starts, so an unreadable file stops the render at once;
-        # with the [audio] settings the live extractor uses, so render sees what live sees.
-        track = FeatureTrack.from_file(audio_path, cfg.audio)
-        if frames is None:
-            frames = max(1, math.floor(track.duration * fps))
-
-    instrument, first = build_instrument(cfg, specs)
+    if render and frames is None:
+        frames = max(1, math.floor(track.duration * fps))
+    if options.out is not None:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
     state = ShowState(gain=cfg.latents.gain, truncation_psi=cfg.networks.truncation_psi,
                       hud=cfg.output.hud, crossfade_to=min(1, len(specs) - 1))
-    replay = _read_replay(options.replay)
 
     with ExitStack() as stack:
         controls = None
@@ -169,7 +281,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
                 resolve=cfg.resolve))
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.shutdown)
-        ring = FrameRing.create(cfg.engine.slots, first.img_resolution, first.img_resolution)
+        ring = FrameRing.create(cfg.engine.slots, checked.first.img_resolution,
+                                checked.first.img_resolution)
         stack.callback(ring.close)
 
         if render:
@@ -199,13 +312,12 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
         event_stream = None
         if options.event_log is not None:
-            options.event_log.parent.mkdir(parents=True, exist_ok=True)
-            event_stream = stack.enter_context(options.event_log.open("w"))
+            event_stream = stack.enter_context(growing_output(options.event_log))
         conductor = Conductor(
-            fps=fps, state=state, network_count=len(specs), instrument=instrument,
+            fps=fps, state=state, network_count=len(specs), instrument=checked.instrument,
             features_at=features_at, ring=ring, workers=supervisor,
             compositor_inbox=supervisor.compositor_inbox, inbox=supervisor.inbox,
-            controls=controls, replay=replay, realtime=not render, frames=frames,
+            controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
@@ -227,14 +339,8 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_pa
 
     feature_ring = FeatureRing.create()
     stack.callback(feature_ring.close)
-    audio_cfg = cfg.audio
-    if audio_path is not None:
-        from dataclasses import replace
-
-        audio_cfg = replace(cfg.audio, source="file", file=str(audio_path))
-    config_dir = str(cfg.path.parent) if cfg.path else "."
-    supervisor.start_child("audio", audio_main, audio_cfg, config_dir, feature_ring.name,
-                           supervisor.inbox, supervisor.stop_event)
+    supervisor.start_child("audio", audio_main, _audio_config(cfg, audio_path), _config_dir(cfg),
+                           feature_ring.name, supervisor.inbox, supervisor.stop_event)
 
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music

@@ -19,6 +19,7 @@ called only while building the journey and when the neighbours walk takes a step
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -26,6 +27,7 @@ import numpy as np
 
 from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
 from live.contracts.errors import ConfigError
+from live.contracts.outputs import atomic_output
 from live.contracts.state import ShowState
 from live.latents.blend import blend_spectrum, gain_to_alpha, spectrum_vector, truncate
 from live.latents.config import LatentsConfig
@@ -78,6 +80,7 @@ class Instrument:
         self.roll = 0.0                   # spectrum vector roll, in cells
         self.index = 0                    # last frame index played
         self.cue_pending = False          # a cue jump the next frame must show
+        self.favourites_saved = 0         # names every favourite file apart
         self.journey_ws = self._advance(0.0, None)
 
     @property
@@ -124,18 +127,22 @@ class Instrument:
         self.cue_pending = True
         return True
 
-    def save_favourite(self, path: str | Path) -> Path:
-        """Write the journey's current W+ ([num_ws, 512], before truncation and blend) as .npy,
-        ready to be a keyframe (``[latents.keyframes] points``). A folder gets a file named
-        after the frame index. Returns the file written."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / f"favourite_frame{self.index:07d}.npy"
-        elif path.suffix != ".npy":
-            path = path.with_name(path.name + ".npy")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, np.broadcast_to(self.journey_ws, (self.num_ws, W_DIM)))
-        return path
+    def save_favourite(self, folder: str | Path) -> Path:
+        """Write the journey's current W+ ([num_ws, 512], before truncation and blend) as a new
+        .npy in ``folder``, ready to be a keyframe (``[latents.keyframes] points``). Every save
+        is a new file named by the time, the frame index and a counter; nothing is ever
+        overwritten. Returns the file written."""
+        folder = Path(folder)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        while True:  # the counter only runs past files another save already took
+            self.favourites_saved += 1
+            target = folder / (f"favourite-{stamp}-frame{self.index:07d}-"
+                               f"{self.favourites_saved:03d}.npy")
+            if not target.exists():
+                break
+        with atomic_output(target) as temporary, temporary.open("wb") as stream:
+            np.save(stream, np.broadcast_to(self.journey_ws, (self.num_ws, W_DIM)))
+        return target
 
     # -- inside ---------------------------------------------------------------------------
 

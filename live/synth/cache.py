@@ -15,18 +15,17 @@ only when those change.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
+from live.contracts.outputs import atomic_output
 from live.synth.errors import NetworkError
 from live.synth.networks import Generator, build_generator
 
@@ -68,7 +67,7 @@ def source_hash(path: Path) -> str:
         pass
     sha = file_sha256(real)
     try:
-        with _atomic_target(memo) as tmp:
+        with atomic_output(memo) as tmp:
             tmp.write_text(json.dumps({**stamp, "sha256": sha}))
     except OSError:
         pass  # an unwritable cache only costs the hash next time
@@ -80,23 +79,9 @@ def cached_path(sha256: str) -> Path:
     return cache_root() / "networks" / f"{sha256}.safetensors"
 
 
-@contextlib.contextmanager
-def _atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` that is renamed onto it when the block succeeds, so
-    workers loading concurrently never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_safetensors(G: Generator, path: Path, source: dict[str, Any] | None = None) -> Path:
-    """Write ``G`` (weights + ``init_kwargs``) to ``path`` atomically; returns ``path``.
+    """Write ``G`` (weights + ``init_kwargs``) to ``path`` atomically (workers loading at the
+    same time never see half a file, a crash leaves the old one); returns ``path``.
 
     ``source`` (e.g. the pickle's name and hash) is recorded in the metadata for people.
     """
@@ -105,7 +90,7 @@ def save_safetensors(G: Generator, path: Path, source: dict[str, Any] | None = N
                for name, t in G.state_dict().items()}
     metadata = {"format": FORMAT, "init_kwargs": json.dumps(G.init_kwargs),
                 "source": json.dumps(source or {})}
-    with _atomic_target(path) as tmp:
+    with atomic_output(path) as tmp:
         save_file(tensors, str(tmp), metadata=metadata)
     return path
 

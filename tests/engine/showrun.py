@@ -32,16 +32,21 @@ def scratch_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="gance-live-run-"))
 
 
-def start_cli(*args: object, display: str | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)], cwd=scratch_dir(),
-                            env=cli_env(display), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def start_cli(*args: object, display: str | None = None, cwd: Path | None = None,
+              new_session: bool = False) -> subprocess.Popen:
+    """``gance-live *args`` started in ``cwd`` (default: a fresh scratch folder);
+    ``new_session`` puts it and its children in their own process group (os.killpg)."""
+    return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)],
+                            cwd=cwd or scratch_dir(), env=cli_env(display),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=new_session)
 
 
-def run_cli(*args: object, timeout: float = 180, display: str | None = None
-            ) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "live", *map(str, args)], cwd=scratch_dir(),
-                          env=cli_env(display), capture_output=True, text=True, timeout=timeout)
+def run_cli(*args: object, timeout: float = 180, display: str | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "live", *map(str, args)],
+                          cwd=cwd or scratch_dir(), env=cli_env(display), capture_output=True,
+                          text=True, timeout=timeout)
 
 
 def read_frame_log(path: Path) -> list[dict]:
@@ -114,3 +119,49 @@ def assert_in_order_and_never_black(rows: list[dict]) -> None:
     indices = [row["index"] for row in rows]
     assert indices == sorted(set(indices)), "a shown frame index went backwards or repeated"
     assert min(row["mean"] for row in rows) > 8, "an all-black frame was shown"
+
+
+SMALL_SHOW = """\
+[show]
+name = "rehearsal"
+fps = 10
+seed = 7
+
+[networks]
+files = ["demo:0", "net.safetensors"]
+
+[audio]
+source = "file"
+file = "loop.wav"
+output_device = "none"   # analysed silently, paced by the clock: no sound card needed
+
+[latents]
+source = "noise_loop"
+stops = 2
+
+[output]
+width = 128
+height = 128
+
+[control.osc]
+enabled = false
+"""
+
+
+def make_show(folder: Path) -> Path:
+    """A small rehearsal show with real input files in ``folder``: show.toml, loop.wav (2 s
+    of a 220 Hz tone), net.safetensors (demo network 1 saved the way `convert` saves).
+    Returns the show file; vary it with --set."""
+    import numpy as np
+    import soundfile
+
+    from live.synth import load_network
+    from live.synth.cache import save_safetensors
+
+    rate = 22050
+    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(2 * rate) / rate)
+    soundfile.write(folder / "loop.wav", tone.astype(np.float32), rate)
+    save_safetensors(load_network("demo:1"), folder / "net.safetensors")
+    show = folder / "show.toml"
+    show.write_text(SMALL_SHOW)
+    return show

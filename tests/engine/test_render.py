@@ -81,7 +81,7 @@ def test_render_refuses_bad_input_in_one_line(tmp_path, music):
 
 
 def test_a_cue_jumps_the_journey_back_to_its_mark(tmp_path, music):
-    log = tmp_path / "cue.jsonl"
+    log = tmp_path / "cue-events.jsonl"  # not cue.jsonl: that is render()'s frame log
     with log.open("w") as stream:
         write_event_log([ControlEvent(1.0, "osc", "cue", 0.0)], stream)
     _, rows = render(tmp_path, "cue", music, "--seconds", 1.5, "--replay", log,

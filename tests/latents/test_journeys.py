@@ -195,14 +195,14 @@ def test_save_favourite_becomes_a_keyframe(tmp_path: Path, mapping: LinearMappin
     state = ShowState(gain=0.9, truncation_psi=0.5)
     for k in range(37):
         instrument.frame(k, FeatureFrame(spectrum=np.ones(512, np.float32)), state)
-    written = instrument.save_favourite(tmp_path / "best")
-    assert written == tmp_path / "best.npy"
-    in_folder = instrument.save_favourite(tmp_path)
-    assert in_folder.name == "favourite_frame0000036.npy"
+    written = instrument.save_favourite(tmp_path / "favourites")  # the folder is made
+    again = instrument.save_favourite(tmp_path / "favourites")    # same frame: a new file
+    assert written.parent == again.parent == tmp_path / "favourites" and written != again
+    assert "frame0000036" in written.name and written.suffix == ".npy"
     cfg = LatentsConfig(source="keyframes", interpolation="linear",
-                        keyframes=KeyframesConfig(points=["best.npy", "seed:1"]))
+                        keyframes=KeyframesConfig(points=[f"favourites/{written.name}", "seed:1"]))
     replay = make(cfg, LinearMapping(), tmp_path=tmp_path)
     # The journey's W+ before truncation and blend: replayed with psi 1 and no audio it is exact.
     journey_ws = np.broadcast_to(instrument.journey_ws, (NUM_WS, 512))
     np.testing.assert_array_equal(replay.frame(0, None, ShowState()).ws, journey_ws)
-    np.testing.assert_array_equal(np.load(in_folder), journey_ws)
+    np.testing.assert_array_equal(np.load(again), journey_ws)
