@@ -151,3 +151,19 @@ def test_a_show_killed_outright_leaves_the_old_event_log_whole(show: Path) -> No
     # Each event was on disk as soon as it happened: the partial replays up to the kill.
     assert [json.loads(line)["value"] for line in partial.read_text().splitlines()] == \
         pytest.approx([0.1, 0.2, 0.3])
+
+
+def test_an_atomic_output_keeps_the_mode_a_plain_write_would_give(tmp_path):
+    from live.contracts.outputs import atomic_output
+
+    fresh, kept = tmp_path / "fresh.txt", tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    for target in (fresh, kept):
+        with atomic_output(target) as temporary:
+            temporary.write_text("new")
+    assert fresh.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    assert kept.stat().st_mode & 0o777 == 0o640
+    assert kept.read_text() == "new"

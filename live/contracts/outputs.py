@@ -26,12 +26,33 @@ PARTIAL_SUFFIX = ".partial"
 
 
 def partial_path(target: Path) -> Path:
-    """A fresh temporary path beside ``target`` (same folder, so the rename is atomic)."""
+    """A fresh temporary path beside ``target`` (same folder, so the rename is atomic).
+
+    It gets the mode ``target`` has, or the one a plain ``open`` would give a new file
+    (``mkstemp`` alone makes it private, and the rename would carry that over)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX,
                                 dir=target.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, _mode_for(target))
+    finally:
+        os.close(fd)
     return Path(name)
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` would, for all threads)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("Umask:"):
+            return int(line.split()[1], 8)
+    return 0o022
 
 
 def commit_output(temporary: Path, target: Path) -> Path:
