@@ -199,7 +199,7 @@ class MidiMap:
     def load(cls, path: str | Path) -> MidiMap:
         """Read and check a map file; problems raise ConfigError naming file and binding."""
         path = Path(path)
-        raw = read_toml(path, missing="no such MIDI map (the shipped ones are in config/midi/)")
+        raw = read_toml(path, "MIDI map", fix="the shipped ones are in config/midi/")
         return cls.from_dict(raw, source=str(path), path=path)
 
     @classmethod

@@ -22,6 +22,8 @@ import numpy as np
 
 from live.contracts.features import FeatureFrame
 from live.config import Config, ConfigError
+from live.contracts.errors import UserError
+from live.contracts.paths import check_input_file
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
@@ -55,11 +57,8 @@ def network_specs(cfg: Config) -> list[str]:
         if entry.startswith("demo:"):
             specs.append(entry)
             continue
-        path = cfg.resolve(entry)
-        if not path.is_file():
-            raise ConfigError(f"{cfg.path}: [networks] files: {entry} does not exist "
-                              f"(looked for {path})")
-        specs.append(str(path))
+        specs.append(str(cfg.input_file(entry, "[networks] files", "network file",
+                                        fix="give a .pkl or .safetensors path, or demo:N")))
     return specs
 
 
@@ -84,18 +83,15 @@ def audio_file(cfg: Config, override: Path | None = None) -> Path | None:
     from live.audio.demo import demo_loop_path
 
     if override is not None:
-        return override
+        return check_input_file(override, "audio file", where="--audio", error=UserError)
     if cfg.audio.source == "demo":
         return demo_loop_path()
     if cfg.audio.source == "file":
         if not cfg.audio.file:
             raise ConfigError(f"{cfg.path}: [audio] file: empty, but source = \"file\" needs an "
                               f"audio file (or use source = \"demo\")")
-        path = cfg.resolve(cfg.audio.file)
-        if not path.is_file():
-            raise ConfigError(f"{cfg.path}: [audio] file: {cfg.audio.file} does not exist "
-                              f"(looked for {path})")
-        return path
+        return cfg.input_file(cfg.audio.file, "[audio] file", "audio file",
+                              fix="a .wav, .flac or .ogg file, relative to the config")
     return None
 
 
