@@ -110,9 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    cfg = _load(args)
-    if not Path(args.audio).is_file():
-        raise UserError(f"{args.audio}: no such audio file")
+    cfg = _load(args)  # run_show checks --audio with the config's files, before starting
     return _run(cfg, args, "render", True, args.seconds, Path(args.out))
 
 
@@ -130,11 +128,14 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Everything a show checks before it starts, without starting it."""
     cfg = _load(args)
+    from live.audio.process import load_program
     from live.control.hub import ControlHub
     from live.engine.show import audio_file, build_instrument, network_specs
 
     specs = network_specs(cfg)
     audio = audio_file(cfg)
+    if audio is not None:  # read as the audio process will: damaged samples refuse the show
+        load_program(cfg.audio, str(cfg.path.parent))
     build_instrument(cfg, specs)  # the latent source against the first network
     ControlHub(cfg.control, clock=time.monotonic, network_count=len(specs),
                resolve=cfg.resolve)  # loads every MIDI map
