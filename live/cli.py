@@ -118,9 +118,7 @@ def _file_stem(name: str) -> str:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    cfg = _load(args)
-    if not Path(args.audio).is_file():
-        raise UserError(f"{args.audio}: no such audio file")
+    cfg = _load(args)  # run_show checks --audio with the config's files, before starting
     return _run(cfg, args, "render", True, args.seconds, Path(args.out))
 
 

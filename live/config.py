@@ -20,6 +20,7 @@ from live.audio.config import AudioConfig
 from live.compositor.config import OutputConfig
 from live.contracts.configfile import build_section, describe, read_toml
 from live.contracts.errors import ConfigError
+from live.contracts.paths import check_input_file
 from live.contracts.schema import param
 from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
@@ -53,18 +54,24 @@ class Config:
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:
-        """A path from the config, taken relative to the config file's folder."""
+        """A path from the config, taken relative to the config file's folder. Only joined,
+        never looked up: what it names (if anything) is for :meth:`input_file` to say."""
         p = Path(value).expanduser()
         if p.is_absolute() or self.path is None:
             return p
-        return (self.path.parent / p).resolve()
+        return self.path.parent / p
+
+    def input_file(self, value: str, key: str, what: str, fix: str = "") -> Path:
+        """The file a config key names, resolved and checked (see
+        :func:`~live.contracts.paths.check_input_file`); ``key`` is e.g. ``"[audio] file"``."""
+        return check_input_file(self.resolve(value), what, where=f"{self.path}: {key}", fix=fix)
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
     """Read and validate a show file. ``overrides`` maps ``"section.key"`` (or
     ``"section.table.key"``) to a value, as ``--set`` does."""
     path = Path(path)
-    raw = read_toml(path, missing="no such config file (try config/demo.toml)")
+    raw = read_toml(path, "config file", fix="try config/demo.toml")
     for dotted, value in (overrides or {}).items():
         *tables, key = dotted.split(".")
         table = raw

@@ -13,21 +13,25 @@ from pathlib import Path
 import numpy as np
 
 from live.audio.errors import AudioInputError
+from live.contracts.paths import check_input_file
 
 SUPPORTED = ".wav, .flac or .ogg"
+# Full scale is 1.0; float files may go over it, but a sample beyond this (+24 dBFS) is damage,
+# not music, and would swamp every feature.
+SAMPLE_LIMIT = 16.0
 
 
 def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
     """The whole file as float32 ``[frames, channels]`` (full scale = 1.0) and its rate.
 
     Raises :class:`AudioInputError` naming the file when it is missing, unreadable, in a
-    format soundfile cannot decode, or empty.
+    format soundfile cannot decode, empty, or holds NaN, inf or samples beyond
+    +-``SAMPLE_LIMIT``.
     """
     import soundfile
 
-    path = Path(path)
-    if not path.is_file():
-        raise AudioInputError(f"{path}: no such audio file (expected a {SUPPORTED} file)")
+    path = check_input_file(path, "audio file", fix=f"expected a {SUPPORTED} file",
+                            error=AudioInputError)
     try:
         samples, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
@@ -35,6 +39,14 @@ def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
                               "file") from None
     if len(samples) == 0:
         raise AudioInputError(f"{path}: the audio file holds no samples")
+    # min and max propagate NaN and need no copy of a song's samples.
+    if not -SAMPLE_LIMIT <= samples.min() <= samples.max() <= SAMPLE_LIMIT:
+        frame, channel = np.argwhere(~(np.abs(samples) <= SAMPLE_LIMIT))[0]
+        value = samples[frame, channel]
+        raise AudioInputError(
+            f"{path}: sample at {frame / sample_rate:.3f} s (frame {frame}, channel "
+            f"{channel + 1}) is {'NaN' if np.isnan(value) else f'{value:g}'}, outside the bound "
+            f"|x| <= {SAMPLE_LIMIT:g} (full scale is 1); the file is damaged: export it again")
     return samples, int(sample_rate)
 
 

@@ -260,6 +260,9 @@ class Compositor:
     def _handle(self, message: Any) -> None:
         if isinstance(message, FrameDone):
             self.stats.synth.tick(time.monotonic())
+            if not message.drawn:  # NaN/inf from the network: the last picture stays up
+                self._free(message.slot, message.index, shown=False)
+                return
             for index, slot in self.reorder.arrive(message.index, message.slot):
                 self._free(slot, index, shown=False)
         elif isinstance(message, DisplayState):

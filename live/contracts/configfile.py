@@ -9,6 +9,7 @@ file, the key and what is expected; :func:`describe` lists every key for documen
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -16,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from live.contracts.errors import ConfigError
+from live.contracts.paths import check_input_file
 
 
-def read_toml(path: Path, missing: str) -> dict[str, Any]:
-    """Parse a TOML file; a missing, non-UTF-8 or malformed file is a one-line ConfigError
-    (``missing`` says what to do when the file is not there)."""
-    if not path.is_file():
-        raise ConfigError(f"{path}: {missing}")
+def read_toml(path: Path, what: str, fix: str) -> dict[str, Any]:
+    """Parse a TOML file; a missing, non-UTF-8 or malformed file (or a folder, a device...) is
+    a one-line ConfigError. ``what`` names the file (``"MIDI map"``); ``fix`` says what to do
+    when it is not there."""
+    check_input_file(path, what, fix=fix)
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -83,8 +85,10 @@ def _check_scalar(value: Any, hint: type, fail: Any, meta: typing.Mapping[str, A
         if isinstance(value, bool) or not isinstance(value, int):
             fail("an integer" + _range_text(meta))
     elif hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail("a number" + _range_text(meta))
+        # TOML writes nan and inf; no key of a show means anything by them.
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            fail("a finite number" + _range_text(meta))
         value = float(value)
     elif hint is str:
         if not isinstance(value, str):

@@ -29,11 +29,14 @@ class FrameJob(NamedTuple):
 
 
 class FrameDone(NamedTuple):
-    """Frame ``index`` is complete in ``slot`` (its header has the details)."""
+    """Frame ``index`` is complete in ``slot`` (its header has the details). ``drawn`` is
+    false when the network drew NaN/inf: the slot holds no picture, and the frame is dropped
+    so the last picture stays on screen."""
 
     index: int
     slot: int
     worker: int
+    drawn: bool = True
 
 
 class SlotFree(NamedTuple):

@@ -201,7 +201,7 @@ class MidiMap:
     def load(cls, path: str | Path) -> MidiMap:
         """Read and check a map file; problems raise ConfigError naming file and binding."""
         path = Path(path)
-        raw = read_toml(path, missing=f"no such MIDI map (the shipped ones are in {MIDI_MAP_DIR})")
+        raw = read_toml(path, "MIDI map", fix=f"the shipped ones are in {MIDI_MAP_DIR}")
         return cls.from_dict(raw, source=str(path), path=path)
 
     @classmethod

@@ -30,6 +30,7 @@ FINISH_TIMEOUT_S = 1.5     # how long to wait for the compositor to finalise aft
 MIN_WAIT_S = 0.001         # the loop never spins: it sleeps at least this long between looks
 MAX_WAIT_S = 0.01          # ... and at most this long (control events are polled, not pushed)
 FIRST_FRAME_TIMEOUT_S = 30.0  # live: no frame on screen by then means the workers cannot cope
+HUD_WARNING_S = 5.0        # a worker's warning (e.g. a network drawing NaN) stays on the HUD
 
 
 class Workers(Protocol):
@@ -110,6 +111,7 @@ class Conductor:
         self._finished = False
         self._last_display: DisplayState | None = None
         self._last_hud = 0.0
+        self._worker_warning: tuple[float, Status] | None = None  # the newest, for the HUD
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -217,6 +219,8 @@ class Conductor:
                     self._finished = self.summary.failed = True
                     self.request_stop("compositor error: " + message.detail)
             else:
+                if message.status == "warning":
+                    self._worker_warning = (self.clock(), message)
                 self.workers.on_status(message)
 
     def _dispatch(self) -> None:
@@ -263,6 +267,11 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
-        return (f"network {self.state.network + 1}/{self.network_count}   "
-                f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
-                + ("   FROZEN" if self.state.freeze else ""),)
+        lines = (f"network {self.state.network + 1}/{self.network_count}   "
+                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
+                 + ("   FROZEN" if self.state.freeze else ""),)
+        if self._worker_warning is not None:
+            seen, warning = self._worker_warning
+            if self.clock() - seen < HUD_WARNING_S:
+                lines += (f"{warning.source}: {warning.detail}",)
+        return lines

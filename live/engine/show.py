@@ -25,6 +25,7 @@ from live.contracts.features import FeatureFrame
 from live.config import Config, ConfigError
 from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
+from live.contracts.paths import check_input_file
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
@@ -64,11 +65,8 @@ def network_specs(cfg: Config) -> list[str]:
         if entry.startswith("demo:"):
             specs.append(entry)
             continue
-        path = cfg.resolve(entry)
-        if not path.is_file():
-            raise ConfigError(f"{cfg.path}: [networks] files: {entry} does not exist "
-                              f"(looked for {path})")
-        specs.append(str(path))
+        specs.append(str(cfg.input_file(entry, "[networks] files", "network file",
+                                        fix="give a .pkl or .safetensors path, or demo:N")))
     return specs
 
 
@@ -93,18 +91,15 @@ def audio_file(cfg: Config, override: Path | None = None) -> Path | None:
     from live.audio.demo import demo_loop_path
 
     if override is not None:
-        return override
+        return check_input_file(override, "audio file", where="--audio", error=UserError)
     if cfg.audio.source == "demo":
         return demo_loop_path()
     if cfg.audio.source == "file":
         if not cfg.audio.file:
             raise ConfigError(f"{cfg.path}: [audio] file: empty, but source = \"file\" needs an "
                               f"audio file (or use source = \"demo\")")
-        path = cfg.resolve(cfg.audio.file)
-        if not path.is_file():
-            raise ConfigError(f"{cfg.path}: [audio] file: {cfg.audio.file} does not exist "
-                              f"(looked for {path})")
-        return path
+        return cfg.input_file(cfg.audio.file, "[audio] file", "audio file",
+                              fix="a .wav, .flac or .ogg file, relative to the config")
     return None
 
 
@@ -239,19 +234,13 @@ def _config_dir(cfg: Config) -> str:
 
 
 def _check_audio_program(audio_cfg: AudioConfig, cfg: Config) -> None:
-    """Decode what the audio process will play (file, playlist, loop region), as it does,
-    and refuse samples that are not finite numbers (they poison every feature)."""
+    """Decode what the audio process will play (file, playlist, loop region), as it does:
+    a file that does not decode, or holds samples that are not finite, refuses the show."""
     from live.audio.backends import quiet_stderr
-    from live.audio.errors import AudioInputError
     from live.audio.process import load_program
 
     with quiet_stderr():  # libsndfile's decoders print notes about garbage on the way to failing
-        program = load_program(audio_cfg, _config_dir(cfg))
-    finite = np.isfinite(program.samples).all(axis=1)
-    if not finite.all():
-        at = np.flatnonzero(~finite)[0] / program.sample_rate
-        raise AudioInputError(f"{audio_cfg.file}: holds NaN or infinite samples (first at "
-                              f"{at:.3f} s of the programme); export the audio again")
+        load_program(audio_cfg, _config_dir(cfg))
 
 
 def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:

@@ -127,6 +127,8 @@ class Supervisor:
                     log.warning("%s is back (%s)", status.source, status.detail)
             elif status.status == "error":
                 log.error("%s: %s", status.source, status.detail)
+            elif status.status == "warning":
+                log.warning("%s: %s", status.source, status.detail)
         elif status.status in ("warning", "error"):
             log.warning("%s: %s", status.source, status.detail)
 

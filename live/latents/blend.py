@@ -17,6 +17,23 @@ import numpy as np
 
 from live.contracts.features import SPECTRUM_SIZE
 
+# The bound on every W value a show plays (latents read from files, the spectrum range blended
+# in). Trained W values are O(1)-O(10); far beyond that a projection has diverged or a file is
+# damaged, and the network draws a black or blown-out frame.
+W_LIMIT = 100.0
+
+
+def first_out_of_range(latents: np.ndarray) -> tuple[int, str] | None:
+    """The first latent (along axis 0) holding NaN, inf or a value beyond +-``W_LIMIT``, with
+    what is wrong ("holds 3e+38, outside the bound |w| <= 100 ..."); None when all are fine."""
+    fine = np.isfinite(latents) & (np.abs(latents) <= W_LIMIT)
+    if fine.all():
+        return None
+    first = int(np.flatnonzero(~fine.reshape(len(latents), -1).all(axis=1))[0])
+    value = latents[first][~fine[first]].flat[0]
+    return first, (f"holds {'NaN' if np.isnan(value) else f'{value:g}'}, outside the bound "
+                   f"|w| <= {W_LIMIT:g} of W latents (typical values are within +-10)")
+
 
 def gain_to_alpha(gain: float, curve: float) -> float:
     """The blend alpha for a gain (0..1): ``gain ** curve``; a curve above 1 gives finer control

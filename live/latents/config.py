@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from live.contracts.schema import param
+from live.latents.blend import W_LIMIT
 
 SOURCES = ("noise_loop", "projection", "keyframes", "novelty_walk", "neighbours")
 INTERPOLATIONS = ("linear", "slerp")
@@ -110,7 +111,8 @@ class LatentsConfig:
     blend_depth: int = param(18, "how many W+ rows (from the first) the spectrum blends into; "
                                  "more than the network has = all of them", range=(0, 64))
     fft_amplitude_range: list[float] = param([-4.0, 4.0], "spectrum vector scaled into this "
-                                             "[low, high] range before blending", length=2)
+                                             "[low, high] range before blending", length=2,
+                                             range=(-W_LIMIT, W_LIMIT))
     rms_roll: float = param(0.0, "spectrum vector cells rolled per second at full-scale RMS, so "
                                  "loud passages slide the pattern along W (0 = off)",
                             range=(0.0, 100000.0))

@@ -29,7 +29,9 @@ from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
 from live.contracts.errors import ConfigError
 from live.contracts.outputs import atomic_output
 from live.contracts.state import ShowState
-from live.latents.blend import blend_spectrum, gain_to_alpha, spectrum_vector, truncate
+from live.contracts.paths import check_input_file
+from live.latents.blend import (blend_spectrum, first_out_of_range, gain_to_alpha,
+                                spectrum_vector, truncate)
 from live.latents.config import LatentsConfig
 from live.latents.journeys import (Journey, KeyframePath, Neighbours, NoveltyWalk,
                                    ProjectionPlayback, check_fps_fits)
@@ -211,18 +213,20 @@ class Instrument:
         return np.stack([np.broadcast_to(point, (rows, W_DIM)) for point in points])
 
     def _load_w(self, entry: str) -> np.ndarray:
-        path = self.resolve(entry)
-        where = f"{self.config_name}: [latents.keyframes] points: {path}"
+        key = f"{self.config_name}: [latents.keyframes] points"
+        path = check_input_file(self.resolve(entry), "saved W (.npy)", where=key)
+        where = f"{key}: {path}"
         try:
             w = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{where}: cannot read a saved W (.npy) from it ({exc})") from None
         if w.shape == (W_DIM,):
             w = w[None]
-        if w.shape not in ((1, W_DIM), (self.num_ws, W_DIM)) or w.dtype.kind != "f" \
-                or not np.all(np.isfinite(w)):
-            raise ConfigError(f"{where}: holds {w.dtype} {w.shape}; expected finite floats of "
-                              f"shape ({W_DIM},) or ({self.num_ws}, {W_DIM}) for this network")
+        if w.shape not in ((1, W_DIM), (self.num_ws, W_DIM)) or w.dtype.kind != "f":
+            raise ConfigError(f"{where}: holds {w.dtype} {w.shape}; expected floats of shape "
+                              f"({W_DIM},) or ({self.num_ws}, {W_DIM}) for this network")
+        if (bad := first_out_of_range(w)) is not None:
+            raise ConfigError(f"{where}: row {bad[0]} {bad[1]}; save that W again")
         return w.astype(np.float32)
 
     def _projection(self) -> ProjectionPlayback:

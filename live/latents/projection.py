@@ -25,13 +25,16 @@ every problem into a :class:`ProjectionFileError` naming the file, what is wrong
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import h5py
 import numpy as np
 
 from live.contracts.errors import ConfigError
+from live.contracts.paths import check_input_file
+from live.latents.blend import first_out_of_range
 
 W_DIM = 512
 SUPPORTED_VERSIONS = (1, 2)
@@ -45,6 +48,8 @@ HISTORY_GROUPS = ("latents_histories", "images_histories", "noises_histories")
 FRAME_COUNT_TOLERANCE = 2
 # GANce stores everything gzip-compressed with byte shuffling, at its strongest level.
 COMPRESSION_LEVEL = 9
+# What h5py raises on a damaged file, depending on which structure the damage hit.
+HDF5_ERRORS = (OSError, RuntimeError, KeyError, ValueError)
 
 
 class ProjectionFileError(ConfigError):
@@ -77,8 +82,9 @@ class ProjectionFile:
             raise IndexError(f"{self.path}: target image {index} out of range 0..{len(self) - 1}")
         if index >= self._target_image_count:
             return None
-        with _open_hdf5(self.path) as f:
-            image = np.asarray(f[TARGET_IMAGES][f"{TARGET_IMAGES}_{index}"])
+        name = f"{TARGET_IMAGES}/{TARGET_IMAGES}_{index}"
+        with _open_hdf5(self.path) as f, _reading(self.path, name):
+            image = np.asarray(f[name])
         return image
 
     @classmethod
@@ -88,16 +94,17 @@ class ProjectionFile:
         ``identical_rows``: GANce's projector optimises one W and repeats it on every row, and
         GANce asserts that on reading; pass False for W+ projections from other projectors.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise ProjectionFileError(f"{path}: no such projection file (check "
-                                      f"[latents.projection] file, relative to the config)")
+        path = check_input_file(path, "projection file",
+                                fix="check [latents.projection] file, relative to the config",
+                                error=ProjectionFileError)
         with _open_hdf5(path) as f:
-            attributes = {key: _plain(value) for key, value in f.attrs.items()}
+            with _reading(path, "the root attributes"):
+                attributes = {key: _plain(value) for key, value in f.attrs.items()}
             fps = _check_attributes(path, attributes)
             latents = _read_latents(path, f)
-            target_count = len(_indexed_names(path, f, TARGET_IMAGES)) \
-                if TARGET_IMAGES in f else 0
+            with _reading(path, f"the {TARGET_IMAGES} group"):
+                target_count = len(_indexed_names(path, f, TARGET_IMAGES)) \
+                    if TARGET_IMAGES in f else 0
         frame_count = attributes.get("projection_frame_count")
         if frame_count is not None and (not isinstance(frame_count, (int, float))
                                         or not math.isfinite(frame_count)):
@@ -177,6 +184,18 @@ def _open_hdf5(path: Path) -> h5py.File:
                                   f"truncated or not a GANce projection: copy it again") from None
 
 
+@contextmanager
+def _reading(path: Path, what: str) -> Iterator[None]:
+    """Turn h5py's errors on a damaged part of the file into one line naming that part."""
+    try:
+        yield
+    except ProjectionFileError:
+        raise
+    except HDF5_ERRORS as exc:
+        raise ProjectionFileError(f"{path}: {what} cannot be read ({exc}); the file is "
+                                  f"damaged there: copy it again") from None
+
+
 def _plain(value: Any) -> Any:
     """An HDF5 attribute as a plain Python value (numpy scalars and bytes become int/str...)."""
     if isinstance(value, bytes):
@@ -223,34 +242,33 @@ def _indexed_names(path: Path, f: h5py.File, group_name: str) -> list[str]:
 
 
 def _read_latents(path: Path, f: h5py.File) -> np.ndarray:
-    if FINAL_LATENTS not in f or not isinstance(f[FINAL_LATENTS], h5py.Group):
-        raise ProjectionFileError(f"{path}: no '{FINAL_LATENTS}' group: not a GANce projection "
-                                  f"file")
-    group = f[FINAL_LATENTS]
-    names = _indexed_names(path, f, FINAL_LATENTS)
+    with _reading(path, f"the {FINAL_LATENTS} group"):
+        if FINAL_LATENTS not in f or not isinstance(f[FINAL_LATENTS], h5py.Group):
+            raise ProjectionFileError(f"{path}: no '{FINAL_LATENTS}' group: not a GANce "
+                                      f"projection file")
+        group = f[FINAL_LATENTS]
+        names = _indexed_names(path, f, FINAL_LATENTS)
     if not names:
         raise ProjectionFileError(f"{path}: '{FINAL_LATENTS}' is empty: nothing was projected")
-    first_shape = group[names[0]].shape
+    with _reading(path, f"{FINAL_LATENTS}/{names[0]}"):
+        first_shape = group[names[0]].shape
     if len(first_shape) != 3 or first_shape[0] != 1 or first_shape[2] != W_DIM:
         raise ProjectionFileError(f"{path}: {FINAL_LATENTS}/{names[0]} has shape {first_shape}, "
                                   f"expected (1, num_ws, {W_DIM}) as GANce writes it")
     latents = np.empty((len(names), first_shape[1], W_DIM), np.float32)
     for index, name in enumerate(names):
-        dataset = group[name]
-        if not isinstance(dataset, h5py.Dataset) or dataset.shape != first_shape \
-                or dataset.dtype.kind != "f":
-            found = f"{dataset.dtype} {dataset.shape}" if isinstance(dataset, h5py.Dataset) \
-                else "a group"
-            raise ProjectionFileError(
-                f"{path}: {FINAL_LATENTS}/{name} is {found}, expected float {first_shape} like "
-                f"{names[0]}; the file is damaged")
-        try:
+        with _reading(path, f"{FINAL_LATENTS}/{name}"):
+            dataset = group[name]
+            if not isinstance(dataset, h5py.Dataset) or dataset.shape != first_shape \
+                    or dataset.dtype.kind != "f":
+                found = f"{dataset.dtype} {dataset.shape}" \
+                    if isinstance(dataset, h5py.Dataset) else "a group"
+                raise ProjectionFileError(
+                    f"{path}: {FINAL_LATENTS}/{name} is {found}, expected float {first_shape} "
+                    f"like {names[0]}; the file is damaged")
             dataset.read_direct(latents, dest_sel=np.s_[index:index + 1])
-        except OSError as exc:
-            raise ProjectionFileError(f"{path}: {FINAL_LATENTS}/{name} cannot be read ({exc}); "
-                                      f"the file is truncated: copy it again") from None
-    if not np.all(np.isfinite(latents)):
-        bad = int(np.flatnonzero(~np.all(np.isfinite(latents), axis=(1, 2)))[0])
-        raise ProjectionFileError(f"{path}: {FINAL_LATENTS}_{bad} holds NaN or infinite values; "
-                                  f"the projection diverged there: project that frame again")
+    if (bad := first_out_of_range(latents)) is not None:
+        index, problem = bad
+        raise ProjectionFileError(f"{path}: {FINAL_LATENTS}_{index} {problem}: the projection "
+                                  f"diverged there: project that frame again")
     return latents

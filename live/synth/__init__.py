@@ -16,7 +16,8 @@ import importlib
 from typing import Any
 
 _EXPORTS = {"NetworkError": "live.synth.errors", "load_network": "live.synth.loading",
-            "convert_network": "live.synth.loading", "NetworkSet": "live.synth.netset"}
+            "convert_network": "live.synth.loading", "NetworkSet": "live.synth.netset",
+            "NonFinitePicture": "live.synth.netset"}
 
 __all__ = sorted(_EXPORTS)
 

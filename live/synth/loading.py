@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from live.contracts.paths import check_input_file
 from live.synth.cache import cached_path, load_safetensors, save_safetensors, source_hash
 from live.synth.demo import DEMO_COUNT, build_demo, demo_index
 from live.synth.errors import NetworkError
@@ -35,10 +36,9 @@ def load_network(spec: str | Path, device: str = "cpu", cache: bool = True) -> G
         except ValueError as exc:
             raise NetworkError(str(exc)) from None
     else:
-        path = Path(spec).expanduser()
-        if not path.is_file():
-            raise NetworkError(f"{path}: no such network file (give a .pkl or .safetensors "
-                               f"path, or demo:0 .. demo:{DEMO_COUNT - 1})")
+        path = check_input_file(Path(spec).expanduser(), "network file",
+                                fix=f"give a .pkl or .safetensors path, or demo:0 .. "
+                                    f"demo:{DEMO_COUNT - 1}", error=NetworkError)
         suffix = path.suffix.lower()
         if suffix == ".safetensors":
             G = load_safetensors(path, device)

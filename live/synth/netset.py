@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from typing import Callable
+from typing import Callable, NoReturn
 
 import numpy as np
 import torch
@@ -24,6 +24,11 @@ from live.synth.loading import load_network
 from live.synth.networks import NOISE_MODES, Generator, enable_fp16
 
 GRAPH_WARMUP_RUNS = 3  # eager runs on a side stream before capture (cuDNN picks algorithms)
+
+
+class NonFinitePicture(NetworkError):
+    """A network drew NaN or inf (damaged weights, or a latent it cannot take): no RGBA was
+    written, since NaN would come out black."""
 
 
 def image_to_rgb8(img: torch.Tensor) -> torch.Tensor:
@@ -118,6 +123,8 @@ class NetworkSet:
         """Draw W+ ``ws`` (``[num_ws, w_dim]`` float32) as RGBA8 ``[H, W, 4]`` (alpha 255).
 
         Written into ``out`` (e.g. a shared-memory frame slot) when given, else a new array.
+        Raises :class:`NonFinitePicture`, leaving ``out`` as it was, when the picture holds
+        NaN or inf (checked on the device, before the conversion).
         """
         assert ws.shape == (self.num_ws, self.w_dim), (ws.shape, self.num_ws, self.w_dim)
         assert noise_mode in NOISE_MODES, noise_mode
@@ -127,14 +134,24 @@ class NetworkSet:
         assert out.shape == (size, size, 4) and out.dtype == np.uint8, (out.shape, out.dtype)
         G = self.generator(network, crossfade_to, crossfade)
         if self._cuda is not None:
-            self._cuda.render(G, ws, noise_mode, out)
+            if not self._cuda.render(G, ws, noise_mode, out):
+                self._not_finite(network, crossfade_to, crossfade)
             return out
         ws_t = torch.from_numpy(np.ascontiguousarray(ws, dtype=np.float32))[None]
         img = G.synthesis(ws_t, noise_mode=noise_mode, force_fp32=True)
+        if not torch.isfinite(img).all():
+            self._not_finite(network, crossfade_to, crossfade)
         frame = torch.from_numpy(out)
         frame[..., :3].copy_(image_to_rgb8(img[0]))
         frame[..., 3] = 255
         return out
+
+    def _not_finite(self, network: int, crossfade_to: int, crossfade: float) -> NoReturn:
+        drawn = f"network {network + 1} ({self.specs[network]})"
+        if crossfade_to >= 0 and 0.0 < crossfade:
+            drawn += f" crossfaded {crossfade:.2f} to {crossfade_to + 1} ({self.specs[crossfade_to]})"
+        raise NonFinitePicture(f"{drawn} drew NaN/inf: its weights are damaged or the latent "
+                               f"is out of its range")
 
 
 def _same_layout(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
@@ -156,6 +173,9 @@ class _CudaFrames:
         self.rgba = torch.full([size, size, 4], 255, dtype=torch.uint8, device=device)
         self.host = torch.empty([size, size, 4], dtype=torch.uint8, pin_memory=True)
         self.host_np = self.host.numpy()
+        # Whether the picture was finite: one reduction on the device, copied with the pixels.
+        self.finite = torch.ones([], dtype=torch.bool, device=device)
+        self.finite_host = torch.ones([], dtype=torch.bool, pin_memory=True)
         self.copied = torch.cuda.Event()
         # Frame shapes never change, so cuDNN may time its algorithms once and keep the best.
         torch.backends.cudnn.benchmark = True
@@ -171,6 +191,7 @@ class _CudaFrames:
 
         def step() -> None:
             img = G.synthesis(self.ws, noise_mode=noise_mode, force_fp32=force_fp32)
+            self.finite.copy_(torch.isfinite(img).all())
             self.rgba[..., :3].copy_(image_to_rgb8(img[0]))
         return step
 
@@ -195,7 +216,8 @@ class _CudaFrames:
             self.graphs[key] = graph
         return self.graphs[key]
 
-    def render(self, G: Generator, ws: np.ndarray, noise_mode: str, out: np.ndarray) -> None:
+    def render(self, G: Generator, ws: np.ndarray, noise_mode: str, out: np.ndarray) -> bool:
+        """Draw into ``out``; False (and ``out`` untouched) when the picture was not finite."""
         self.ws.copy_(torch.from_numpy(np.ascontiguousarray(ws, dtype=np.float32))[None])
         graph = self._graph(G, noise_mode)
         if graph is not None:
@@ -203,6 +225,10 @@ class _CudaFrames:
         else:
             self._step(G, noise_mode)()
         self.host.copy_(self.rgba, non_blocking=True)
+        self.finite_host.copy_(self.finite, non_blocking=True)
         self.copied.record()
         self.copied.synchronize()
+        if not bool(self.finite_host):
+            return False
         np.copyto(out, self.host_np)
+        return True

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from live.contracts.frames import FrameRing
-from live.synth import NetworkError, NetworkSet, load_network
+from live.synth import NetworkError, NetworkSet, NonFinitePicture, load_network
 from live.synth.cache import save_safetensors
 from live.synth.netset import image_to_rgb8
 from tests.synth.conftest import small_generator
@@ -94,3 +94,20 @@ def test_mismatched_networks_are_named(tmp_path):
     ws = np.zeros((nets.num_ws, nets.w_dim), np.float32)
     with pytest.raises(NetworkError, match="cannot crossfade .*small.safetensors and .*resnet"):
         nets.render_rgba(ws, 0, crossfade_to=2, crossfade=0.5)
+
+
+def test_a_picture_holding_nan_raises_and_leaves_the_slot_untouched(tmp_path):
+    damaged = small_generator(seed=4)
+    with torch.no_grad():
+        damaged.synthesis.b4.conv1.weight[0, 0, 0, 0] = float("inf")  # inf - inf is NaN
+    path = save_safetensors(damaged, tmp_path / "damaged.safetensors")
+    healthy = save_safetensors(small_generator(seed=5), tmp_path / "healthy.safetensors")
+    nets = NetworkSet([str(healthy), str(path)], device="cpu")
+    ws = np.zeros((nets.num_ws, nets.w_dim), np.float32)
+    slot = np.full((nets.img_resolution, nets.img_resolution, 4), 7, np.uint8)
+    with pytest.raises(NonFinitePicture, match=r"network 2 \(.*damaged.safetensors\) drew NaN"):
+        nets.render_rgba(ws, network=1, out=slot)
+    assert (slot == 7).all()
+    with pytest.raises(NonFinitePicture, match="network 1 .* crossfaded 0.50 to 2"):
+        nets.render_rgba(ws, network=0, crossfade_to=1, crossfade=0.5, out=slot)
+    assert (nets.render_rgba(ws, network=0, out=slot)[..., 3] == 255).all()
