@@ -247,6 +247,7 @@ class Compositor:
                                     self.spec.output.width, self.spec.output.height,
                                     self.spec.fps, crf=self.spec.output.record_crf,
                                     preset=self.spec.output.record_preset)
+        self.parts.set_encoder(number, self.recorder.encoder_pid)
 
     def _audio_start(self, period: int) -> float:
         """Where in the audio file output period ``period`` falls."""

@@ -25,6 +25,7 @@ import queue
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import soundfile
@@ -55,18 +56,20 @@ def stream_path(part: Path) -> Path:
 class PartLedger:
     """A recording's parts, in shared memory so the record outlives the compositor.
 
-    The compositor opens each part here before its encoder starts and says where in the audio
-    file the part's first frame falls; when a compositor dies, the supervisor finalises the
-    streams of the parts it had opened and starts the next compositor on the next part.
-    Only one compositor writes at a time (a new one starts after the old one died), so the
-    array needs no lock.
+    The compositor opens each part here before its encoder starts, then notes the encoder's
+    pid and where in the audio file the part's first frame falls; when a compositor dies, the
+    supervisor waits for its encoders (they outlive it, finishing the stream on end of input),
+    finalises the streams of the parts it had opened and starts the next compositor on the
+    next part. Only one compositor writes at a time (a new one starts after the old one
+    died), so the array needs no lock.
     """
 
     MAX_PARTS = 999
 
     def __init__(self, ctx) -> None:
-        # [0]: the newest part opened (0: none yet); [n]: where part n starts in the audio (s)
-        self._values = ctx.RawArray("d", self.MAX_PARTS + 1)
+        # [0]: the newest part opened (0: none yet); [2n]: where part n starts in the audio
+        # (seconds), [2n + 1]: its encoder's pid (0: not started yet)
+        self._values = ctx.RawArray("d", 2 * (self.MAX_PARTS + 1))
 
     @property
     def newest(self) -> int:
@@ -76,14 +79,20 @@ class PartLedger:
         if number > self.MAX_PARTS:
             raise RecordingError(f"the recording is already in {self.MAX_PARTS} parts: the "
                                  f"encoder keeps dying, so recording stops here")
-        self._values[number] = audio_start
+        self._values[2 * number], self._values[2 * number + 1] = audio_start, 0
         self._values[0] = number
 
     def set_audio_start(self, number: int, audio_start: float) -> None:
-        self._values[number] = audio_start
+        self._values[2 * number] = audio_start
 
     def audio_start(self, number: int) -> float:
-        return self._values[number]
+        return self._values[2 * number]
+
+    def set_encoder(self, number: int, pid: int) -> None:
+        self._values[2 * number + 1] = pid
+
+    def encoder(self, number: int) -> int:
+        return int(self._values[2 * number + 1])
 
 
 class Mp4Recorder:
@@ -118,6 +127,10 @@ class Mp4Recorder:
         self._failure: str | None = None
         self._writer = threading.Thread(target=self._feed_encoder, name="mp4-writer", daemon=True)
         self._writer.start()
+
+    @property
+    def encoder_pid(self) -> int:
+        return self._encoder.pid
 
     @property
     def failure(self) -> str | None:
@@ -197,15 +210,26 @@ class Mp4Recorder:
                 from None
 
 
+def wait_for_exit(pid: int, timeout: float = ENCODER_EXIT_SECONDS) -> None:
+    """Wait until process ``pid`` (not necessarily a child: an orphaned encoder) has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return
+        if state in ("Z", "X"):   # exited, waiting to be reaped by whoever adopted it
+            return
+        time.sleep(0.05)
+
+
 def encoded_frames(stream: Path) -> int:
     """How many video frames a transport stream holds (0 if it is empty or unreadable)."""
     result = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
                              "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0",
                              str(stream)], capture_output=True, text=True)
-    try:
-        return int(result.stdout.strip() or 0)
-    except ValueError:
-        return 0
+    counts = result.stdout.split()   # a transport stream lists it under its program too
+    return int(counts[0]) if counts and counts[0].isdigit() else 0
 
 
 def finalise_stream(stream: Path, target: Path, fps: int, audio_path: str | Path | None = None,

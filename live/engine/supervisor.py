@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from live.compositor.recorder import (PartLedger, RecordingError, finalise_stream, part_path,
-                                      stream_path)
+                                      stream_path, wait_for_exit)
 from live.contracts.errors import LiveError
 from live.contracts.messages import FrameJob, Status
 from live.engine.worker import WorkerSpec, worker_main
@@ -130,6 +130,8 @@ class Supervisor:
             part = part_path(spec.record_path, number)
             if not stream_path(part).exists():
                 continue   # finalised by the compositor itself
+            if pid := spec.parts.encoder(number):
+                wait_for_exit(pid)   # it ends the stream cleanly once its input is closed
             try:
                 finalise_stream(stream_path(part), part, spec.fps, spec.audio_path,
                                 spec.parts.audio_start(number))
