@@ -16,7 +16,15 @@ In order, the process
    with ``[output] preview`` a live window show also draws every picture into the
    performer's small preview window, HUD always on there (closing it ends only the preview);
 5. at ``frames`` or ``Stop`` (or SIGTERM), finalises the mp4 and reports
-   ``Status("compositor", "finished", record_path or "")``.
+   ``Status("compositor", "finished", the parts it recorded, comma-separated, or "")``.
+
+A compositor may die mid-show (a lost GL context, a driver fault, a kill): the supervisor
+starts another with ``restarted=True``, which takes the show over at the current period
+(never showing a frame older than that, so the picture never goes backwards) and records
+into the next part of the recording (``show.part2.mp4``, ...; see
+:class:`~live.compositor.recorder.PartLedger`). An ffmpeg encoder that dies ends only its
+part: what it encoded is finalised with its audio, a ``warning`` Status says so, and a
+headless compositor (whose only output is the recording) starts the next part.
 
 Keys pressed in either window go to the conductor as ``ControlEvent``s (Esc asks for a
 confirmation before ``quit``). Every shown frame can be logged as a JSON line: its index,
@@ -28,8 +36,10 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import queue
 import signal
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +51,7 @@ from live.compositor.context import headless_context, offscreen_target, window_c
 from live.compositor.keys import KeyboardControl
 from live.compositor.look import Fade, Look
 from live.compositor.readback import FrameReadback
-from live.compositor.recorder import Mp4Recorder, RecordingError
+from live.compositor.recorder import Mp4Recorder, PartLedger, RecordingError, part_path
 from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
@@ -57,6 +67,7 @@ SOURCE = "compositor"
 POLL_SECONDS = 0.05          # longest wait between checks for Stop / SIGTERM / window events
 HUD_REFRESH_SECONDS = 0.25   # the HUD text is re-rasterised at most this often
 HUD_POSITION = (16, 16)
+ENCODER_RESTARTS_PER_MINUTE = 5   # an encoder dying faster than this is broken: give up
 # Every slot header field goes into the frame log (padding aside), so fields the engine adds
 # later are logged without a change here.
 HEADER_FIELDS = tuple(name for name in SLOT_HEADER.names if not name.startswith("_")
@@ -70,7 +81,10 @@ class CompositorSpec:
     ``mode`` is ``"live"`` (paced by the show clock, late frames dropped) or ``"render"``
     (every frame in order, offline). ``audio_offset`` is the position in ``audio_path``, in
     seconds, that frame 0 corresponds to; the audio loops if shorter than the video.
-    ``frame_log`` gets one JSON line per shown frame.
+    ``frame_log`` gets one JSON line per shown frame. ``record_path`` is the recording's
+    first part; this compositor records into part ``record_part`` and on, noting each in
+    ``parts`` (shared with the supervisor). ``restarted``: a compositor taking over a show
+    already running from one that died.
     """
 
     output: OutputConfig
@@ -84,6 +98,9 @@ class CompositorSpec:
     frame_log: str | None = None
     max_latency_frames: int = 3
     keyboard: bool = True
+    record_part: int = 1
+    parts: PartLedger | None = None
+    restarted: bool = False
 
 
 @dataclass
@@ -175,6 +192,11 @@ class Compositor:
         self.screens: list[_Screen] = []      # the output window, then the preview if open
         self.preview: _Screen | None = None
         self.window = self.recorder = self.frame_log = self.renderer = None
+        self.parts = spec.parts or PartLedger(multiprocessing.get_context())
+        self.part = self.part_start = 0   # the part being recorded, from this output period
+        self.parts_written: dict[int, str] = {}   # part number -> its finished file
+        self._finalisers: list[threading.Thread] = []   # parts whose encoder died, being muxed
+        self._encoder_deaths: list[float] = []   # when (monotonic)
         self.ctx = self.ring = self.record_target = self.readback = None
         try:
             self._open(spec)
@@ -207,16 +229,41 @@ class Compositor:
         if spec.record_path:
             self.record_target = offscreen_target(self.ctx, spec.output.width, spec.output.height)
             self.readback = FrameReadback(self.ctx, spec.output.width, spec.output.height)
-            self.recorder = Mp4Recorder(spec.record_path, spec.output.width, spec.output.height,
-                                        spec.fps, crf=spec.output.record_crf,
-                                        preset=spec.output.record_preset)
+            self._open_part(spec.record_part, first_period=0)
         if spec.frame_log:
-            self.frame_log = open(spec.frame_log, "w", encoding="utf-8", buffering=1)
+            self.frame_log = self._open_frame_log(spec.frame_log, append=spec.restarted)
         self.description = (f"{where} {width}x{height}, {self.ctx.info['GL_RENDERER']}, "
                             f"{spec.mode} at {spec.fps} fps"
-                            + (f", recording {spec.record_path}" if spec.record_path else "")
+                            + (f", recording {self.recorder.path}" if self.recorder else "")
                             + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
                                f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
+
+    def _open_part(self, number: int, first_period: int) -> None:
+        """Start recording part ``number``, whose first frame covers output period
+        ``first_period``."""
+        self.parts.open(number, self._audio_start(first_period))
+        self.part, self.part_start = number, first_period
+        self.recorder = Mp4Recorder(part_path(self.spec.record_path, number),
+                                    self.spec.output.width, self.spec.output.height,
+                                    self.spec.fps, crf=self.spec.output.record_crf,
+                                    preset=self.spec.output.record_preset)
+        self.parts.set_encoder(number, self.recorder.encoder_pid)
+
+    def _audio_start(self, period: int) -> float:
+        """Where in the audio file output period ``period`` falls."""
+        return self.spec.audio_offset + period / self.spec.fps
+
+    @staticmethod
+    def _open_frame_log(path: str, append: bool):
+        """The frame log; a restarted compositor goes on with its predecessor's, on a line
+        of its own even if that one died mid-line."""
+        stream = open(path, "a" if append else "w", encoding="utf-8", buffering=1)
+        if append and stream.tell() > 0:
+            with open(path, "rb") as existing:
+                existing.seek(-1, 2)
+                if existing.read(1) != b"\n":
+                    stream.write("\n")
+        return stream
 
     def _open_preview(self, output: OutputConfig) -> None:
         """Open the performer's preview; its own context shares the output window's objects."""
@@ -311,14 +358,28 @@ class Compositor:
             self._refresh_screens()
         if self.stopping:
             return
+        first_period = self._first_period()
+        self.periods_out = self.part_start = first_period
+        if self.recorder is not None:   # the show's audio offset came with ShowStart
+            self.parts.set_audio_start(self.part, self._audio_start(first_period))
         if self.spec.mode == "render":
             self._run_render()
         else:
-            self._run_live()
+            self._run_live(first_period)
 
-    def _run_live(self) -> None:
+    def _first_period(self) -> int:
+        """The first output period this compositor covers: 0, or for one taking over a show
+        already running, the current period. Everything its predecessor showed was due
+        before that, so showing nothing older never goes backwards."""
+        if not self.spec.restarted or self.spec.mode == "render":
+            return 0
+        first = max(0, math.floor((time.monotonic() - self.t0) * self.spec.fps))
+        self.reorder.last_shown = first - 1
+        return first
+
+    def _run_live(self, first_period: int) -> None:
         period_seconds = 1.0 / self.spec.fps
-        next_period = 0
+        next_period = first_period
         while not self.stopping and not self._complete():
             self.pump(self.t0 + next_period * period_seconds - time.monotonic())
             current = math.floor((time.monotonic() - self.t0) * self.spec.fps)
@@ -408,8 +469,46 @@ class Compositor:
     def _write_recording(self, frames: list[tuple[bytes, int]]) -> None:
         # A window must never wait for the encoder; headless, the recording is the product.
         for frame, copies in frames:
+            if self.recorder.failure:
+                self._encoder_died(self.recorder.failure)
+                if self.recorder is None:
+                    return
             self.recorder.write(frame, copies, wait=self.window is None)
             self._last_recorded = frame
+
+    def _encoder_died(self, reason: str) -> None:
+        """End the part whose encoder died: finalise what it encoded (off the output loop)
+        and, headless, go on recording in the next part from the first period it missed."""
+        dead, number = self.recorder, self.part
+        self.recorder = None
+        now = time.monotonic()
+        self._encoder_deaths = [t for t in self._encoder_deaths if now - t < 60.0] + [now]
+        if len(self._encoder_deaths) > ENCODER_RESTARTS_PER_MINUTE:
+            raise RecordingError(f"the recording encoder keeps dying "
+                                 f"({len(self._encoder_deaths)} times in a minute): {reason}")
+        goes_on = self.window is None
+        finaliser = threading.Thread(target=self._finalise_part, args=(dead, number, goes_on),
+                                     name=f"finalise-part{number}")
+        finaliser.start()
+        self._finalisers.append(finaliser)
+        if goes_on:
+            self._open_part(number + 1, self.part_start + dead.frames_written)
+        else:
+            self.readback.release()   # its queued frames have nowhere to go
+            self.readback = None
+
+    def _finalise_part(self, recorder: Mp4Recorder, number: int, goes_on: bool) -> None:
+        reason = recorder.failure
+        try:
+            written = recorder.finish(self.spec.audio_path, self.parts.audio_start(number))
+            self.parts_written[number] = str(written)
+            outcome = f"{written} holds what was recorded until then"
+        except RecordingError as exc:
+            outcome = str(exc)
+        then = (f"recording goes on in {part_path(self.spec.record_path, number + 1)}"
+                if goes_on else "recording stopped")
+        self.to_conductor.put(Status(SOURCE, "warning", f"the recording encoder died ({reason}); "
+                                                        f"{outcome}; {then}"))
 
     def _refresh_screens(self) -> None:
         """Redraw each window where anything changed (frame, look, HUD text, size)."""
@@ -459,8 +558,9 @@ class Compositor:
     def close(self) -> tuple[str, str]:
         """Free every slot still held, finalise the recording, release GL and the ring.
 
-        Returns the final ``(status, detail)``: ``("finished", record path or "")``, or
-        ``("error", reason)`` when the recording could not be finalised.
+        Returns the final ``(status, detail)``: ``("finished", the parts recorded,
+        comma-separated, or "")``, or ``("error", reason)`` when the recording could not be
+        finalised.
         """
         status, detail = "finished", ""
         for index, slot in self.reorder.drain():
@@ -468,10 +568,22 @@ class Compositor:
         if self.recorder is not None:
             try:
                 self._write_recording(self.readback.flush())
-                detail = str(self.recorder.finish(self.spec.audio_path, self.spec.audio_offset))
+            except Exception as exc:
+                status, detail = "error", _one_line(exc)
+        if self.recorder is not None:
+            if reason := self.recorder.failure:
+                self.to_conductor.put(Status(SOURCE, "warning", f"the recording encoder died "
+                                                                f"({reason}) just before the end"))
+            try:
+                self.parts_written[self.part] = str(self.recorder.finish(
+                    self.spec.audio_path, self.parts.audio_start(self.part)))
             except Exception as exc:
                 status, detail = "error", _one_line(exc)
             self.recorder = None
+        for finaliser in self._finalisers:
+            finaliser.join()
+        if status == "finished":
+            detail = ", ".join(path for _, path in sorted(self.parts_written.items()))
         if self.frame_log is not None:
             self.frame_log.close()
             self.frame_log = None

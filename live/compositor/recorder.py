@@ -2,12 +2,18 @@
 
 Frames (raw RGBA, top row first) go into a bounded queue; a writer thread feeds them to an
 ffmpeg process encoding H.264 (libx264, yuv420p) into an MPEG transport stream beside the
-target. That stream stays readable even if everything is killed, and its 90 kHz clock holds
-``1/fps`` steps exactly for the usual rates (Matroska's whole milliseconds would skew 1/15 s
-steps, and a bare H.264 stream loses frames when copied). :meth:`Mp4Recorder.finish`
-closes the encoder and writes the final mp4: the video stream copied, the audio muxed from a file (AAC), starting
-``audio_offset`` seconds into it, looped if shorter than the video and cut to the video's
-duration.
+target, under a hidden ``.partial`` name (:func:`stream_path`). That stream stays readable
+even if everything is killed (every packet is flushed as it is encoded), and its 90 kHz clock
+holds ``1/fps`` steps exactly for the usual rates (Matroska's whole milliseconds would skew
+1/15 s steps, and a bare H.264 stream loses frames when copied). :func:`finalise_stream`
+turns a stream into the final mp4: the video stream copied, the audio muxed from a file
+(AAC), starting ``audio_offset`` seconds into it, looped if shorter than the video and cut
+to the video's duration; written under a temporary name and renamed into place.
+
+A show's recording can come in parts (``show.mp4``, ``show.part2.mp4``, ...: :func:`part_path`)
+when an encoder or a whole compositor dies mid-show; the :class:`PartLedger` in shared memory
+says which parts exist and where each starts in the audio, so whoever outlives the encoder
+can finalise its stream.
 
 ffmpeg runs in its own session so a Ctrl-C in the terminal reaches the supervisor, not the
 encoder: the recording is finalised through the compositor on every exit path.
@@ -19,11 +25,13 @@ import queue
 import subprocess
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import soundfile
 
 from live.contracts.errors import LiveError
+from live.contracts.outputs import PARTIAL_SUFFIX, commit_output, partial_path
 
 QUEUE_BYTES = 256 * 1024 * 1024   # at most this much waits for the encoder...
 QUEUE_SECONDS = 0.5               # ...and at most this much show time, so finishing is quick
@@ -32,6 +40,59 @@ ENCODER_EXIT_SECONDS = 60.0
 
 class RecordingError(LiveError, RuntimeError):
     """The encoder failed or nothing could be recorded; the message is one line."""
+
+
+def part_path(target: str | Path, number: int) -> Path:
+    """The file of recording part ``number``: ``show.mp4``, then ``show.part2.mp4``, ..."""
+    target = Path(target)
+    return target if number == 1 else target.with_name(f"{target.stem}.part{number}{target.suffix}")
+
+
+def stream_path(part: Path) -> Path:
+    """Where a part's transport stream grows while it is encoded (hidden, clearly partial)."""
+    return part.with_name(f".{part.name}.ts{PARTIAL_SUFFIX}")
+
+
+class PartLedger:
+    """A recording's parts, in shared memory so the record outlives the compositor.
+
+    The compositor opens each part here before its encoder starts, then notes the encoder's
+    pid and where in the audio file the part's first frame falls; when a compositor dies, the
+    supervisor waits for its encoders (they outlive it, finishing the stream on end of input),
+    finalises the streams of the parts it had opened and starts the next compositor on the
+    next part. Only one compositor writes at a time (a new one starts after the old one
+    died), so the array needs no lock.
+    """
+
+    MAX_PARTS = 999
+
+    def __init__(self, ctx) -> None:
+        # [0]: the newest part opened (0: none yet); [2n]: where part n starts in the audio
+        # (seconds), [2n + 1]: its encoder's pid (0: not started yet)
+        self._values = ctx.RawArray("d", 2 * (self.MAX_PARTS + 1))
+
+    @property
+    def newest(self) -> int:
+        return int(self._values[0])
+
+    def open(self, number: int, audio_start: float = 0.0) -> None:
+        if number > self.MAX_PARTS:
+            raise RecordingError(f"the recording is already in {self.MAX_PARTS} parts: the "
+                                 f"encoder keeps dying, so recording stops here")
+        self._values[2 * number], self._values[2 * number + 1] = audio_start, 0
+        self._values[0] = number
+
+    def set_audio_start(self, number: int, audio_start: float) -> None:
+        self._values[2 * number] = audio_start
+
+    def audio_start(self, number: int) -> float:
+        return self._values[2 * number]
+
+    def set_encoder(self, number: int, pid: int) -> None:
+        self._values[2 * number + 1] = pid
+
+    def encoder(self, number: int) -> int:
+        return int(self._values[2 * number + 1])
 
 
 class Mp4Recorder:
@@ -46,14 +107,14 @@ class Mp4Recorder:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.width, self.height, self.fps = width, height, fps
         self.frames_written = 0
-        self.video_path = self.path.with_name(self.path.stem + ".video.ts")
+        self.video_path = stream_path(self.path)
         self._log = tempfile.TemporaryFile()
         self._encoder = subprocess.Popen(
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
              "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}",
              "-framerate", str(fps), "-i", "-",
              "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-             "-f", "mpegts", str(self.video_path)],
+             "-flush_packets", "1", "-f", "mpegts", str(self.video_path)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
             start_new_session=True)
         if queue_frames is None:
@@ -66,6 +127,18 @@ class Mp4Recorder:
         self._failure: str | None = None
         self._writer = threading.Thread(target=self._feed_encoder, name="mp4-writer", daemon=True)
         self._writer.start()
+
+    @property
+    def encoder_pid(self) -> int:
+        return self._encoder.pid
+
+    @property
+    def failure(self) -> str | None:
+        """Why the encoder stopped before :meth:`finish` (None while it runs)."""
+        if self._failure is None and (code := self._encoder.poll()) is not None:
+            self._failure = f"{self.path}: the ffmpeg encoder exited with status {code}: " \
+                            f"{self._encoder_log()}"
+        return self._failure
 
     def write(self, frame: bytes, copies: int = 1, wait: bool = True) -> None:
         """Queue one output frame (``width * height * 4`` bytes) covering ``copies`` periods.
@@ -123,33 +196,77 @@ class Mp4Recorder:
             self._failure = f"{self.path}: ffmpeg encoder exited with status {code}: {self._encoder_log()}"
 
     def finish(self, audio_path: str | Path | None = None, audio_offset: float = 0.0) -> Path:
-        """Close the encoder and write the final mp4 (with audio when ``audio_path`` is given)."""
+        """Close the encoder and write the final mp4 (with audio when ``audio_path`` is given).
+
+        After an encoder failure, the mp4 holds what it encoded before it stopped."""
         self._close_encoder()
         self._log.close()
-        if self._failure:
-            raise RecordingError(self._failure)
-        if self.frames_written == 0:
-            self.video_path.unlink(missing_ok=True)
-            raise RecordingError(f"{self.path}: no frame was shown, so nothing was recorded")
-        duration = self.frames_written / self.fps
-        command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-                   "-i", str(self.video_path)]
-        if audio_path is not None:
-            start = audio_start(audio_path, audio_offset)
-            # Trimmed by a filter after looping: "-ss" on a looped input makes ffmpeg 5 run
-            # the loops past "-t" (5 s of audio in a 3 s video).
-            command += ["-stream_loop", "-1", "-i", str(audio_path),
-                        "-map", "0:v:0", "-map", "1:a:0",
-                        "-af", f"atrim=start={start:.6f},asetpts=PTS-STARTPTS",
-                        "-c:a", "aac", "-b:a", "192k"]
-        command += ["-c:v", "copy", "-t", f"{duration:.6f}", "-movflags", "+faststart",
-                    str(self.path)]
-        result = subprocess.run(command, capture_output=True, text=True, start_new_session=True)
-        if result.returncode != 0:
-            message = " | ".join(result.stderr.strip().splitlines()[-3:])
-            raise RecordingError(f"{self.path}: muxing the recording failed: {message}")
-        self.video_path.unlink(missing_ok=True)
-        return self.path
+        frames = None if self._failure else self.frames_written
+        try:
+            return finalise_stream(self.video_path, self.path, self.fps, audio_path,
+                                   audio_offset, frames)
+        except RecordingError as exc:
+            raise RecordingError(f"{exc} ({self._failure})" if self._failure else str(exc)) \
+                from None
+
+
+def wait_for_exit(pid: int, timeout: float = ENCODER_EXIT_SECONDS) -> None:
+    """Wait until process ``pid`` (not necessarily a child: an orphaned encoder) has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return
+        if state in ("Z", "X"):   # exited, waiting to be reaped by whoever adopted it
+            return
+        time.sleep(0.05)
+
+
+def encoded_frames(stream: Path) -> int:
+    """How many video frames a transport stream holds (0 if it is empty or unreadable)."""
+    result = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+                             "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0",
+                             str(stream)], capture_output=True, text=True)
+    counts = result.stdout.split()   # a transport stream lists it under its program too
+    return int(counts[0]) if counts and counts[0].isdigit() else 0
+
+
+def finalise_stream(stream: Path, target: Path, fps: int, audio_path: str | Path | None = None,
+                    audio_offset: float = 0.0, frames: int | None = None) -> Path:
+    """Write ``target`` from a transport stream (its first ``frames`` frames; None: all it
+    holds, for a stream whose encoder died) with the audio, then remove the stream.
+
+    Raises :class:`RecordingError` when the stream holds no frame (it is removed: there is
+    nothing to keep) or muxing fails (it is kept, and the message says where).
+    """
+    if frames is None:
+        frames = encoded_frames(stream)
+    if frames == 0:
+        stream.unlink(missing_ok=True)
+        raise RecordingError(f"{target}: no frame was shown, so nothing was recorded")
+    duration = frames / fps
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(stream)]
+    if audio_path is not None:
+        start = audio_start(audio_path, audio_offset)
+        # Trimmed by a filter after looping: "-ss" on a looped input makes ffmpeg 5 run
+        # the loops past "-t" (5 s of audio in a 3 s video).
+        command += ["-stream_loop", "-1", "-i", str(audio_path),
+                    "-map", "0:v:0", "-map", "1:a:0",
+                    "-af", f"atrim=start={start:.6f},asetpts=PTS-STARTPTS",
+                    "-c:a", "aac", "-b:a", "192k"]
+    temporary = partial_path(target)
+    command += ["-c:v", "copy", "-t", f"{duration:.6f}", "-movflags", "+faststart",
+                "-f", "mp4", str(temporary)]
+    result = subprocess.run(command, capture_output=True, text=True, start_new_session=True)
+    if result.returncode != 0:
+        temporary.unlink(missing_ok=True)
+        message = " | ".join(result.stderr.strip().splitlines()[-3:])
+        raise RecordingError(f"{target}: muxing the recording failed: {message} "
+                             f"(the encoded video is kept in {stream})")
+    commit_output(temporary, target)
+    stream.unlink(missing_ok=True)
+    return target
 
 
 def audio_start(audio_path: str | Path, audio_offset: float) -> float:

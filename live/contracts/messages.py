@@ -1,7 +1,7 @@
 """The small messages that travel between processes (pixels never do: see ``frames.py``).
 
-    conductor --FrameJob--> worker --FrameDone--> compositor --SlotFree--> conductor
-    worker --FrameDone--> conductor (so it can hand that worker its next job at once)
+    conductor --FrameJob--> worker --FrameDone--> conductor --FrameDone--> compositor
+    compositor --SlotFree--> conductor
     compositor --ControlEvent (keys)--> conductor --DisplayState--> compositor
     conductor --ShowStart--> compositor; every child --Status--> conductor
 """

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import queue
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from live.contracts.features import FeatureFrame
 from live.contracts.state import ControlEvent, ShowState
@@ -30,17 +31,21 @@ FINISH_TIMEOUT_S = 1.5     # how long to wait for the compositor to finalise aft
 MIN_WAIT_S = 0.001         # the loop never spins: it sleeps at least this long between looks
 MAX_WAIT_S = 0.01          # ... and at most this long (control events are polled, not pushed)
 FIRST_FRAME_TIMEOUT_S = 30.0  # live: no frame on screen by then means the workers cannot cope
-HUD_WARNING_S = 5.0        # a worker's warning (e.g. a network drawing NaN) stays on the HUD
+HUD_WARNING_S = 5.0        # a child's warning (e.g. a network drawing NaN) stays on the HUD
+HUD_WARNING_CHARS = 96     # ... shortened to this (the log has it all)
 
 
 class Workers(Protocol):
     """What the conductor needs from the supervisor."""
+
+    compositor_inbox: Any  # the current compositor's queue (a new one after a restart)
 
     def ready(self) -> list[int]: ...
     def send(self, worker: int, job: FrameJob) -> None: ...
     def on_status(self, status: Status) -> None: ...
     def check(self) -> list[int]: ...  # ids of workers found dead since the last check
     def compositor_exit(self) -> int | None: ...  # its exit code once it has died
+    def restart_compositor(self, why: str) -> str | None: ...  # None, or why it was not
 
 
 class ControlSource(Protocol):
@@ -72,7 +77,8 @@ class Conductor:
             the newest hop heard by then; render: the file's analysis at ``index / fps``).
         ring: the frame slots (the conductor writes each slot's dispatch header).
         workers: the supervisor's view of the worker processes.
-        compositor_inbox / inbox: queues to the compositor and from every child.
+        inbox: the queue from every child (frames finished, slots freed, news); frames go on
+            to the compositor through ``workers.compositor_inbox``.
         controls: MIDI/OSC/keyboard sources polled every loop (None for none).
         replay: control events (show time) applied before the frame they precede.
         realtime: live pacing, or offline render (every frame, as fast as possible).
@@ -88,7 +94,7 @@ class Conductor:
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
                  features_at: Callable[[int, float], FeatureFrame | None], ring: FrameRing,
-                 workers: Workers, compositor_inbox, inbox, controls: ControlSource | None,
+                 workers: Workers, inbox, controls: ControlSource | None,
                  replay: Iterable[ControlEvent] = (), realtime: bool = True,
                  frames: int | None = None,
                  on_event: Callable[[ControlEvent], None] | None = None,
@@ -99,7 +105,7 @@ class Conductor:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
-        self.workers, self.compositor_inbox, self.inbox = workers, compositor_inbox, inbox
+        self.workers, self.inbox = workers, inbox
         self.controls, self.realtime, self.frames = controls, realtime, frames
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
@@ -111,7 +117,10 @@ class Conductor:
         self._finished = False
         self._last_display: DisplayState | None = None
         self._last_hud = 0.0
-        self._worker_warning: tuple[float, Status] | None = None  # the newest, for the HUD
+        self._show_start: ShowStart | None = None
+        self._compositor_up = True     # the compositor of the moment reported ready
+        self._compositor_failure = ""  # what the compositor of the moment said when it failed
+        self._warning: tuple[float, str] | None = None  # a child's latest warning and when
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -142,7 +151,8 @@ class Conductor:
         t0 = self.clock() + lead_s
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
                                    frames=self.frames)
-        self.compositor_inbox.put(ShowStart(t0, self.frames, self.audio_offset(t0)))
+        self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0))
+        self.workers.compositor_inbox.put(self._show_start)
         stop_sent_at = None
         while not self._finished:
             self._drain_inbox(timeout=self._wait_time())
@@ -153,13 +163,12 @@ class Conductor:
             if (code := self.workers.compositor_exit()) is not None and not self._finished:
                 self._drain_inbox(timeout=0.2)  # its last words may still be in the queue
                 if not self._finished:
-                    self._finished = self.summary.failed = True
-                    self.request_stop(f"the compositor exited (code {code})")
+                    self._compositor_died(self._compositor_failure or f"exited (code {code})")
             if self.controls is not None:
                 for event in self.controls.poll():
                     self._apply(event)
             if self._stop_reason and stop_sent_at is None:
-                self.compositor_inbox.put(Stop(self._stop_reason))
+                self.workers.compositor_inbox.put(Stop(self._stop_reason))
                 stop_sent_at = self.clock()
             if stop_sent_at is not None:
                 if self.clock() - stop_sent_at > FINISH_TIMEOUT_S:
@@ -178,6 +187,26 @@ class Conductor:
         self.summary.frames_skipped = self.scheduler.skipped
         self.summary.stop_reason = self._stop_reason or "end of show"
         return self.summary
+
+    def _compositor_died(self, why: str) -> None:
+        """Live, mid-show: another compositor takes over (the finished frames the dead one
+        held are taken back; unfinished ones go to the new one) and the show goes on. A
+        render, a show already ending, or a compositor that keeps dying ends with the reason."""
+        if self.realtime and not self._stop_reason:
+            refused = self.workers.restart_compositor(why)
+            if refused is None:
+                self._note_finished_frames()
+                reclaimed = self.scheduler.reclaim_finished()
+                log.info("frames %s died with the compositor", reclaimed)
+                self._compositor_up, self._compositor_failure = False, ""
+                self.workers.compositor_inbox.put(self._show_start)   # same t0: indices go on
+                self._last_display = None    # the new one is told the blackout and HUD again
+                return
+            reason = refused
+        else:
+            reason = f"the compositor {why}"
+        self._finished = self.summary.failed = True
+        self.request_stop(reason)
 
     def _wait_time(self) -> float:
         """How long to wait for a message before looking again. Every message that can
@@ -198,7 +227,10 @@ class Conductor:
 
     def _handle(self, message) -> None:
         if isinstance(message, FrameDone):
-            pass  # its slot header says the rest; arriving was the point (it ends the wait)
+            # Passed on unless its slot was taken back meanwhile (its compositor died).
+            job = self.scheduler.in_flight.get(message.slot)
+            if job is not None and job.index == message.index:
+                self.workers.compositor_inbox.put(message)
         elif isinstance(message, SlotFree):
             self.scheduler.slot_freed(message.slot, message.index)
             if message.shown:
@@ -210,29 +242,45 @@ class Conductor:
         elif isinstance(message, ControlEvent):
             self._apply(message._replace(time=self.show_time()))
         elif isinstance(message, Status):
+            if message.status == "warning":
+                self._warning = (self.clock(), textwrap.shorten(
+                    f"{message.source}: {message.detail}", HUD_WARNING_CHARS))
             if message.source == "compositor":
-                if message.status == "finished":
-                    self._finished = True
-                    self.summary.output = message.detail
-                elif message.status == "error":
-                    log.error("compositor: %s", message.detail)
-                    self._finished = self.summary.failed = True
-                    self.request_stop("compositor error: " + message.detail)
+                self._compositor_news(message)
             else:
-                if message.status == "warning":
-                    self._worker_warning = (self.clock(), message)
                 self.workers.on_status(message)
 
-    def _dispatch(self) -> None:
-        scheduler = self.scheduler
-        for job in scheduler.in_flight.values():
+    def _compositor_news(self, message: Status) -> None:
+        if message.status == "finished":
+            self._finished = True
+            self.summary.output = message.detail
+        elif message.status == "ready":
+            self._compositor_up = True
+            log.warning("the compositor is back (%s)", message.detail)
+        elif message.status == "warning":
+            log.warning("compositor: %s", message.detail)
+        elif message.status == "error":
+            log.error("compositor: %s", message.detail)
+            if self._compositor_up and self.realtime and not self._stop_reason:
+                self._compositor_failure = f"failed ({message.detail})"  # it exits: restarted
+            else:
+                self._finished = self.summary.failed = True
+                self.request_stop("compositor error: " + message.detail)
+
+    def _note_finished_frames(self) -> None:
+        """Read from the slot headers which frames the workers have started and finished."""
+        for job in self.scheduler.in_flight.values():
             if not job.finished:
                 header = self.ring.header(job.slot)
                 job.t_started = float(header["t_synth_start"])
                 t_end = float(header["t_synth_end"])
                 if t_end > 0.0:
                     job.finished = True
-                    scheduler.synth_measured(job.worker, t_end - job.t_started)
+                    self.scheduler.synth_measured(job.worker, t_end - job.t_started)
+
+    def _dispatch(self) -> None:
+        scheduler = self.scheduler
+        self._note_finished_frames()
         while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
             index, slot, worker = taken
             while self.replay and self.replay[0].time <= index / self.fps:
@@ -260,7 +308,7 @@ class Conductor:
             hud_lines = self._hud_lines()
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines)
         if display != self._last_display:
-            self.compositor_inbox.put(display)
+            self.workers.compositor_inbox.put(display)
             self._last_display = display
         if self.controls is not None:
             self.controls.feedback(self.state)
@@ -270,8 +318,6 @@ class Conductor:
         lines = (f"network {self.state.network + 1}/{self.network_count}   "
                  f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
                  + ("   FROZEN" if self.state.freeze else ""),)
-        if self._worker_warning is not None:
-            seen, warning = self._worker_warning
-            if self.clock() - seen < HUD_WARNING_S:
-                lines += (f"{warning.source}: {warning.detail}",)
+        if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
+            lines += (f"WARNING {self._warning[1]}",)
         return lines

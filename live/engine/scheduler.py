@@ -168,6 +168,16 @@ class Scheduler:
             self.redo = sorted(self.redo + indices)
         return indices
 
+    def reclaim_finished(self) -> list[int]:
+        """Free the slots of every finished frame (their compositor died with them, so no
+        :class:`SlotFree` will come); returns their indices. Unfinished frames go on to the
+        next compositor."""
+        finished = [job for job in self.in_flight.values() if job.finished]
+        for job in finished:
+            del self.in_flight[job.slot]
+            self.free_slots.append(job.slot)
+        return sorted(job.index for job in finished)
+
     def reclaim_stale(self, now: float, timeout: float) -> list[int]:
         """Free slots that have been out longer than ``timeout`` seconds (live mode safety net
         for a frame whose completion message was lost with a dying process)."""

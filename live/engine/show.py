@@ -245,7 +245,7 @@ def _check_audio_program(audio_cfg: AudioConfig, cfg: Config) -> None:
 
 def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     """Start every process, conduct the show, and clean up on every exit path."""
-    from live.compositor.process import CompositorSpec, compositor_main
+    from live.compositor.process import CompositorSpec
 
     render = options.mode == "render"
     checked = preflight(cfg, options)
@@ -269,6 +269,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
                 cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
                 resolve=cfg.resolve))
         supervisor = Supervisor(cfg.engine.restart_workers)
+        stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
         ring = FrameRing.create(cfg.engine.slots, checked.first.img_resolution,
                                 checked.first.img_resolution)
@@ -291,8 +292,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             frame_log=str(options.frame_log) if options.frame_log else None,
             max_latency_frames=cfg.engine.max_latency_frames,
             keyboard=cfg.control.keyboard and not render)
-        supervisor.start_child("compositor", compositor_main, compositor_spec,
-                               supervisor.compositor_inbox, supervisor.inbox)
+        supervisor.start_compositor(compositor_spec)
         sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
         if "audio" in supervisor.others:
             sources.add("audio")
@@ -304,8 +304,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             event_stream = stack.enter_context(growing_output(options.event_log))
         conductor = Conductor(
             fps=fps, state=state, network_count=len(specs), instrument=checked.instrument,
-            features_at=features_at, ring=ring, workers=supervisor,
-            compositor_inbox=supervisor.compositor_inbox, inbox=supervisor.inbox,
+            features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
             controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
@@ -313,6 +312,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             hud_always=cfg.output.preview and not compositor_spec.headless)
         with _stop_on_signals(conductor):
             summary = conductor.run(lead_s=START_LEAD_S)
+    if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
+        summary.output = ", ".join(map(str, supervisor.recording))
     return summary
 
 

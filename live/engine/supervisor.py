@@ -4,8 +4,9 @@ Children are started with the ``spawn`` method (CUDA cannot be forked). Each rep
 ``Status(..., "ready")`` once it can work; :meth:`Supervisor.wait_ready` turns a child's
 ``error`` into a :class:`StartupError` so a show refuses to start instead of failing mid-set.
 A worker that dies later is restarted while the others carry the show; so is the audio
-process (the features fall to silence meanwhile). The compositor holds the window and the
-recording, so its death ends the show, with the reason.
+process (the features fall to silence meanwhile), and the compositor: the conductor asks
+:meth:`Supervisor.restart_compositor`, which finalises the part of the recording the dead one
+left and starts another on the same output, recording into the next part.
 """
 
 from __future__ import annotations
@@ -13,18 +14,25 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import queue
+import threading
 import time
 from dataclasses import replace
-from typing import Any, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
+from live.compositor.recorder import (PartLedger, RecordingError, finalise_stream, part_path,
+                                      stream_path, wait_for_exit)
 from live.contracts.errors import LiveError
 from live.contracts.messages import FrameJob, Status
 from live.engine.worker import WorkerSpec, worker_main
 
+if TYPE_CHECKING:
+    from live.compositor.process import CompositorSpec
+
 log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 1.5   # a child that has not exited by then is terminated, then killed
-RESTARTS_PER_MINUTE = 5  # a worker dying faster than this is broken, not unlucky: left down
+RESTARTS_PER_MINUTE = 5  # a worker (or compositor) dying faster than this is broken, not unlucky
 AUDIO_RESTART_S = 5.0    # at most one audio process restart this often
 START_TIMEOUT_S = 120  # importing torch and loading 1024 px networks can take a while
 
@@ -44,13 +52,18 @@ class Supervisor:
     """Owns every child process of a show, and the two queues they share.
 
     ``inbox`` receives every child's :class:`Status` (the conductor forwards worker news
-    to :meth:`on_status`); ``compositor_inbox`` is where workers send finished frames.
+    to :meth:`on_status`) and every finished frame; ``compositor_inbox`` is the current
+    compositor's queue (a fresh one for each compositor started).
     """
 
     def __init__(self, restart_workers: bool = True) -> None:
         self.ctx = mp.get_context("spawn")
         self.inbox = self.ctx.Queue()
-        self.compositor_inbox = self.ctx.Queue()
+        self.compositor_inbox = None
+        self.compositor_spec: CompositorSpec | None = None
+        self._compositor_restarts: list[float] = []   # when (monotonic)
+        self._finalisers: list[threading.Thread] = []  # dead compositors' parts being muxed
+        self.recording: list[Path] = []   # the recording's parts, once finished
         self.restart_workers = restart_workers
         self.workers: dict[int, _Worker] = {}
         self.others: dict[str, mp.process.BaseProcess] = {}
@@ -62,7 +75,7 @@ class Supervisor:
     def start_worker(self, spec: WorkerSpec) -> None:
         jobs = self.ctx.Queue()
         process = self.ctx.Process(target=worker_main, name=f"gance-worker-{spec.worker_id}",
-                                   args=(spec, jobs, self.compositor_inbox, self.inbox),
+                                   args=(spec, jobs, self.inbox),
                                    daemon=True)
         process.start()
         previous = self.workers.get(spec.worker_id)
@@ -76,6 +89,68 @@ class Supervisor:
         process.start()
         self.others[name] = process
         self._entry_points[name] = (target, args)
+
+    # -- the compositor: restarted like a worker; its recording finished by whoever outlives it
+    def start_compositor(self, spec: CompositorSpec) -> None:
+        """Start the compositor with ``spec`` (kept, to start the same output again) on a
+        fresh inbox: a queue whose reader died may be left with its lock held."""
+        from live.compositor.process import compositor_main
+
+        if spec.record_path and spec.parts is None:
+            spec = replace(spec, parts=PartLedger(self.ctx))
+        self.compositor_spec = spec
+        self.compositor_inbox = self.ctx.Queue()
+        self.start_child("compositor", compositor_main, spec, self.compositor_inbox, self.inbox)
+
+    def restart_compositor(self, why: str) -> str | None:
+        """The compositor died mid-show (``why``): finalise what it was recording (in the
+        background) and start another on the same monitor and mode, recording into the next
+        part. Returns the reason to end the show instead, when it keeps dying."""
+        dead = self.compositor_spec
+        self.compositor_inbox.cancel_join_thread()   # what is left in it is for nobody
+        if dead.record_path:
+            finaliser = threading.Thread(target=self._finalise_parts, args=(dead,),
+                                         name="finalise-dead-compositor")
+            finaliser.start()
+            self._finalisers.append(finaliser)
+        now = time.monotonic()
+        self._compositor_restarts = [t for t in self._compositor_restarts if now - t < 60.0]
+        if len(self._compositor_restarts) >= RESTARTS_PER_MINUTE:
+            return (f"the compositor {why}, after {RESTARTS_PER_MINUTE} restarts in a minute: "
+                    f"it is not restarted again")
+        self._compositor_restarts.append(now)
+        log.warning("the compositor %s; restarting it on the same output", why)
+        next_part = dead.parts.newest + 1 if dead.record_path else 1
+        self.start_compositor(replace(dead, record_part=next_part, restarted=True))
+        return None
+
+    def _finalise_parts(self, spec: CompositorSpec) -> None:
+        """Turn every transport stream a dead compositor left into its part, with audio."""
+        for number in range(spec.record_part, spec.parts.newest + 1):
+            part = part_path(spec.record_path, number)
+            if not stream_path(part).exists():
+                continue   # finalised by the compositor itself
+            if pid := spec.parts.encoder(number):
+                wait_for_exit(pid)   # it ends the stream cleanly once its input is closed
+            try:
+                finalise_stream(stream_path(part), part, spec.fps, spec.audio_path,
+                                spec.parts.audio_start(number))
+                log.warning("the compositor died while recording %s: finalised it with what "
+                            "was recorded until then", part)
+            except RecordingError as exc:
+                log.warning("the compositor died while recording: %s", exc)
+
+    def finish_recording(self) -> None:
+        """After :meth:`shutdown`: finalise what any compositor left unfinished (one killed
+        while finishing, too), and list the recording's parts in ``recording``."""
+        for finaliser in self._finalisers:
+            finaliser.join()
+        spec = self.compositor_spec
+        if spec is None or not spec.record_path:
+            return
+        self._finalise_parts(spec)
+        parts = (part_path(spec.record_path, n) for n in range(1, spec.parts.newest + 1))
+        self.recording = [part for part in parts if part.exists()]
 
     def wait_ready(self, sources: set[str], timeout: float = START_TIMEOUT_S) -> list[Status]:
         """Wait until every source in ``sources`` ("worker:0", "audio", ...) is ready.

@@ -2,7 +2,8 @@
 
 A worker holds no show state. It loads every network of the show once (so a switch costs
 nothing), then loops: take a :class:`FrameJob`, draw it into the job's slot, tell the
-compositor (and the conductor) with a :class:`FrameDone`. ``None`` on its queue means exit.
+conductor with a :class:`FrameDone` (it hands the worker its next job and passes the frame on
+to the compositor of the moment: a compositor can be restarted, a worker's queues cannot). ``None`` on its queue means exit.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class WorkerSpec:
     noise_mode: str
 
 
-def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
+def worker_main(spec: WorkerSpec, jobs, to_conductor) -> None:
     """Process entry point. Reports ``ready`` once warmed up, ``error`` if it cannot start."""
     # Ctrl-C reaches the whole process group; the supervisor decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -69,9 +70,7 @@ def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
             except NonFinitePicture as exc:
                 bad_pictures.report(f"frame {job.index}: {exc}")
                 drawn = False
-            done = FrameDone(job.index, job.slot, spec.worker_id, drawn)
-            compositor_inbox.put(done)
-            to_conductor.put(done)  # wakes the conductor to give this worker its next job
+            to_conductor.put(FrameDone(job.index, job.slot, spec.worker_id, drawn))
     except Exception:
         to_conductor.put(Status(source, "error", traceback.format_exc(limit=3)))
         raise

@@ -130,7 +130,7 @@ def test_sigterm_finalises_the_recording(tmp_path):
         show.process.join(30)
     assert final.status == "finished"
     assert int(probe(record)["video"]["nb_read_frames"]) >= 15
-    assert not (tmp_path / "terminated.video.ts").exists()
+    assert [path.name for path in tmp_path.iterdir()] == ["terminated.mp4"]   # no partial left
 
 
 def test_sigint_is_left_to_the_supervisor(tmp_path):

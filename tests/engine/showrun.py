@@ -71,19 +71,35 @@ def wait_for_frames(path: Path, count: int, process: subprocess.Popen, timeout: 
     raise AssertionError(f"fewer than {count} frames after {timeout} s")
 
 
-def child_using(parent: int, library: str) -> int:
-    """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
-    finds the audio process, "libEGL" the compositor)."""
+def children_of(parent: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{parent}/task").iterdir():
         children += (task / "children").read_text().split()
-    for pid in map(int, children):
+    return list(map(int, children))
+
+
+def child_using(parent: int, library: str) -> int:
+    """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
+    finds the audio process, "libEGL" the compositor)."""
+    for pid in children_of(parent):
         try:
             if library in Path(f"/proc/{pid}/maps").read_text():
                 return pid
         except FileNotFoundError:
             continue
     raise AssertionError(f"no child of {parent} uses {library}")
+
+
+def child_running(parent: int, program: str) -> int:
+    """The pid of ``parent``'s child process whose command is ``program`` (e.g. "ffmpeg")."""
+    for pid in children_of(parent):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
+        except FileNotFoundError:
+            continue
+        if Path(command).name == program:
+            return pid
+    raise AssertionError(f"no child of {parent} runs {program}")
 
 
 def kill_child_mid_show(log: Path, library: str, *args: object, frames_before: int = 5

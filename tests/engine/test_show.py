@@ -149,12 +149,3 @@ def test_a_killed_audio_process_comes_back_and_the_pictures_go_on(tmp_path):
     assert sum(row["t_shown"] > killed_at + 1 for row in rows) > 15   # pictures went on
     assert leftover_segments(show.pid) == []
 
-
-def test_a_dead_compositor_ends_the_show_with_the_reason(tmp_path):
-    log = tmp_path / "frames.jsonl"
-    show, stdout, _, _ = kill_child_mid_show(
-        log, "libEGL", "run", DEMO, "--headless", "--seconds", 120, "--frame-log", log,
-        "--out", tmp_path / "show.mp4", frames_before=3)
-    assert show.returncode == 1
-    assert "the compositor exited (code -9)" in stdout
-    assert leftover_segments(show.pid) == []
