@@ -25,6 +25,7 @@ from live.config import Config, ConfigError
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
+from live.contracts.shm import remove_stale_segments
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
@@ -139,6 +140,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     """Start every process, conduct the show, and clean up on every exit path."""
     from live.compositor.process import CompositorSpec, compositor_main
 
+    _remove_stale_segments()
     render = options.mode == "render"
     specs = network_specs(cfg)
     devices = worker_devices(cfg)
@@ -213,6 +215,14 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         with _stop_on_signals(conductor):
             summary = conductor.run(lead_s=START_LEAD_S)
     return summary
+
+
+def _remove_stale_segments() -> None:
+    """A show killed outright (SIGKILL, the OOM killer) leaves its shared memory behind;
+    the next one removes it, so /dev/shm does not fill up over a tour."""
+    removed = remove_stale_segments()
+    if removed:
+        log.warning("removed shared memory left by dead shows: %s", ", ".join(removed))
 
 
 def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_path: Path | None):
