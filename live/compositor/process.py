@@ -49,6 +49,7 @@ from live.compositor.window import OutputWindow, PreviewWindow, WindowError
 from live.contracts.state import ControlEvent
 from live.contracts.frames import SLOT_HEADER, FrameRing
 from live.contracts.errors import LiveError
+from live.contracts.lifecycle import bind_to_parent
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.overlay.hud import HudStats, render_text
 from live.telemetry.gpus import GpuThermometer
@@ -121,7 +122,7 @@ class _TerminationFlag:
 
 def compositor_main(spec: CompositorSpec, inbox: Any, to_conductor: Any) -> None:
     """Process entry point (see the module docstring). Returns when the show is over."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the supervisor's: it sends Stop
+    bind_to_parent()
     termination = _TerminationFlag()
     signal.signal(signal.SIGTERM, termination.set)
     try:

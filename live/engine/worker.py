@@ -8,7 +8,6 @@ compositor (and the conductor) with a :class:`FrameDone`. ``None`` on its queue 
 from __future__ import annotations
 
 import os
-import signal
 import time
 import traceback
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from live.contracts.frames import FrameRing
+from live.contracts.lifecycle import bind_to_parent
 from live.contracts.messages import FrameDone, FrameJob, Status
 
 
@@ -34,8 +34,7 @@ class WorkerSpec:
 
 def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
     """Process entry point. Reports ``ready`` once warmed up, ``error`` if it cannot start."""
-    # Ctrl-C reaches the whole process group; the supervisor decides when we stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    bind_to_parent()
     source = f"worker:{spec.worker_id}"
     try:
         import torch
