@@ -42,7 +42,7 @@ from live.audio.errors import AudioInputError
 from live.audio.features import FeatureExtractor, mono
 from live.audio.files import AudioProgram
 from live.contracts.feature_ring import FeatureRing
-from live.contracts.lifecycle import bind_to_parent
+from live.contracts.lifecycle import child_process
 from live.contracts.messages import Status
 
 log = logging.getLogger(__name__)
@@ -337,6 +337,7 @@ def make_source(cfg: AudioConfig, config_dir: str, handoff: Handoff,
         return PacedFileSource(cfg, program, handoff)
 
 
+@child_process
 def audio_main(cfg: AudioConfig, config_dir: str, ring_name: str, status_queue: Any,
                stop_event: Any) -> None:
     """Run the audio process until ``stop_event`` is set.
@@ -346,7 +347,6 @@ def audio_main(cfg: AudioConfig, config_dir: str, ring_name: str, status_queue: 
     ``ready`` once frames flow, ``warning`` (no output device, device lost), ``error`` with
     a one-line reason on bad input (after which this returns).
     """
-    bind_to_parent()
     ring = FeatureRing.attach(ring_name)
     handoff = Handoff()
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from live.contracts.frames import FrameRing
-from live.contracts.lifecycle import bind_to_parent
+from live.contracts.lifecycle import child_process
 from live.contracts.messages import FrameDone, FrameJob, Status
 
 
@@ -32,9 +32,9 @@ class WorkerSpec:
     noise_mode: str
 
 
+@child_process
 def worker_main(spec: WorkerSpec, jobs, compositor_inbox, to_conductor) -> None:
     """Process entry point. Reports ``ready`` once warmed up, ``error`` if it cannot start."""
-    bind_to_parent()
     source = f"worker:{spec.worker_id}"
     try:
         import torch
