@@ -101,11 +101,16 @@ def audio_file(cfg: Config, override: Path | None = None) -> Path | None:
 
 
 @contextmanager
-def _stop_on_signals(conductor: Conductor) -> Iterator[None]:
+def _stop_on_signals(conductor: Conductor, supervisor: Supervisor) -> Iterator[None]:
     """SIGINT (Ctrl-C) and SIGTERM end the show cleanly instead of killing it mid-frame."""
+
+    def stop(signum: int, _frame) -> None:
+        supervisor.begin_stop()
+        conductor.request_stop(signal.Signals(signum).name)
+
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
-        signal.signal(sig, lambda num, _frame: conductor.request_stop(signal.Signals(num).name))
+        signal.signal(sig, stop)
     try:
         yield
     finally:
@@ -212,7 +217,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless)
-        with _stop_on_signals(conductor):
+        with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     return summary
 
