@@ -32,10 +32,13 @@ def scratch_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="gance-live-run-"))
 
 
-def start_cli(*args: object, display: str | None = None) -> subprocess.Popen:
+def start_cli(*args: object, display: str | None = None, new_session: bool = False
+              ) -> subprocess.Popen:
+    """Start ``gance-live *args``; ``new_session`` gives it its own process group (as a
+    terminal does), so a test can signal the whole group like Ctrl-C."""
     return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)], cwd=scratch_dir(),
                             env=cli_env(display), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=new_session)
 
 
 def run_cli(*args: object, timeout: float = 180, display: str | None = None
@@ -66,13 +69,77 @@ def wait_for_frames(path: Path, count: int, process: subprocess.Popen, timeout: 
     raise AssertionError(f"fewer than {count} frames after {timeout} s")
 
 
+def children(parent: int) -> list[int]:
+    """The pids of ``parent``'s child processes (started by any of its threads); none once
+    it has exited."""
+    pids = []
+    try:
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            pids += map(int, (task / "children").read_text().split())
+    except FileNotFoundError:
+        pass
+    return pids
+
+
+def descendants(parent: int) -> list[int]:
+    """The pids of ``parent``'s children, their children, and so on."""
+    found = []
+    for child in children(parent):
+        found += [child, *descendants(child)]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie holds nothing and counts as gone)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def process_group(pgid: int) -> list[int]:
+    """The live processes of process group ``pgid``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # Fields after the command name: state, ppid, pgrp, ...
+            state, _, pgrp = (entry / "stat").read_text().rpartition(")")[2].split()[:3]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def shared_memory_of(pids: list[int]) -> set[Path]:
+    """The /dev/shm files these processes have mapped: our segments and the semaphores
+    (``sem.mp-*``) of Python's multiprocessing queues and events."""
+    files = set()
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        files |= {Path(line.split(maxsplit=5)[5]) for line in maps.splitlines()
+                  if " /dev/shm/" in line and not line.endswith("(deleted)")}
+    return files
+
+
+def wait_until_gone(pids: list[int], timeout: float) -> list[int]:
+    """Poll until none of ``pids`` is running or ``timeout`` passes; returns those still
+    running."""
+    deadline = time.monotonic() + timeout
+    while (left := [pid for pid in pids if running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
 def child_using(parent: int, library: str) -> int:
     """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
     finds the audio process, "libEGL" the compositor)."""
-    children = []
-    for task in Path(f"/proc/{parent}/task").iterdir():
-        children += (task / "children").read_text().split()
-    for pid in map(int, children):
+    for pid in children(parent):
         try:
             if library in Path(f"/proc/{pid}/maps").read_text():
                 return pid
