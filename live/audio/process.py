@@ -42,6 +42,7 @@ from live.audio.errors import AudioInputError
 from live.audio.features import FeatureExtractor, mono
 from live.audio.files import AudioProgram
 from live.contracts.feature_ring import FeatureRing
+from live.contracts.lifecycle import child_process
 from live.contracts.messages import Status
 
 log = logging.getLogger(__name__)
@@ -336,6 +337,7 @@ def make_source(cfg: AudioConfig, config_dir: str, handoff: Handoff,
         return PacedFileSource(cfg, program, handoff)
 
 
+@child_process
 def audio_main(cfg: AudioConfig, config_dir: str, ring_name: str, status_queue: Any,
                stop_event: Any) -> None:
     """Run the audio process until ``stop_event`` is set.

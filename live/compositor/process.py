@@ -59,6 +59,7 @@ from live.compositor.window import OutputWindow, PreviewWindow, WindowError
 from live.contracts.state import ControlEvent
 from live.contracts.frames import SLOT_HEADER, FrameRing
 from live.contracts.errors import LiveError
+from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.overlay.hud import HudStats, render_text
 from live.telemetry.gpus import GpuThermometer
@@ -136,9 +137,9 @@ class _TerminationFlag:
         self.raised = True
 
 
+@child_process
 def compositor_main(spec: CompositorSpec, inbox: Any, to_conductor: Any) -> None:
     """Process entry point (see the module docstring). Returns when the show is over."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the supervisor's: it sends Stop
     termination = _TerminationFlag()
     signal.signal(signal.SIGTERM, termination.set)
     try:

@@ -29,6 +29,7 @@ from live.contracts.paths import check_input_file
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
+from live.contracts.shm import remove_stale_segments
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
@@ -104,11 +105,16 @@ def audio_file(cfg: Config, override: Path | None = None) -> Path | None:
 
 
 @contextmanager
-def _stop_on_signals(conductor: Conductor) -> Iterator[None]:
+def _stop_on_signals(conductor: Conductor, supervisor: Supervisor) -> Iterator[None]:
     """SIGINT (Ctrl-C) and SIGTERM end the show cleanly instead of killing it mid-frame."""
+
+    def stop(signum: int, _frame) -> None:
+        supervisor.begin_stop()
+        conductor.request_stop(signal.Signals(signum).name)
+
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
-        signal.signal(sig, lambda num, _frame: conductor.request_stop(signal.Signals(num).name))
+        signal.signal(sig, stop)
     try:
         yield
     finally:
@@ -249,6 +255,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
     render = options.mode == "render"
     checked = preflight(cfg, options)
+    _remove_stale_segments()
     specs, audio_path, track = checked.specs, checked.audio_path, checked.track
     devices = worker_devices(cfg)
     fps = cfg.show.fps
@@ -310,11 +317,19 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless)
-        with _stop_on_signals(conductor):
+        with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
     return summary
+
+
+def _remove_stale_segments() -> None:
+    """A show killed outright (SIGKILL, the OOM killer) leaves its shared memory behind;
+    the next one removes it, so /dev/shm does not fill up over a tour."""
+    removed = remove_stale_segments()
+    if removed:
+        log.warning("removed shared memory left by dead shows: %s", ", ".join(removed))
 
 
 def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_path: Path | None):

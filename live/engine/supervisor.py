@@ -70,6 +70,7 @@ class Supervisor:
         self._entry_points: dict[str, tuple[Callable[..., None], tuple[Any, ...]]] = {}
         self._audio_restarted = 0.0
         self.stop_event = self.ctx.Event()
+        self.stopping = False  # a plain flag: set from signal handlers, read by check()
 
     # -- starting -----------------------------------------------------------------------------
     def start_worker(self, spec: WorkerSpec) -> None:
@@ -214,9 +215,11 @@ class Supervisor:
 
     def check(self) -> list[int]:
         """Find dead workers (and a dead audio process), restart them; returns the ids of
-        the workers found dead."""
+        the workers found dead. Once the show is stopping, nothing is restarted."""
+        if self.stopping:
+            return []
         audio = self.others.get("audio")
-        if audio is not None and not audio.is_alive() and not self.stop_event.is_set() \
+        if audio is not None and not audio.is_alive() \
                 and time.monotonic() - self._audio_restarted > AUDIO_RESTART_S:
             log.warning("the audio process exited (code %s); restarting it", audio.exitcode)
             self._audio_restarted = time.monotonic()
@@ -237,8 +240,14 @@ class Supervisor:
         return dead
 
     # -- stopping -----------------------------------------------------------------------------
+    def begin_stop(self) -> None:
+        """The show is ending: restart no child from now on (a signal sent to the whole
+        process group reaches the children too). Safe to call from a signal handler."""
+        self.stopping = True
+
     def shutdown(self) -> None:
         """Stop every child within about ``JOIN_TIMEOUT_S``, however they behave."""
+        self.begin_stop()
         self.stop_event.set()
         for worker in self.workers.values():
             try:

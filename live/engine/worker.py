@@ -9,7 +9,6 @@ to the compositor of the moment: a compositor can be restarted, a worker's queue
 from __future__ import annotations
 
 import os
-import signal
 import time
 import traceback
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from live.contracts.frames import FrameRing
+from live.contracts.lifecycle import child_process
 from live.contracts.messages import FrameDone, FrameJob, Status
 
 BAD_PICTURE_REPORT_S = 2.0   # at most one warning this often while a network draws NaN/inf
@@ -35,10 +35,9 @@ class WorkerSpec:
     noise_mode: str
 
 
+@child_process
 def worker_main(spec: WorkerSpec, jobs, to_conductor) -> None:
     """Process entry point. Reports ``ready`` once warmed up, ``error`` if it cannot start."""
-    # Ctrl-C reaches the whole process group; the supervisor decides when we stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     source = f"worker:{spec.worker_id}"
     try:
         import torch

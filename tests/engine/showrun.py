@@ -35,7 +35,8 @@ def scratch_dir() -> Path:
 def start_cli(*args: object, display: str | None = None, cwd: Path | None = None,
               new_session: bool = False) -> subprocess.Popen:
     """``gance-live *args`` started in ``cwd`` (default: a fresh scratch folder);
-    ``new_session`` puts it and its children in their own process group (os.killpg)."""
+    ``new_session`` gives it its own process group (as a terminal does), so a test can
+    signal the whole group like Ctrl-C."""
     return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)],
                             cwd=cwd or scratch_dir(), env=cli_env(display),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -71,17 +72,77 @@ def wait_for_frames(path: Path, count: int, process: subprocess.Popen, timeout: 
     raise AssertionError(f"fewer than {count} frames after {timeout} s")
 
 
-def children_of(parent: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{parent}/task").iterdir():
-        children += (task / "children").read_text().split()
-    return list(map(int, children))
+def children(parent: int) -> list[int]:
+    """The pids of ``parent``'s child processes (started by any of its threads); none once
+    it has exited."""
+    pids = []
+    try:
+        for task in Path(f"/proc/{parent}/task").iterdir():
+            pids += map(int, (task / "children").read_text().split())
+    except FileNotFoundError:
+        pass
+    return pids
+
+
+def descendants(parent: int) -> list[int]:
+    """The pids of ``parent``'s children, their children, and so on."""
+    found = []
+    for child in children(parent):
+        found += [child, *descendants(child)]
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie holds nothing and counts as gone)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def process_group(pgid: int) -> list[int]:
+    """The live processes of process group ``pgid``."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # Fields after the command name: state, ppid, pgrp, ...
+            state, _, pgrp = (entry / "stat").read_text().rpartition(")")[2].split()[:3]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(pgrp) == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def shared_memory_of(pids: list[int]) -> set[Path]:
+    """The /dev/shm files these processes have mapped: our segments and the semaphores
+    (``sem.mp-*``) of Python's multiprocessing queues and events."""
+    files = set()
+    for pid in pids:
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        files |= {Path(line.split(maxsplit=5)[5]) for line in maps.splitlines()
+                  if " /dev/shm/" in line and not line.endswith("(deleted)")}
+    return files
+
+
+def wait_until_gone(pids: list[int], timeout: float) -> list[int]:
+    """Poll until none of ``pids`` is running or ``timeout`` passes; returns those still
+    running."""
+    deadline = time.monotonic() + timeout
+    while (left := [pid for pid in pids if running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
 
 
 def child_using(parent: int, library: str) -> int:
     """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
     finds the audio process, "libEGL" the compositor)."""
-    for pid in children_of(parent):
+    for pid in children(parent):
         try:
             if library in Path(f"/proc/{pid}/maps").read_text():
                 return pid
@@ -92,7 +153,7 @@ def child_using(parent: int, library: str) -> int:
 
 def child_running(parent: int, program: str) -> int:
     """The pid of ``parent``'s child process whose command is ``program`` (e.g. "ffmpeg")."""
-    for pid in children_of(parent):
+    for pid in children(parent):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
         except FileNotFoundError:
