@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from live.contracts.shm import leftover_segments
-from tests.engine.showrun import DEMO, read_frame_log, start_cli
+from tests.engine.showrun import (DEMO, descendants, read_frame_log, running,
+                                  shared_memory_of, start_cli)
 
 KINDS = ("worker", "audio", "compositor", "encoder")
 RSS_EVERY_S = 5.0          # how often the memory of every process is sampled
 BLACK_MEAN = 8.0           # a recorded frame whose mean (0..255) is below this counts as black
 PROBE_SIZE = 32            # recorded frames are scaled to this square to look for black ones
-SHM = Path("/dev/shm")
 LINGER_S = 2.0             # how long a finished show's processes get to be gone
 
 
@@ -63,29 +63,6 @@ class ChaosResult:
             if len(later) >= 2 and later[0] > 0:
                 growth[kind] = round(100.0 * (later[-1] - later[0]) / later[0], 2)
         return growth
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-    except FileNotFoundError:
-        return []
-    found = []
-    for task in tasks:
-        try:
-            found += map(int, (task / "children").read_text().split())
-        except FileNotFoundError:
-            continue
-    return found
-
-
-def _descendants(pid: int) -> list[int]:
-    result, todo = [], [pid]
-    while todo:
-        for child in _children(todo.pop()):
-            result.append(child)
-            todo.append(child)
-    return result
 
 
 def _cmdline(pid: int) -> list[str]:
@@ -129,10 +106,6 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
-def _semaphores() -> set[str]:
-    return {p.name for p in SHM.iterdir() if p.name.startswith("sem.")} if SHM.is_dir() else set()
-
-
 def _recording_parts(out: Path) -> list[Path]:
     """``show.mp4``, then ``show.part2.mp4``, ... as the show wrote them."""
     parts = [out] if out.exists() else []
@@ -159,11 +132,11 @@ def run_chaos(workdir: Path, seconds: float, kill_every: float, seed: int = 0,
     ``kill_every`` seconds (0: never, a soak), and report what happened."""
     rng = random.Random(seed)
     log, out = workdir / "frames.jsonl", workdir / "show.mp4"
-    semaphores_before = _semaphores()
     show = start_cli("run", config, "--headless", "--seconds", seconds, "--frame-log", log,
                      "--out", out, *extra)
     result = ChaosResult(seconds, kill_every, -1, "")
     seen: set[int] = set()
+    mapped: set[Path] = set()   # what the show's processes had in /dev/shm
     try:
         started = None
         next_kill = next_rss = 0.0
@@ -175,10 +148,11 @@ def run_chaos(workdir: Path, seconds: float, kill_every: float, seed: int = 0,
                     started = now
                     next_kill, next_rss = now + kill_every, now
                 continue
-            processes = {pid: process_kind(pid) for pid in _descendants(show.pid)}
+            processes = {pid: process_kind(pid) for pid in descendants(show.pid)}
             seen.update(processes)
             if now >= next_rss:
                 next_rss = now + RSS_EVERY_S
+                mapped |= shared_memory_of([show.pid, *processes])
                 t = round(now - started, 1)
                 result.rss_mib.setdefault("main", []).append((t, _rss_mib(show.pid)))
                 totals: dict[str, float] = {}
@@ -211,11 +185,12 @@ def run_chaos(workdir: Path, seconds: float, kill_every: float, seed: int = 0,
     _read_frames(result, log)
     _read_recording(result, out)
     deadline = time.monotonic() + LINGER_S
-    while any(_cmdline(pid) for pid in seen) and time.monotonic() < deadline:
+    while any(running(pid) for pid in seen) and time.monotonic() < deadline:
         time.sleep(0.1)
-    result.shm_left = leftover_segments(show.pid) + sorted(_semaphores() - semaphores_before)
+    result.shm_left = sorted(set(leftover_segments(show.pid))
+                             | {path.name for path in mapped if path.exists()})
     result.processes_left = [f"{pid} {' '.join(_cmdline(pid))[:80]}" for pid in sorted(seen)
-                             if _cmdline(pid)]
+                             if running(pid)]
     return result
 
 
