@@ -125,9 +125,10 @@ class Supervisor:
         self.start_compositor(replace(dead, record_part=next_part, restarted=True))
         return None
 
-    def _finalise_parts(self, spec: CompositorSpec) -> None:
-        """Turn every transport stream a dead compositor left into its part, with audio."""
-        for number in range(spec.record_part, spec.parts.newest + 1):
+    def _finalise_parts(self, spec: CompositorSpec, first: int | None = None) -> None:
+        """Turn every transport stream a dead compositor left into its part, with audio
+        (from part ``first``, by default the first part that compositor recorded)."""
+        for number in range(spec.record_part if first is None else first, spec.parts.newest + 1):
             part = part_path(spec.record_path, number)
             if not stream_path(part).exists():
                 continue   # finalised by the compositor itself
@@ -149,7 +150,9 @@ class Supervisor:
         spec = self.compositor_spec
         if spec is None or not spec.record_path:
             return
-        self._finalise_parts(spec)
+        # Every part, not only the last compositor's: an encoder orphaned by a compositor
+        # killed as it started may have written its stream after that part was looked at.
+        self._finalise_parts(spec, first=1)
         parts = (part_path(spec.record_path, n) for n in range(1, spec.parts.newest + 1))
         self.recording = [part for part in parts if part.exists()]
 

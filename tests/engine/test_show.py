@@ -49,9 +49,10 @@ def test_demo_without_display_says_so_and_goes_headless(tmp_path):
 def test_window_with_two_cpu_workers_changes_over_time(tmp_path):
     log = tmp_path / "frames.jsonl"
     with xvfb(640, 600) as display:
-        # 30 fps is more than one CPU worker draws, so both must take part.
+        # 60 fps is more than one CPU worker draws (about 20 ms a frame on an idle 2-core
+        # machine, more under load), so both must take part.
         show = start_cli("run", DEMO, "--seconds", 12, "--frame-log", log,
-                         "--set", "engine.workers=2", "--set", "show.fps=30",
+                         "--set", "engine.workers=2", "--set", "show.fps=60",
                          "--set", "output.width=600",
                          "--set", "output.height=600", display=display)
         try:
