@@ -2,7 +2,7 @@
 
     conductor --FrameJob--> worker --FrameDone--> conductor --FrameDone--> compositor
     compositor --SlotFree--> conductor
-    compositor --ControlEvent (keys)--> conductor --DisplayState--> compositor
+    compositor --Intent (keys)--> conductor --DisplayState--> compositor
     conductor --ShowStart--> compositor; every child --Status--> conductor
 """
 

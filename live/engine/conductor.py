@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from live.contracts.features import FeatureFrame
-from live.contracts.state import ControlEvent, ShowState
+from live.contracts.parameters import PARAMETERS
+from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, ShowStart, SlotFree,
                                   Status, Stop)
@@ -239,8 +240,13 @@ class Conductor:
                     self.on_shown(self.summary.frames_shown)
             else:
                 self.summary.frames_dropped += 1
-        elif isinstance(message, ControlEvent):
-            self._apply(message._replace(time=self.show_time()))
+        elif isinstance(message, Intent):
+            # Resolved against the one true state; the event it becomes is what is logged.
+            event = resolve(message._replace(time=self.show_time()), self.state)
+            if event is None:
+                log.info("ignored intent %s", message)
+            else:
+                self._apply(event)
         elif isinstance(message, Status):
             if message.status == "warning":
                 self._warning = (self.clock(), textwrap.shorten(
@@ -315,9 +321,23 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
-        lines = (f"network {self.state.network + 1}/{self.network_count}   "
-                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
-                 + ("   FROZEN" if self.state.freeze else ""),)
+        lines = ("   ".join(self._hud_values()),
+                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
             lines += (f"WARNING {self._warning[1]}",)
         return lines
+
+    def _hud_values(self) -> list[str]:
+        """Every parameter with a HUD label: numbers always, bools by their label while on."""
+        values = []
+        for declared in PARAMETERS:
+            value = getattr(self.state, declared.name)
+            if not declared.hud or (declared.kind == "bool" and not value):
+                continue
+            if declared.kind == "bool":
+                values.append(declared.hud)
+            elif declared.kind == "network":   # 1-based, as the keys pick them
+                values.append(f"{declared.hud} {value + 1}/{self.network_count}")
+            else:
+                values.append(f"{declared.hud} {value:.3g}")
+        return values
