@@ -18,7 +18,7 @@ from live.compositor.config import OutputConfig
 from live.contracts.state import Intent
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.test_window import near, quadrant_frame, wait_for_screen
-from tests.compositor.xvfb import request_close, xvfb
+from tests.compositor.xvfb import geometry, request_close, windows, xvfb
 
 pytestmark = pytest.mark.display
 
@@ -47,22 +47,6 @@ def preview_show(screen):
         show.deliver(0, pixels=quadrant_frame())
         yield show
         assert show.finish().status == "finished"
-
-
-def windows(display: str, title: str) -> list[int]:
-    """Ids of the mapped windows whose title matches the regular expression ``title``."""
-    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
-                           env={**os.environ, "DISPLAY": display}, capture_output=True, text=True)
-    return [int(line) for line in found.stdout.split()]
-
-
-def geometry(display: str, window: int) -> tuple[int, int, int, int]:
-    """``(x, y, width, height)`` of ``window`` on the screen."""
-    shell = subprocess.run(["xdotool", "getwindowgeometry", "--shell", str(window)],
-                           env={**os.environ, "DISPLAY": display}, capture_output=True,
-                           text=True, check=True).stdout
-    values = dict(line.split("=") for line in shell.split())
-    return tuple(int(values[key]) for key in ("X", "Y", "WIDTH", "HEIGHT"))
 
 
 def cut(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
