@@ -184,6 +184,7 @@ class Compositor:
         self.reorder = ReorderBuffer(spec.max_latency_frames, ordered=spec.mode == "render")
         self.fade = Fade()
         self.display = DisplayState(blackout=False, hud=spec.output.hud, hud_lines=())
+        self.display_pending: list[DisplayState] = []   # render: waiting for their frame
         self.stats = HudStats()
         self.thermometer: GpuThermometer | None = None
         self.t0: float | None = None
@@ -316,8 +317,10 @@ class Compositor:
             for index, slot in self.reorder.arrive(message.index, message.slot):
                 self._free(slot, index, shown=False)
         elif isinstance(message, DisplayState):
-            self.display = message
-            self._picture_changed()
+            if self.spec.mode == "render":   # from its own frame on, as the replay had it
+                self.display_pending.append(message)
+            else:
+                self._set_display(message)
         elif isinstance(message, ShowStart):
             self.t0, self.frames = message.t0, message.frames
             if message.audio_offset is not None:
@@ -344,6 +347,10 @@ class Compositor:
     def _send_intent(self, name: str, action: str, value: float, now: float) -> None:
         show_time = now - self.t0 if self.t0 is not None else 0.0
         self.to_conductor.put(Intent(show_time, "keyboard", name, action, value))
+
+    def _set_display(self, display: DisplayState) -> None:
+        self.display = display
+        self._picture_changed()
 
     def _free(self, slot: int, index: int, shown: bool) -> None:
         if not shown:
@@ -408,6 +415,9 @@ class Compositor:
             if decision.show is None:
                 self.pump(POLL_SECONDS)
                 continue
+            while self.display_pending and \
+                    self.display_pending[0].from_index <= decision.show[0]:
+                self._set_display(self.display_pending.pop(0))
             self._show(*decision.show)
             self._advance_output(1.0 / self.spec.fps)
             self._output_periods(1)

@@ -81,7 +81,8 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("blackout", "bool", False, "output to black (fades over output.fade_time)",
               stage="output", hud="BLACKOUT", key="b"),
     # The heads-up display on the window (frame rates, drops, latency, the values here).
-    Parameter("hud", "bool", False, "heads-up display on the output", stage="output",
+    Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
+              "values, GPU temperatures", stage="output",
               key="h", config="output.hud"),
     # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
     Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",

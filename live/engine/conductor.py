@@ -289,8 +289,10 @@ class Conductor:
         self._note_finished_frames()
         while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
             index, slot, worker = taken
-            while self.replay and self.replay[0].time <= index / self.fps:
-                self._apply(self.replay.pop(0))
+            if self.replay and self.replay[0].time <= index / self.fps:
+                while self.replay and self.replay[0].time <= index / self.fps:
+                    self._apply(self.replay.pop(0))
+                self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
             latent = self.instrument.frame(index, features, self.state)
             now = self.clock()
@@ -306,14 +308,17 @@ class Conductor:
                 latent.gain, scheduler.due(index), now, t_audio))
             self.summary.frames_dispatched += 1
 
-    def _update_display(self) -> None:
+    def _update_display(self, from_index: int | None = None) -> None:
+        """Tell the compositor what changed; by default it belongs to the next frame."""
         now = self.clock()
         hud_lines = self._last_display.hud_lines if self._last_display else ()
         if (self.state.hud or self.hud_always) and now - self._last_hud >= HUD_REFRESH_S:
             self._last_hud = now
             hud_lines = self._hud_lines()
-        display = DisplayState(self.state.blackout, self.state.hud, hud_lines)
-        if display != self._last_display:
+        display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
+                               self.scheduler.next_index if from_index is None else from_index)
+        if self._last_display is None or \
+                display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)
             self._last_display = display
         if self.controls is not None:
