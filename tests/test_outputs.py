@@ -14,7 +14,7 @@ import pytest
 from pythonosc.osc_message_builder import build_msg
 
 from live.contracts.shm import leftover_segments
-from tests.engine.showrun import make_show, run_cli, start_cli, wait_for_frames
+from tests.engine.showrun import free_udp_port, make_show, run_cli, start_cli, wait_for_frames
 
 SHM = Path("/dev/shm")
 
@@ -84,12 +84,6 @@ def test_a_show_name_cannot_put_files_outside_out(tmp_path: Path) -> None:
     assert {p.parent for p in written} == {cwd / "out"}, written
     assert sorted(p.suffix for p in written) == [".jsonl", ".mp4"]
     assert all(p.name.startswith("x-") for p in written)
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_thirty_favourites_are_thirty_files_and_the_event_log_replaces_the_old_one(

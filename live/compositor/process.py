@@ -26,8 +26,10 @@ into the next part of the recording (``show.part2.mp4``, ...; see
 part: what it encoded is finalised with its audio, a ``warning`` Status says so, and a
 headless compositor (whose only output is the recording) starts the next part.
 
-Keys pressed in either window go to the conductor as ``ControlEvent``s (Esc asks for a
-confirmation before ``quit``). Every shown frame can be logged as a JSON line: its index,
+Keys pressed in either window go to the conductor as ``Intent``s ("gain one step up",
+"toggle freeze"), which it resolves against the show state: the compositor keeps no copy of
+that state, it is told what to draw (``DisplayState``). Esc asks for a confirmation before
+``quit``. Every shown frame can be logged as a JSON line: its index,
 every field of its slot header, ``t_shown`` and ``mean`` (the mean of its RGB pixels, so a
 black frame is easy to spot).
 """
@@ -56,7 +58,7 @@ from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
 from live.compositor.window import OutputWindow, PreviewWindow, WindowError
-from live.contracts.state import ControlEvent
+from live.contracts.state import Intent
 from live.contracts.frames import SLOT_HEADER, FrameRing
 from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
@@ -182,6 +184,7 @@ class Compositor:
         self.reorder = ReorderBuffer(spec.max_latency_frames, ordered=spec.mode == "render")
         self.fade = Fade()
         self.display = DisplayState(blackout=False, hud=spec.output.hud, hud_lines=())
+        self.display_pending: list[DisplayState] = []   # render: waiting for their frame
         self.stats = HudStats()
         self.thermometer: GpuThermometer | None = None
         self.t0: float | None = None
@@ -314,10 +317,10 @@ class Compositor:
             for index, slot in self.reorder.arrive(message.index, message.slot):
                 self._free(slot, index, shown=False)
         elif isinstance(message, DisplayState):
-            self.display = message
-            if self.keyboard is not None:   # MIDI may have toggled them: B and H flip from here
-                self.keyboard.state.blackout, self.keyboard.state.hud = message.blackout, message.hud
-            self._picture_changed()
+            if self.spec.mode == "render":   # from its own frame on, as the replay had it
+                self.display_pending.append(message)
+            else:
+                self._set_display(message)
         elif isinstance(message, ShowStart):
             self.t0, self.frames = message.t0, message.frames
             if message.audio_offset is not None:
@@ -332,18 +335,22 @@ class Compositor:
         now = time.monotonic()
         for key in self.window.keys():
             if self.keyboard is not None:
-                for name, value in self.keyboard.press(key, now):
-                    self._send_control(name, value, now)
+                for name, action, value in self.keyboard.press(key, now):
+                    self._send_intent(name, action, value, now)
             self._screens_changed()      # the quit prompt may have appeared or gone
         if self.preview is not None and self.preview.window.close_requested:
             self._close_preview()
         if self.window.close_requested:
-            self._send_control("quit", 1.0, now)
+            self._send_intent("quit", "fire", 1.0, now)
             self.stop_reason = "window closed"
 
-    def _send_control(self, name: str, value: float, now: float) -> None:
+    def _send_intent(self, name: str, action: str, value: float, now: float) -> None:
         show_time = now - self.t0 if self.t0 is not None else 0.0
-        self.to_conductor.put(ControlEvent(show_time, "keyboard", name, value))
+        self.to_conductor.put(Intent(show_time, "keyboard", name, action, value))
+
+    def _set_display(self, display: DisplayState) -> None:
+        self.display = display
+        self._picture_changed()
 
     def _free(self, slot: int, index: int, shown: bool) -> None:
         if not shown:
@@ -408,6 +415,9 @@ class Compositor:
             if decision.show is None:
                 self.pump(POLL_SECONDS)
                 continue
+            while self.display_pending and \
+                    self.display_pending[0].from_index <= decision.show[0]:
+                self._set_display(self.display_pending.pop(0))
             self._show(*decision.show)
             self._advance_output(1.0 / self.spec.fps)
             self._output_periods(1)
@@ -427,11 +437,9 @@ class Compositor:
         self._free(slot, index, shown=True)
         record["t_shown"] = now
         self.stats.display.tick(now)
-        self.stats.network, self.stats.gain = record["network"], record["gain"]
+        self.stats.network, self.stats.alpha = record["network"], record["gain"]
         if record["t_audio"] > 0:
             self.stats.latency = now - record["t_audio"]
-        if self.keyboard is not None:
-            self.keyboard.state.gain = record["gain"]
         if self.frame_log is not None:
             self.frame_log.write(json.dumps(record) + "\n")
         self._picture_changed()

@@ -2,7 +2,7 @@
 
     conductor --FrameJob--> worker --FrameDone--> conductor --FrameDone--> compositor
     compositor --SlotFree--> conductor
-    compositor --ControlEvent (keys)--> conductor --DisplayState--> compositor
+    compositor --Intent (keys)--> conductor --DisplayState--> compositor
     conductor --ShowStart--> compositor; every child --Status--> conductor
 """
 
@@ -68,11 +68,16 @@ class ShowStart(NamedTuple):
 
 
 class DisplayState(NamedTuple):
-    """What the compositor draws besides frames: blackout, HUD and the HUD's lines."""
+    """What the compositor draws besides frames: blackout, HUD and the HUD's lines.
+
+    ``from_index``: the first frame the change belongs to. A render applies it exactly from
+    that frame, so a replayed blackout fades on the same frames every time; live shows it at
+    once (the performer wants the blackout now, not after the frames in flight)."""
 
     blackout: bool
     hud: bool
     hud_lines: tuple[str, ...]
+    from_index: int = 0
 
 
 class Stop(NamedTuple):

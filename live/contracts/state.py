@@ -1,9 +1,11 @@
 """The show state the performer plays, and the events that change it.
 
-Every performable parameter is a field of :class:`ShowState`. Nothing changes it directly:
-MIDI, OSC, the keyboard and replayed logs all produce :class:`ControlEvent` records, and the
-conductor applies them in arrival order with :meth:`ShowState.apply`. Logging the events is
-therefore enough to replay a performance.
+:class:`ShowState` has one field per declared parameter (``parameters.py``), with its
+declared default. Nothing changes it directly: MIDI, OSC and replayed logs produce
+:class:`ControlEvent` records, the window's keys produce :class:`Intent` records that the
+conductor resolves against the state into events (:func:`resolve`), and the conductor applies
+the events in arrival order with :meth:`ShowState.apply`. Logging the events is therefore
+enough to replay a performance.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from dataclasses import dataclass
 from typing import IO, Iterable, Iterator, NamedTuple
+
+from live.contracts.parameters import PARAMETERS, action, parameter
 
 
 class ControlEvent(NamedTuple):
@@ -24,25 +27,21 @@ class ControlEvent(NamedTuple):
     value: float
 
 
-@dataclass
-class ShowState:
-    """Every performable parameter. Values are plain floats/ints/bools so events stay simple."""
+class Intent(NamedTuple):
+    """What a key asks for, before it is known what that means for the show: ``action`` is
+    ``"up"`` / ``"down"`` (a float parameter by one declared step), ``"toggle"`` (a bool),
+    ``"set"`` (to ``value``) or ``"fire"`` (an action, with ``value`` as its argument).
+    Only the conductor, which owns the state, turns it into a :class:`ControlEvent`."""
 
-    gain: float = 0.5           # audio blend alpha, 0..1
-    network: int = 0            # index into [networks] files
-    crossfade: float = 0.0      # 0 = network only, 1 = crossfade_to only
-    crossfade_to: int = 1       # the second network of a crossfade
-    truncation_psi: float = 1.0  # toward w_avg; 1 = none
-    speed: float = 1.0          # latent journey speed multiplier
-    freeze: bool = False        # hold the latent where it is
-    blackout: bool = False      # output goes to black (with the output fade)
-    hud: bool = False           # heads-up display on the output
-    tempo: float = 120.0        # beats per minute, set by tap tempo, for beat-synced moves
+    time: float
+    source: str
+    name: str
+    action: str
+    value: float = 1.0
 
-    # Actions are events that do something once rather than set a field. The conductor
-    # carries out "cue" (jump the latent journey to cue number `value`), "save_favourite"
-    # (write the current W to a file) and "quit".
-    ACTIONS = ("next_network", "previous_network", "cue", "save_favourite", "quit")
+
+class _Checks:
+    """The methods of :class:`ShowState`, driven by the declarations."""
 
     @staticmethod
     def accepts(name: str, value: float, network_count: int) -> bool:
@@ -55,18 +54,17 @@ class ShowState:
             return False
         if not math.isfinite(value):
             return False
-        if name == "cue":
-            return value == int(value) and value >= 0
-        if name in ShowState.ACTIONS:
-            return True
-        kind = PARAMETERS.get(name)
-        if kind is None:
+        declared_action = action(name)
+        if declared_action is not None:
+            return declared_action.argument == "press" or (value == int(value) and value >= 0)
+        declared = parameter(name)
+        if declared is None:
             return False
-        if kind == "int":
+        if declared.kind == "network":
             return value == int(value) and 0 <= value < network_count
-        if kind == "bool":
+        if declared.kind == "bool":
             return value in (0, 1)
-        low, high = LIMITS.get(name, (-math.inf, math.inf))
+        low, high = declared.range
         return low <= value <= high
 
     def apply(self, event: ControlEvent, network_count: int) -> bool:
@@ -80,31 +78,56 @@ class ShowState:
         if name == "previous_network":
             self.network = (self.network - 1) % network_count
             return True
-        if name in ShowState.ACTIONS:
-            return True
-        fields = {f.name: f for f in dataclasses.fields(self)}
-        if name not in fields:
+        if action(name) is not None:
+            return True   # the conductor carries out the others (cue, favourite, quit)
+        declared = parameter(name)
+        if declared is None:
             return False
-        kind = fields[name].type
-        if kind == "bool":
+        if declared.kind == "bool":
             setattr(self, name, bool(value >= 0.5))
-        elif kind == "int":
+        elif declared.kind == "network":
             index = int(value)
             if not 0 <= index < network_count:
                 return False
             setattr(self, name, index)
         else:
-            low, high = LIMITS.get(name, (-math.inf, math.inf))
+            low, high = declared.range
             setattr(self, name, float(min(max(value, low), high)))
         return True
 
 
-# The bounds of the float parameters; ``apply`` clamps to them, ``accepts`` rejects outside.
-LIMITS = {"gain": (0.0, 1.0), "crossfade": (0.0, 1.0), "truncation_psi": (0.0, 2.0),
-          "speed": (-8.0, 8.0), "tempo": (20.0, 300.0)}
+_TYPES = {"float": float, "network": int, "bool": bool}
 
-# Every parameter's kind: "float", "int" (a network index) or "bool".
-PARAMETERS: dict[str, str] = {f.name: str(f.type) for f in dataclasses.fields(ShowState)}
+ShowState = dataclasses.make_dataclass(
+    "ShowState", [(p.name, _TYPES[p.kind], dataclasses.field(default=p.default))
+                  for p in PARAMETERS],
+    bases=(_Checks,),
+    namespace={"__module__": __name__, "__doc__": "Every performable parameter (see parameters.py), as plain "
+                          "floats, ints and bools so events stay simple."})
+
+
+def resolve(intent: Intent, state: ShowState) -> ControlEvent | None:
+    """The event ``intent`` means for ``state``; None when it means nothing.
+
+    "up" / "down" move a float parameter one declared step from its true value, clamped to
+    its range; "toggle" flips a bool parameter from its true value.
+    """
+    declared = parameter(intent.name)
+    if intent.action == "fire" and action(intent.name) is not None:
+        value = intent.value
+    elif declared is None:
+        return None
+    elif intent.action in ("up", "down") and declared.kind == "float":
+        low, high = declared.range
+        step = declared.step if intent.action == "up" else -declared.step
+        value = min(max(getattr(state, intent.name) + step, low), high)
+    elif intent.action == "toggle" and declared.kind == "bool":
+        value = 0.0 if getattr(state, intent.name) else 1.0
+    elif intent.action == "set":
+        value = intent.value
+    else:
+        return None
+    return ControlEvent(intent.time, intent.source, intent.name, float(value))
 
 
 def write_event_log(events: Iterable[ControlEvent], stream: IO[str]) -> None:

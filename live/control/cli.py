@@ -1,4 +1,4 @@
-"""Command-line tools of the control concern: ``midi-learn`` and ``osc-doc``.
+"""Command-line tools of the control concern: ``midi-learn``, ``osc-doc`` and ``parameters``.
 
 ``register`` adds them to ``gance-live``; ``list_midi_ports`` is here for
 ``gance-live devices``.
@@ -24,7 +24,9 @@ from typing import Any
 from live.contracts.errors import ConfigError
 from live.control.learn import LearnRequest, choices, describe
 from live.control.midi import MidiMap, MidiMessage
+from live.control.keyboard import key_rows
 from live.control.osc import osc_doc
+from live.contracts.parameters import PARAMETERS
 from live.control.ports import APIS, MidiError, MidiInput, input_port_names, list_midi_ports
 
 __all__ = ["register", "list_midi_ports"]
@@ -34,7 +36,7 @@ LEARN_CLIENT = "gance-live-learn"
 
 
 def register(subparsers: Any) -> None:
-    """Add ``midi-learn`` and ``osc-doc`` to the ``gance-live`` command."""
+    """Add ``midi-learn``, ``osc-doc`` and ``parameters`` to the ``gance-live`` command."""
     learn = subparsers.add_parser(
         "midi-learn", help="bind controller knobs and pads by moving them",
         description="Move a control, then type what it should do (e.g. 'gain', 'network 2', "
@@ -50,11 +52,39 @@ def register(subparsers: Any) -> None:
     doc = subparsers.add_parser("osc-doc", help="print the OSC address tree",
                                 description="Print every OSC address the show understands.")
     doc.set_defaults(func=run_osc_doc)
+    parameters = subparsers.add_parser(
+        "parameters", help="list the window keys and every performable parameter",
+        description="Print the window keys and every parameter MIDI, OSC and the keys "
+                    "reach (name, kind, range, default, key, what applies it), as Markdown "
+                    "tables.")
+    parameters.set_defaults(func=run_parameters)
 
 
 def run_osc_doc(args: argparse.Namespace) -> int:
     print(osc_doc())
     return 0
+
+
+def run_parameters(args: argparse.Namespace) -> int:
+    print(parameters_doc())
+    return 0
+
+
+def parameters_doc() -> str:
+    """The keys table and the parameters table, in Markdown (the README holds both)."""
+    lines = ["| key | does |", "| --- | --- |"]
+    lines += [f"| {keys} | {does} |" for keys, does in key_rows()]
+    lines += ["", "| parameter | kind | range | default | key | applied by | meaning |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for p in PARAMETERS:
+        span = f"{p.range[0]:g} to {p.range[1]:g}" + (f" {p.units}" if p.units else "") \
+            if p.range else ("0-based index" if p.kind == "network" else "on / off")
+        plain = ("on" if p.default else "off") if p.kind == "bool" else f"{p.default:g}"
+        default = f"`{p.config}`" if p.config else plain
+        key = f"`{p.key}`" if p.key else ""
+        lines.append(f"| `{p.name}` | {p.kind} | {span} | {default} | {key} | {p.stage} | "
+                     f"{p.help} |")
+    return "\n".join(lines)
 
 
 def run_midi_learn(args: argparse.Namespace) -> int:

@@ -1,36 +1,75 @@
-"""Keys in the output window, as control events (pure: the compositor sends the result on)."""
+"""Keys in the output window, as intents (pure: the compositor sends them on).
+
+Every key comes from a declaration in ``live.contracts.parameters``: a float parameter's
+``"raise/lower"`` keys move it one step, a bool parameter's key toggles it, a network
+parameter's ``"1-9"`` keys pick one of the first nine networks, an action's key fires it.
+Keys say what they want, not the value it gives: the conductor resolves an intent against
+the true show state, so a key never acts on a stale copy of it.
+"""
 
 from __future__ import annotations
 
-from live.contracts.state import ShowState
+from live.contracts.parameters import ACTIONS, PARAMETERS
 
-GAIN_STEP = 0.05  # one arrow press moves the audio gain by this much
+QUIT = "quit"  # Esc asks for a confirmation in the window first (compositor/keys.py)
 
 
-def events_for_key(key: str, state: ShowState) -> list[tuple[str, float]]:
-    """The ``(name, value)`` events one key press makes, given the current state.
+def _key_intents() -> dict[str, tuple[str, str, float]]:
+    """Every key name and its ``(name, action, value)``."""
+    keys: dict[str, tuple[str, str, float]] = {}
+    for declared in PARAMETERS:
+        if not declared.key:
+            continue
+        if declared.kind == "float":
+            raise_key, lower_key = declared.key.split("/")
+            keys[raise_key] = (declared.name, "up", 1.0)
+            keys[lower_key] = (declared.name, "down", 1.0)
+        elif declared.kind == "bool":
+            keys[declared.key] = (declared.name, "toggle", 1.0)
+        else:
+            first, last = (int(k) for k in declared.key.split("-"))
+            keys.update({str(k): (declared.name, "set", float(k - first))
+                         for k in range(first, last + 1)})
+    for declared_action in ACTIONS:
+        if declared_action.key and declared_action.name != QUIT:
+            # A key picks the first of an action's choices (C: the first cue).
+            value = 0.0 if declared_action.argument == "index" else 1.0
+            keys[declared_action.key] = (declared_action.name, "fire", value)
+    return keys
 
-    ``key`` is a lower-case key name: ``"1"``..``"9"`` pick networks 0..8, ``"up"`` /
-    ``"down"`` move the gain, ``"right"`` / ``"left"`` step through networks, ``"b"`` toggles
-    blackout, ``"h"`` the HUD, ``"f"`` freeze; ``"c"`` jumps to the first cue and ``"s"``
-    saves the current W as a favourite. Quitting (Esc, then a confirmation) is the
-    window's business, not an event.
+
+KEY_INTENTS = _key_intents()
+
+
+def intent_for_key(key: str) -> tuple[str, str, float] | None:
+    """The ``(name, action, value)`` one key press asks for, or None for an unbound key.
+
+    ``key`` is a lower-case key name as the window reports it (``"up"``, ``"b"``, ``"3"``).
     """
-    if key.isdigit() and key != "0":
-        return [("network", float(int(key) - 1))]
-    if key == "up":
-        return [("gain", min(1.0, state.gain + GAIN_STEP))]
-    if key == "down":
-        return [("gain", max(0.0, state.gain - GAIN_STEP))]
-    if key == "right":
-        return [("next_network", 1.0)]
-    if key == "left":
-        return [("previous_network", 1.0)]
-    if key == "c":
-        return [("cue", 0.0)]
-    if key == "s":
-        return [("save_favourite", 1.0)]
-    toggles = {"b": "blackout", "h": "hud", "f": "freeze"}
-    if key in toggles:
-        return [(toggles[key], 0.0 if getattr(state, toggles[key]) else 1.0)]
-    return []
+    return KEY_INTENTS.get(key)
+
+
+def key_rows() -> list[tuple[str, str]]:
+    """``(keys, what they do)`` for every declared key, for ``gance-live parameters`` and the
+    README's table."""
+    rows = []
+    for declared in PARAMETERS:
+        if declared.kind == "float" and declared.key:
+            raise_key, lower_key = declared.key.split("/")
+            rows.append((f"{raise_key} / {lower_key}", f"{declared.name} one step "
+                         f"({declared.step:g}) up / down: {declared.help}"))
+        elif declared.kind == "bool" and declared.key:
+            rows.append((f"`{declared.key.upper()}`", f"toggle {declared.name}: {declared.help}"))
+        elif declared.key:
+            first, last = declared.key.split("-")
+            rows.append((f"`{first}`-`{last}`", f"{declared.name} {first}-{last} (1 = the "
+                                                 f"first of [networks] files)"))
+    for declared_action in ACTIONS:
+        if declared_action.name == QUIT:
+            rows.append(("`Esc`, then `Y`", declared_action.help))
+        elif declared_action.key:
+            key = declared_action.key
+            label = f"`{key.upper()}`" if len(key) == 1 else key
+            first = " (the first)" if declared_action.argument == "index" else ""
+            rows.append((label, declared_action.help + first))
+    return rows

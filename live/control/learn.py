@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from live.control.midi import ACTIONS, Binding, MidiMessage
-from live.contracts.state import LIMITS, PARAMETERS
+from live.contracts.parameters import PARAMETERS, parameter
 
 STYLES = ("relative", "hold", "toggle")
 RELATIVE_STEPS = 100  # an encoder crosses a parameter's whole range in this many ticks
@@ -41,7 +41,8 @@ class LearnRequest(NamedTuple):
         if not words:
             raise ValueError("empty answer: name a parameter or an action")
         target, rest = words[0], words[1:]
-        if target not in PARAMETERS and target not in ACTIONS:
+        declared = parameter(target)
+        if declared is None and target not in ACTIONS:
             raise ValueError(f"unknown parameter '{target}' (choose from {choices()})")
         value = style = None
         for word in rest:
@@ -56,12 +57,12 @@ class LearnRequest(NamedTuple):
             if value is not None:
                 raise ValueError(f"two values in '{answer}'")
             value = number
-        kind = PARAMETERS.get(target, "action")
+        kind = declared.kind if declared is not None else "action"
         if style in ("hold", "toggle") and kind != "bool":
             raise ValueError(f"'{style}' is for on/off parameters, not {target}")
-        if style == "relative" and kind not in ("float", "int"):
+        if style == "relative" and kind not in ("float", "network"):
             raise ValueError(f"'relative' is for number parameters, not {target}")
-        if kind == "int" and value is None and style is None:
+        if kind == "network" and value is None and style is None:
             raise ValueError(f"say which network, e.g. '{target} 2' (or '{target} relative')")
         return cls(target, value, style)
 
@@ -73,30 +74,30 @@ class LearnRequest(NamedTuple):
         """
         kind, channel, number = message.control
         base = Binding(kind, channel, number, "press", self.target)
-        parameter = PARAMETERS.get(self.target, "action")
-        if parameter == "action":
+        declared = parameter(self.target)
+        if declared is None:   # an action
             return base
-        if parameter == "bool":
+        if declared.kind == "bool":
             return replace(base, mode="hold" if self.style == "hold" else "toggle")
         if self.style == "relative":
             if kind != "cc":
                 raise ValueError(f"a note cannot be a relative encoder for {self.target}")
-            low, high = LIMITS.get(self.target, (0.0, 1.0))
-            step = 1.0 if parameter == "int" else (high - low) / RELATIVE_STEPS
+            low, high = declared.range or (0.0, 1.0)
+            step = 1.0 if declared.kind == "network" else (high - low) / RELATIVE_STEPS
             return Binding(kind, channel, number, "nudge", self.target, step=step)
         if self.value is not None:
             return Binding(kind, channel, number, "press", self.target, value=self.value)
         if kind != "cc":
             raise ValueError(f"a pad sets {self.target} to one value: say which, "
                              f"e.g. '{self.target} 0.8'")
-        low, high = LIMITS.get(self.target, (0.0, 1.0))
+        low, high = declared.range or (0.0, 1.0)
         return Binding(kind, channel, number, "set", self.target, low=low, high=high,
                        pickup=True)
 
 
 def choices() -> str:
     """Every name an answer may start with, for prompts and error messages."""
-    return ", ".join([*PARAMETERS, *ACTIONS])
+    return ", ".join([*(p.name for p in PARAMETERS), *ACTIONS])
 
 
 def describe(binding: Binding) -> str:
@@ -106,6 +107,6 @@ def describe(binding: Binding) -> str:
         return f"{control}: sets {binding.target} from {binding.low:g} to {binding.high:g}"
     if binding.mode == "nudge":
         return f"{control}: nudges {binding.target} by {binding.step:g} per tick"
-    if binding.mode == "press" and binding.target in PARAMETERS:
+    if binding.mode == "press" and parameter(binding.target) is not None:
         return f"{control}: sets {binding.target} to {binding.value:g}"
     return f"{control}: {binding.mode} {binding.target}"

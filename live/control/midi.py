@@ -28,8 +28,8 @@ port and lists bindings, one ``[[bind]]`` table per control::
 ``set`` scales the control's 0..127 onto ``range``; ``nudge`` adds ``step`` per encoder
 tick; ``press`` sends ``value`` (1 when omitted) when a button goes down; ``toggle`` flips a
 true/false parameter on each press; ``hold`` makes it true while the button is held.
-Targets are :class:`~live.contracts.state.ShowState` fields, its actions (``next_network``,
-``previous_network``) or ``tap_tempo``. To cue a network for the crossfade, press
+Targets are the parameters and actions declared in ``live.contracts.parameters`` (all
+but ``quit``). To cue a network for the crossfade, press
 ``crossfade_to``. A map with ``led_on`` / ``led_off`` values lights the buttons of active
 choices (the chosen network, toggles that are on). A control bound twice keeps its last
 binding, so learned bindings can simply be appended to a file.
@@ -50,11 +50,12 @@ from live.contracts.configfile import read_toml
 from live.contracts.errors import ConfigError
 from live.contracts.outputs import atomic_output
 from live.contracts.shipped import CONFIG_DIR, MIDI_MAP_DIR
-from live.contracts.state import LIMITS, PARAMETERS, ShowState
+from live.contracts.parameters import PARAMETERS, parameter, remote_actions
+from live.contracts.state import ShowState
 
-TAP_TEMPO = "tap_tempo"  # an event the hub turns into a ``tempo`` from the taps' timing
-# Quitting stays with the keyboard (Esc, then a confirmation): one stray pad must not end a show.
-ACTIONS = (*(a for a in ShowState.ACTIONS if a != "quit"), TAP_TEMPO)
+TAP_TEMPO = "tap_tempo"  # an action the hub turns into a ``tempo`` from the taps' timing
+# The actions a map may bind (quitting stays with the window's Esc, confirmed).
+ACTIONS = tuple(a.name for a in remote_actions())
 CURVES = ("linear", "exponential")
 ENCODINGS = ("twos_complement", "signed_bit", "offset")
 MODES = ("set", "nudge", "press", "toggle", "hold")
@@ -140,7 +141,7 @@ class Binding:
             value = self.low * (self.high / self.low) ** x
         else:
             value = self.low + (self.high - self.low) * x
-        return float(round(value)) if PARAMETERS.get(self.target) == "int" else value
+        return float(round(value)) if _kind(self.target) == "network" else value
 
     def to_toml(self, default_channel: int) -> str:
         """The ``[[bind]]`` table that loads back into this binding."""
@@ -195,7 +196,7 @@ class MidiMap:
 
     def __post_init__(self) -> None:
         defaults = ShowState()
-        self._values = {name: float(getattr(defaults, name)) for name in PARAMETERS}
+        self._values = {p.name: float(getattr(defaults, p.name)) for p in PARAMETERS}
 
     @classmethod
     def load(cls, path: str | Path) -> MidiMap:
@@ -290,9 +291,9 @@ class MidiMap:
             if message.kind != "cc":
                 return []
             ticks = decode_relative(message.value, binding.encoding)
-            low, high = LIMITS.get(binding.target, (-math.inf, math.inf))
+            low, high = parameter(binding.target).range or (-math.inf, math.inf)
             value = min(max(self._values[binding.target] + ticks * binding.step, low), high)
-            if PARAMETERS[binding.target] == "int":
+            if _kind(binding.target) == "network":
                 value = float(round(value))
             return self._send(binding.target, value)
         if binding.mode == "hold":
@@ -306,8 +307,8 @@ class MidiMap:
     def follow(self, state: ShowState) -> None:
         """Take in the show's current values; faders whose parameter moved elsewhere must be
         picked up again before they act."""
-        for name in PARAMETERS:
-            self._values[name] = float(getattr(state, name))
+        for declared in PARAMETERS:
+            self._values[declared.name] = float(getattr(state, declared.name))
         for binding in list(self._engaged):
             if not math.isclose(self._values[binding.target], self._last_input[binding],
                                 abs_tol=1e-6):
@@ -323,7 +324,7 @@ class MidiMap:
             return []
         messages = []
         for binding in self.bindings.values():
-            if binding.target not in PARAMETERS:
+            if parameter(binding.target) is None:
                 continue
             current = float(getattr(state, binding.target))
             if binding.mode == "press":
@@ -391,19 +392,19 @@ def _parse_binding(table: Any, default_channel: int, source: str, where: str) ->
     target = _get(table, mode, str, source, where)
     binding = Binding(kind, channel, number, mode, target)
     if mode in ("set", "nudge"):
-        _check(PARAMETERS.get(target) in ("float", "int"), source, where, mode,
-               "a number parameter (" + ", ".join(_names("float", "int")) + ")", target)
+        _check(_kind(target) in ("float", "network"), source, where, mode,
+               "a number parameter (" + ", ".join(_names("float", "network")) + ")", target)
     elif mode in ("toggle", "hold"):
-        _check(PARAMETERS.get(target) == "bool", source, where, mode,
+        _check(_kind(target) == "bool", source, where, mode,
                "an on/off parameter (" + ", ".join(_names("bool")) + ")", target)
     else:
-        _check(target in PARAMETERS or target in ACTIONS, source, where, mode,
+        _check(parameter(target) is not None or target in ACTIONS, source, where, mode,
                "a parameter or an action (" + ", ".join(ACTIONS) + ")", target)
     if mode == "press":
         value = _get(table, "value", float, source, where, default=1.0)
         binding = replace(binding, value=value)
     if mode == "set":
-        default_range = LIMITS.get(target, (0.0, 1.0))
+        default_range = parameter(target).range or (0.0, 1.0)   # a network: 0 to 1
         low, high = _get(table, "range", list, source, where, default=list(default_range))
         curve = _get(table, "curve", str, source, where, default="linear")
         _check(curve in CURVES, source, where, "curve", "one of " + ", ".join(CURVES), curve)
@@ -451,8 +452,14 @@ def _check(ok: bool, source: str, where: str, key: str, expected: str, got: Any)
         raise ConfigError(f"{source}: {where}: {key}: expected {expected}, got {text}")
 
 
+def _kind(name: str) -> str | None:
+    """The declared kind of parameter ``name``; None for an action or an unknown name."""
+    declared = parameter(name)
+    return declared.kind if declared is not None else None
+
+
 def _names(*kinds: str) -> list[str]:
-    return [name for name, kind in PARAMETERS.items() if kind in kinds]
+    return [p.name for p in PARAMETERS if p.kind in kinds]
 
 
 def _toml_string(text: str) -> str:

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple, Sequence
 from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_packet import OscPacket
 
-from live.control.midi import TAP_TEMPO
-from live.contracts.state import LIMITS, PARAMETERS, ShowState
+from live.contracts.parameters import PARAMETERS, parameter, remote_actions
+from live.contracts.state import ShowState
 
 PREFIX = "/live"
 LEARN = PREFIX + "/learn"
@@ -22,28 +22,9 @@ LEARN_CANCEL = PREFIX + "/learn/cancel"
 MAX_DATAGRAM = 65536
 RECEIVE_BUFFER = 1 << 20  # room for a burst from a busy layout between two polls
 
-_HELP = {
-    "gain": "audio gain, how strongly the music moves the picture",
-    "network": "the network on screen (0-based index)",
-    "crossfade": "0 = network only, 1 = crossfade_to only",
-    "crossfade_to": "the network cued for the crossfade (0-based index)",
-    "truncation_psi": "pull toward the network's average picture; 1 = none",
-    "speed": "latent journey speed (negative runs backwards)",
-    "freeze": "hold the latent where it is",
-    "blackout": "output to black",
-    "hud": "heads-up display on the output",
-    "tempo": "beats per minute for beat-synced moves",
-}
-
-# Addresses that do something once; a button sends 1 on press and 0 on release, so only
-# an argument of 0.5 or more (or none at all) fires.
-_ACTIONS = {
-    PREFIX + "/network/next": "next_network",
-    PREFIX + "/network/previous": "previous_network",
-    PREFIX + "/tap": TAP_TEMPO,
-    PREFIX + "/favourite": "save_favourite",
-}
-CUE = PREFIX + "/cue"  # takes the cue number
+# What each kind of declared argument takes, as osc-doc says it.
+_PARAMETER_ARGUMENTS = {"network": "int network index", "bool": "0 or 1 (T/F too)"}
+_ACTION_ARGUMENTS = {"press": "none, or 1 on press", "index": "int cue number"}
 
 
 class OscAddress(NamedTuple):
@@ -57,23 +38,16 @@ class OscAddress(NamedTuple):
 def address_tree() -> list[OscAddress]:
     """Every address the server understands, parameters first."""
     rows = []
-    for name, kind in PARAMETERS.items():
-        if kind == "float":
-            low, high = LIMITS.get(name, (0.0, 1.0))
+    for declared in PARAMETERS:
+        if declared.kind == "float":
+            low, high = declared.range
             argument = f"float {low:g}..{high:g}"
-        elif kind == "int":
-            argument = "int network index"
         else:
-            argument = "0 or 1 (T/F too)"
-        rows.append(OscAddress(f"{PREFIX}/{name}", argument, _HELP.get(name, name)))
+            argument = _PARAMETER_ARGUMENTS[declared.kind]
+        rows.append(OscAddress(f"{PREFIX}/{declared.name}", argument, declared.help))
+    rows += [OscAddress(PREFIX + a.osc, _ACTION_ARGUMENTS[a.argument], a.help)
+             for a in remote_actions()]
     rows += [
-        OscAddress(PREFIX + "/network/next", "none, or 1 on press", "show the next network"),
-        OscAddress(PREFIX + "/network/previous", "none, or 1 on press",
-                   "show the previous network"),
-        OscAddress(PREFIX + "/tap", "none, or 1 on press", "tap tempo: tap on the beat"),
-        OscAddress(CUE, "int cue number", "jump the latent journey to a cue of [latents] cues"),
-        OscAddress(PREFIX + "/favourite", "none, or 1 on press",
-                   "save the current W to out/favourites/ (a keyframe for later shows)"),
         OscAddress(LEARN, "string, e.g. \"gain\" or \"network 2\"",
                    "MIDI learn: the next control moved on any controller is bound to this "
                    "and appended to that controller's map file"),
@@ -92,23 +66,28 @@ def osc_doc() -> str:
     return "\n".join(lines)
 
 
+_ACTION_ADDRESSES = {PREFIX + a.osc: a for a in remote_actions()}
+
+
 def events_for_osc(address: str, args: Sequence[Any]) -> list[tuple[str, float]] | None:
     """The ``(name, value)`` events of one OSC message; None when it is not understood.
 
     [] means understood but nothing to do (a button's release). Values are not range
     checked here: the hub checks every event against the show state's limits.
     """
-    if address in _ACTIONS:
+    action = _ACTION_ADDRESSES.get(address)
+    if action is not None and action.argument == "press":
+        # A button sends 1 on press and 0 on release: only 0.5 or more (or nothing) fires.
         if not args:
-            return [(_ACTIONS[address], 1.0)]
+            return [(action.name, 1.0)]
         if len(args) != 1 or _number(args[0]) is None:
             return None
-        return [(_ACTIONS[address], 1.0)] if _number(args[0]) >= 0.5 else []
-    if address == CUE:
+        return [(action.name, 1.0)] if _number(args[0]) >= 0.5 else []
+    if action is not None:
         number = _number(args[0]) if len(args) == 1 else None
-        return None if number is None else [("cue", number)]
+        return None if number is None else [(action.name, number)]
     prefix, _, name = address.rpartition("/")
-    if prefix != PREFIX or name not in PARAMETERS or len(args) != 1:
+    if prefix != PREFIX or parameter(name) is None or len(args) != 1:
         return None
     value = _number(args[0])
     return None if value is None else [(name, value)]
@@ -117,10 +96,11 @@ def events_for_osc(address: str, args: Sequence[Any]) -> list[tuple[str, float]]
 def state_messages(state: ShowState) -> dict[str, Any]:
     """The address and typed value of every parameter, as sent to the feedback target."""
     values: dict[str, Any] = {}
-    for name, kind in PARAMETERS.items():
-        value = getattr(state, name)
+    for declared in PARAMETERS:
+        value = getattr(state, declared.name)
         # TouchOSC toggles and faders read floats; network indices stay integers.
-        values[f"{PREFIX}/{name}"] = int(value) if kind == "int" else float(value)
+        values[f"{PREFIX}/{declared.name}"] = int(value) if declared.kind == "network" \
+            else float(value)
     return values
 
 

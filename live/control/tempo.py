@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from live.contracts.state import LIMITS
+from live.contracts.parameters import parameter
 
 TAPS_AVERAGED = 4      # intervals averaged, so one sloppy tap moves the tempo a little
 RESET_SECONDS = 2.0    # a pause longer than this (30 bpm) starts a new count
@@ -24,5 +24,5 @@ class TapTempo:
         if len(self._taps) < 2:
             return None
         beat = (self._taps[-1] - self._taps[0]) / (len(self._taps) - 1)
-        low, high = LIMITS["tempo"]
+        low, high = parameter("tempo").range
         return min(max(60.0 / beat, low), high)

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from live.contracts.features import FeatureFrame
-from live.contracts.state import ControlEvent, ShowState
+from live.contracts.parameters import PARAMETERS
+from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, ShowStart, SlotFree,
                                   Status, Stop)
@@ -239,8 +240,13 @@ class Conductor:
                     self.on_shown(self.summary.frames_shown)
             else:
                 self.summary.frames_dropped += 1
-        elif isinstance(message, ControlEvent):
-            self._apply(message._replace(time=self.show_time()))
+        elif isinstance(message, Intent):
+            # Resolved against the one true state; the event it becomes is what is logged.
+            event = resolve(message._replace(time=self.show_time()), self.state)
+            if event is None:
+                log.info("ignored intent %s", message)
+            else:
+                self._apply(event)
         elif isinstance(message, Status):
             if message.status == "warning":
                 self._warning = (self.clock(), textwrap.shorten(
@@ -283,8 +289,10 @@ class Conductor:
         self._note_finished_frames()
         while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
             index, slot, worker = taken
-            while self.replay and self.replay[0].time <= index / self.fps:
-                self._apply(self.replay.pop(0))
+            if self.replay and self.replay[0].time <= index / self.fps:
+                while self.replay and self.replay[0].time <= index / self.fps:
+                    self._apply(self.replay.pop(0))
+                self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
             latent = self.instrument.frame(index, features, self.state)
             now = self.clock()
@@ -300,14 +308,17 @@ class Conductor:
                 latent.gain, scheduler.due(index), now, t_audio))
             self.summary.frames_dispatched += 1
 
-    def _update_display(self) -> None:
+    def _update_display(self, from_index: int | None = None) -> None:
+        """Tell the compositor what changed; by default it belongs to the next frame."""
         now = self.clock()
         hud_lines = self._last_display.hud_lines if self._last_display else ()
         if (self.state.hud or self.hud_always) and now - self._last_hud >= HUD_REFRESH_S:
             self._last_hud = now
             hud_lines = self._hud_lines()
-        display = DisplayState(self.state.blackout, self.state.hud, hud_lines)
-        if display != self._last_display:
+        display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
+                               self.scheduler.next_index if from_index is None else from_index)
+        if self._last_display is None or \
+                display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)
             self._last_display = display
         if self.controls is not None:
@@ -315,9 +326,23 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
-        lines = (f"network {self.state.network + 1}/{self.network_count}   "
-                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
-                 + ("   FROZEN" if self.state.freeze else ""),)
+        lines = ("   ".join(self._hud_values()),
+                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
             lines += (f"WARNING {self._warning[1]}",)
         return lines
+
+    def _hud_values(self) -> list[str]:
+        """Every parameter with a HUD label: numbers always, bools by their label while on."""
+        values = []
+        for declared in PARAMETERS:
+            value = getattr(self.state, declared.name)
+            if not declared.hud or (declared.kind == "bool" and not value):
+                continue
+            if declared.kind == "bool":
+                values.append(declared.hud)
+            elif declared.kind == "network":   # 1-based, as the keys pick them
+                values.append(f"{declared.hud} {value + 1}/{self.network_count}")
+            else:
+                values.append(f"{declared.hud} {value:.3g}")
+        return values

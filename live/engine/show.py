@@ -17,7 +17,7 @@ import signal
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from live.config import Config, ConfigError
 from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
 from live.contracts.paths import check_input_file
+from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
@@ -264,8 +265,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         frames = max(1, math.floor(track.duration * fps))
     if options.out is not None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
-    state = ShowState(gain=cfg.latents.gain, truncation_psi=cfg.networks.truncation_psi,
-                      hud=cfg.output.hud, crossfade_to=min(1, len(specs) - 1))
+    state = ShowState(**{p.name: _config_value(cfg, p.config) for p in PARAMETERS if p.config},
+                      crossfade_to=min(1, len(specs) - 1))
 
     with ExitStack() as stack:
         controls = None
@@ -386,3 +387,11 @@ def _read_replay(path: Path | None) -> list[ControlEvent]:
     except (json.JSONDecodeError, KeyError, ValueError) as exc:
         raise ConfigError(f"{path}: not a gance-live event log ({exc})") from None
 
+
+
+def _config_value(cfg: Config, dotted: str) -> Any:
+    """The value of a ``section.key`` of the show config (a parameter's starting value)."""
+    value: Any = cfg
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value

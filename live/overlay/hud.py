@@ -1,7 +1,7 @@
 """The heads-up display: what the performer needs to trust the show, as an RGBA text image.
 
 :class:`HudStats` collects the compositor's figures (display and synth frame rates, drops,
-the audio-to-screen latency of the frame on screen, its network and gain);
+the audio-to-screen latency of the frame on screen, its network and blend alpha, which is gain ** gain_curve);
 GPU temperatures come from :class:`live.telemetry.gpus.GpuThermometer`;
 :func:`render_text` draws lines of text with OpenCV's built-in
 vector font (no font files to ship) onto a translucent panel.
@@ -51,7 +51,7 @@ class HudStats:
         self.dropped = 0
         self.latency: float | None = None   # seconds from the audio behind a frame to its display
         self.network = -1
-        self.gain = 0.0
+        self.alpha = 0.0   # the frame's spectrum blend weight: gain ** [latents] gain_curve
 
     def lines(self, now: float, gpu_temperatures: list[int]) -> list[str]:
         latency = "--" if self.latency is None else f"{self.latency * 1000:.0f} ms"
@@ -59,7 +59,7 @@ class HudStats:
                         if gpu_temperatures else "n/a")
         return [f"display {self.display.rate(now):5.1f} fps   synth {self.synth.rate(now):5.1f} fps",
                 f"dropped {self.dropped}   audio->screen {latency}",
-                f"on screen: network {self.network + 1}   gain {self.gain:.2f}",
+                f"on screen: network {self.network + 1}   alpha {self.alpha:.2f}",
                 f"GPU {temperatures}"]
 
 

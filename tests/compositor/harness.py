@@ -6,7 +6,7 @@
         status = show.finish()                 # Stop (unless frames ends it), final Status
 
 The harness plays the conductor's side: it hands out slots, takes ``SlotFree`` back and keeps
-every other message (``Status``, ``ControlEvent``) in ``others`` for the test to inspect.
+every other message (``Status``, ``Intent``) in ``others`` for the test to inspect.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Window keys to control events (with the quit confirmation), and the HUD's pieces."""
+"""Window keys to intents (with the quit confirmation), and the HUD's pieces."""
 
 import numpy as np
 
@@ -7,25 +7,26 @@ from live.overlay.hud import HudStats, RateMeter, render_text
 from live.telemetry.gpus import GpuThermometer
 
 
-def test_keys_map_through_the_control_concern():
+def test_keys_map_through_the_control_concern_to_intents():
     keys = KeyboardControl()
-    assert keys.press("3", now=0.0) == [("network", 2.0)]
-    assert keys.press("b", now=0.1) == [("blackout", 1.0)]
-    assert keys.press("b", now=0.2) == [("blackout", 0.0)]   # the mirror toggled
+    assert keys.press("3", now=0.0) == [("network", "set", 2.0)]
+    # A toggle stays a toggle: the window keeps no state to flip it from.
+    assert keys.press("b", now=0.1) == [("blackout", "toggle", 1.0)]
+    assert keys.press("b", now=0.2) == [("blackout", "toggle", 1.0)]
 
 
 def test_escape_needs_a_confirmation():
     keys = KeyboardControl()
     assert keys.press("escape", now=10.0) == []
     assert keys.prompt(10.5) is not None
-    assert keys.press("y", now=11.0) == [("quit", 1.0)]
+    assert keys.press("y", now=11.0) == [("quit", "fire", 1.0)]
     assert keys.prompt(11.0) is None
 
 
 def test_escape_then_another_key_or_waiting_does_not_quit():
     keys = KeyboardControl()
     keys.press("escape", now=0.0)
-    assert keys.press("h", now=0.5) == [("hud", 1.0)]
+    assert keys.press("h", now=0.5) == [("hud", "toggle", 1.0)]
     assert keys.press("y", now=0.6) == []
     keys.press("escape", now=1.0)
     assert keys.press("escape", now=1.0 + QUIT_CONFIRM_SECONDS + 0.1) == []
@@ -49,7 +50,7 @@ def test_gpu_thermometer_degrades_without_nvml():
 
 def test_hud_text_image_has_text_on_a_translucent_panel():
     stats = HudStats()
-    stats.dropped, stats.network, stats.gain, stats.latency = 4, 2, 0.75, 0.042
+    stats.dropped, stats.network, stats.alpha, stats.latency = 4, 2, 0.75, 0.042
     lines = stats.lines(now=0.0, gpu_temperatures=[])
     assert "dropped 4" in lines[1] and "42 ms" in lines[1] and "network 3" in lines[2]  # shown 1-based, as the keys pick them
     assert lines[3] == "GPU n/a"

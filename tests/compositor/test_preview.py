@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from live.compositor.config import OutputConfig
-from live.contracts.state import ControlEvent
+from live.contracts.state import Intent
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.test_window import near, quadrant_frame, wait_for_screen
-from tests.compositor.xvfb import request_close, xvfb
+from tests.compositor.xvfb import geometry, request_close, windows, xvfb
 
 pytestmark = pytest.mark.display
 
@@ -47,22 +47,6 @@ def preview_show(screen):
         show.deliver(0, pixels=quadrant_frame())
         yield show
         assert show.finish().status == "finished"
-
-
-def windows(display: str, title: str) -> list[int]:
-    """Ids of the mapped windows whose title matches the regular expression ``title``."""
-    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
-                           env={**os.environ, "DISPLAY": display}, capture_output=True, text=True)
-    return [int(line) for line in found.stdout.split()]
-
-
-def geometry(display: str, window: int) -> tuple[int, int, int, int]:
-    """``(x, y, width, height)`` of ``window`` on the screen."""
-    shell = subprocess.run(["xdotool", "getwindowgeometry", "--shell", str(window)],
-                           env={**os.environ, "DISPLAY": display}, capture_output=True,
-                           text=True, check=True).stdout
-    values = dict(line.split("=") for line in shell.split())
-    return tuple(int(values[key]) for key in ("X", "Y", "WIDTH", "HEIGHT"))
 
 
 def cut(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
@@ -115,11 +99,11 @@ def test_keys_pressed_in_the_preview_act_as_in_the_output_window(preview_show, s
     subprocess.run(["xdotool", "key", "3"], env=environment, check=True)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and not any(
-            isinstance(m, ControlEvent) for m in preview_show.others):
+            isinstance(m, Intent) for m in preview_show.others):
         preview_show.wait_until(time.monotonic() + 0.05)
-    events = [(m.source, m.name, m.value) for m in preview_show.others
-              if isinstance(m, ControlEvent)]
-    assert events == [("keyboard", "network", 2.0)]
+    events = [(m.source, m.name, m.action, m.value) for m in preview_show.others
+              if isinstance(m, Intent)]
+    assert events == [("keyboard", "network", "set", 2.0)]
 
 
 def test_closing_the_preview_leaves_the_show_running(preview_show, screen):
@@ -134,7 +118,7 @@ def test_closing_the_preview_leaves_the_show_running(preview_show, screen):
     image = wait_for_screen(screen, lambda im: near(cut(im, output_box)[180, 320], (0, 160, 0)))
     assert near(cut(image, output_box)[180, 320], (0, 160, 0))
     assert preview_show.process.is_alive()
-    assert not any(isinstance(m, ControlEvent) and m.name == "quit" for m in preview_show.others)
+    assert not any(isinstance(m, Intent) and m.name == "quit" for m in preview_show.others)
 
 
 def test_without_preview_there_is_one_window(x_display):

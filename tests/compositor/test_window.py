@@ -15,7 +15,7 @@ import pytest
 
 from live.compositor.config import OutputConfig
 from live.compositor.window import choose_monitor, display_available, list_monitors
-from live.contracts.state import ControlEvent
+from live.contracts.state import Intent
 from live.contracts.messages import DisplayState
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.media import decode, probe
@@ -154,7 +154,7 @@ def test_hud_draws_text_over_the_output(fullscreen_show, x_display):
     assert not hud_region_has_text(wait_for_screen(x_display, lambda im: not hud_region_has_text(im)))
 
 
-def test_keys_become_control_events_and_quit_needs_confirmation(fullscreen_show, x_display):
+def test_keys_become_intents_and_quit_needs_confirmation(fullscreen_show, x_display):
     environment = {**os.environ, "DISPLAY": x_display}
     for key in ("2", "Up", "Escape", "h", "Escape", "y"):
         subprocess.run(["xdotool", "key", key], env=environment, check=True)
@@ -162,10 +162,11 @@ def test_keys_become_control_events_and_quit_needs_confirmation(fullscreen_show,
     events = []
     while time.monotonic() < deadline and not any(e.name == "quit" for e in events):
         fullscreen_show.wait_until(time.monotonic() + 0.1)
-        events = [m for m in fullscreen_show.others if isinstance(m, ControlEvent)]
-    assert [(e.source, e.name) for e in events] == [("keyboard", "network"), ("keyboard", "gain"),
-                                                    ("keyboard", "hud"), ("keyboard", "quit")]
-    assert events[0].value == 1.0 and events[-1].value == 1.0
+        events = [m for m in fullscreen_show.others if isinstance(m, Intent)]
+    # The window says what the keys want; the conductor resolves that against the state.
+    assert [(e.source, e.name, e.action, e.value) for e in events] == [
+        ("keyboard", "network", "set", 1.0), ("keyboard", "gain", "up", 1.0),
+        ("keyboard", "hud", "toggle", 1.0), ("keyboard", "quit", "fire", 1.0)]
 
 
 def test_unknown_monitor_is_an_error_listing_the_monitors(x_display):

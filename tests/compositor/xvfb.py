@@ -6,6 +6,8 @@
         monkeypatch.setenv("DISPLAY", display)
         ...                                   # open windows, then
         image = screenshot(display)           # [720, 1280, 3] uint8 RGB of the whole screen
+        [window_id] = windows(display, "^gance-live$")   # found by title with xdotool
+        x, y, width, height = geometry(display, window_id)
         request_close(display, window_id)     # as if its close button were clicked
 
 Xvfb picks a free display number itself (``-displayfd``), so parallel tests never collide.
@@ -69,6 +71,22 @@ def screenshot(display: str) -> np.ndarray:
         subprocess.run(["import", "-display", display, "-window", "root", "-depth", "8",
                         str(path)], check=True, capture_output=True, timeout=30)
         return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def windows(display: str, title: str) -> list[int]:
+    """Ids of the mapped windows whose title matches the regular expression ``title``."""
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
+                           env={**os.environ, "DISPLAY": display}, capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
+
+
+def geometry(display: str, window: int) -> tuple[int, int, int, int]:
+    """``(x, y, width, height)`` of ``window`` on the screen."""
+    shell = subprocess.run(["xdotool", "getwindowgeometry", "--shell", str(window)],
+                           env={**os.environ, "DISPLAY": display}, capture_output=True,
+                           text=True, check=True).stdout
+    values = dict(line.split("=") for line in shell.split())
+    return tuple(int(values[key]) for key in ("X", "Y", "WIDTH", "HEIGHT"))
 
 
 class _ClientMessage(ctypes.Structure):

@@ -1,4 +1,5 @@
-"""``midi-learn`` driven through stdin with a real controller port, ``osc-doc``, port lists."""
+"""``midi-learn`` driven through stdin with a real controller port, ``osc-doc``,
+``parameters`` (and the README's copy of it), port lists."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from live.control.cli import list_midi_ports, register
 from live.control.midi import MidiMap
 from live.control.osc import address_tree
+from live.contracts.parameters import PARAMETERS
 
 from tests.control.conftest import REPO, FakeController, wait_for
 
@@ -119,12 +121,24 @@ def test_osc_doc_prints_every_address(capsys):
         assert f"\n{address} " in printed
 
 
-def test_register_adds_both_commands():
+def test_the_readme_holds_the_tables_parameters_prints(capsys):
+    """The README's keys and parameters tables are `gance-live parameters` verbatim: edit the
+    declarations in live/contracts/parameters.py and paste the command's output."""
+    assert run_command("parameters") == 0
+    keys, parameters = capsys.readouterr().out.strip().split("\n\n")
+    readme = (REPO / "README.md").read_text()
+    assert keys in readme and parameters in readme
+    assert all(f"| `{p.name}` |" in parameters for p in PARAMETERS)
+    assert "| `B` | toggle blackout" in keys and "| up / down | gain one step" in keys
+
+
+def test_register_adds_every_command():
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["midi-learn", "--out", "x.toml"])
     assert args.api == "alsa" and args.out == Path("x.toml") and callable(args.func)
     assert callable(parser.parse_args(["osc-doc"]).func)
+    assert callable(parser.parse_args(["parameters"]).func)
 
 
 def test_list_midi_ports_shows_a_plugged_controller(jack_server):

@@ -7,7 +7,8 @@ import pytest
 from live.control.learn import LearnRequest, describe
 from live.control.midi import MidiMessage
 from live.control.osc import events_for_osc, state_messages
-from live.contracts.state import PARAMETERS, ShowState
+from live.contracts.parameters import PARAMETERS
+from live.contracts.state import ShowState
 
 FADER = MidiMessage("cc", 1, 7, 90)
 PAD = MidiMessage("note", 10, 36, 100)
@@ -70,6 +71,6 @@ def test_osc_messages_to_events(address, args, events):
 
 def test_state_goes_out_typed_for_touchosc():
     sent = state_messages(ShowState(network=3, blackout=True))
-    assert set(sent) == {f"/live/{name}" for name in PARAMETERS}
+    assert set(sent) == {f"/live/{p.name}" for p in PARAMETERS}
     assert sent["/live/network"] == 3 and isinstance(sent["/live/network"], int)
     assert sent["/live/blackout"] == 1.0 and isinstance(sent["/live/blackout"], float)

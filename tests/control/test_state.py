@@ -1,15 +1,18 @@
-"""ShowState's checks, the event log, tap tempo and the keyboard: pure parts, no ports."""
+"""ShowState and its declarations, intents, the event log, tap tempo and the keyboard: pure
+parts, no ports."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 
 import pytest
 
-from live.control.keyboard import GAIN_STEP, events_for_key
-from live.contracts.state import (LIMITS, PARAMETERS, ControlEvent, ShowState, read_event_log,
-                                write_event_log)
+from live.control.keyboard import intent_for_key
+from live.contracts.parameters import ACTIONS, PARAMETERS, parameter
+from live.contracts.state import (ControlEvent, Intent, ShowState, read_event_log, resolve,
+                                  write_event_log)
 from live.control.tempo import RESET_SECONDS, TapTempo
 
 
@@ -23,14 +26,22 @@ from live.control.tempo import RESET_SECONDS, TapTempo
 ])
 def test_accepts_only_what_apply_takes_unchanged(name, value, ok):
     assert ShowState.accepts(name, value, network_count=4) is ok
-    if ok and name in PARAMETERS:
+    if ok and parameter(name) is not None:
         state = ShowState()
         assert state.apply(ControlEvent(0.0, "test", name, value), 4)
         assert getattr(state, name) == value
 
 
-def test_every_float_parameter_has_limits():
-    assert {n for n, kind in PARAMETERS.items() if kind == "float"} == set(LIMITS)
+def test_the_state_has_one_field_per_declared_parameter_with_its_default():
+    fields = dataclasses.fields(ShowState)
+    assert [f.name for f in fields] == [p.name for p in PARAMETERS]
+    state = ShowState()
+    for declared in PARAMETERS:
+        assert getattr(state, declared.name) == declared.default
+        if declared.kind == "float":
+            low, high = declared.range
+            assert low <= declared.default <= high and declared.help
+    assert all(ShowState.accepts(a.name, 1.0, network_count=2) for a in ACTIONS)
 
 
 def test_an_event_log_reads_back_as_written():
@@ -56,26 +67,47 @@ def test_tap_tempo_averages_the_taps_and_restarts_after_a_pause():
 def test_tap_tempo_stays_within_the_tempo_limits():
     taps = TapTempo()
     taps.tap(0.0)
-    assert taps.tap(0.01) == LIMITS["tempo"][1]
+    assert taps.tap(0.01) == parameter("tempo").range[1]
 
 
-def test_keys_make_events_from_the_current_state():
+def test_keys_make_intents_and_the_state_resolves_them():
     state = ShowState(gain=0.98, blackout=True)
-    assert events_for_key("3", state) == [("network", 2.0)]
-    assert events_for_key("up", state) == [("gain", 1.0)]
-    assert events_for_key("down", state) == [("gain", pytest.approx(0.98 - GAIN_STEP))]
-    assert events_for_key("b", state) == [("blackout", 0.0)]
-    assert events_for_key("h", state) == [("hud", 1.0)]
-    assert events_for_key("right", state) == [("next_network", 1.0)]
-    assert events_for_key("0", state) == [] and events_for_key("x", state) == []
+
+    def key(name: str) -> ControlEvent | None:
+        wanted = intent_for_key(name)
+        return resolve(Intent(1.0, "keyboard", *wanted), state) if wanted else None
+
+    assert key("3") == ControlEvent(1.0, "keyboard", "network", 2.0)
+    assert key("up").value == 1.0                      # clamped to the declared range
+    assert key("down").value == pytest.approx(0.98 - parameter("gain").step)
+    assert key("b").value == 0.0 and key("h").value == 1.0
+    assert key("right") == ControlEvent(1.0, "keyboard", "next_network", 1.0)
+    assert key("c") == ControlEvent(1.0, "keyboard", "cue", 0.0)
+    assert key("s") == ControlEvent(1.0, "keyboard", "save_favourite", 1.0)
+    assert key("0") is None and key("x") is None and intent_for_key("escape") is None
+
+
+def test_an_intent_moves_the_true_value_not_a_copy():
+    """The two bugs of the compositor's old mirror: "up" stepped from the slot header's alpha
+    (gain ** gain_curve), and F flipped a freeze the window never heard MIDI change."""
+    state = ShowState(gain=0.5)                     # alpha 0.25 with gain_curve = 2
+    up = resolve(Intent(0.0, "keyboard", "gain", "up"), state)
+    assert up.value == pytest.approx(0.5 + parameter("gain").step)
+    assert state.apply(ControlEvent(0.0, "midi:nano", "freeze", 1.0), network_count=2)
+    assert resolve(Intent(0.1, "keyboard", "freeze", "toggle"), state).value == 0.0
+
+
+def test_intents_that_mean_nothing_resolve_to_nothing():
+    state = ShowState()
+    assert resolve(Intent(0.0, "keyboard", "volume", "up"), state) is None
+    assert resolve(Intent(0.0, "keyboard", "freeze", "up"), state) is None
+    assert resolve(Intent(0.0, "keyboard", "gain", "toggle"), state) is None
 
 
 def test_cue_and_favourite_are_actions_the_keys_and_osc_reach():
     from live.control.osc import events_for_osc
 
     state = ShowState()
-    assert events_for_key("c", state) == [("cue", 0.0)]
-    assert events_for_key("s", state) == [("save_favourite", 1.0)]
     assert events_for_osc("/live/cue", [2]) == [("cue", 2.0)]
     assert events_for_osc("/live/favourite", []) == [("save_favourite", 1.0)]
     assert ShowState.accepts("cue", 2.0, network_count=4)

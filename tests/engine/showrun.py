@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -190,6 +191,12 @@ def ffprobe(path: Path) -> dict[str, dict]:
     for stream in json.loads(result.stdout)["streams"]:
         streams.setdefault(stream["codec_type"], stream)
     return streams
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def assert_in_order_and_never_black(rows: list[dict]) -> None:

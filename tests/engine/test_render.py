@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, write_event_log
 from tests.engine.showrun import DEMO, ffprobe, read_frame_log, run_cli
 
@@ -51,18 +52,29 @@ def test_render_is_deterministic_and_muxes_the_audio(tmp_path, music):
 
 def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
     log = tmp_path / "show-events.jsonl"
+    # Every declared parameter changes at least once, besides the network steps checked below.
+    uses = [ControlEvent(0.1, "osc", "tempo", 140.0), ControlEvent(0.2, "keyboard", "hud", 1.0),
+            ControlEvent(0.3, "osc", "crossfade", 0.3),
+            ControlEvent(0.3, "osc", "crossfade_to", 3.0),
+            ControlEvent(0.6, "osc", "truncation_psi", 0.7),
+            ControlEvent(0.8, "osc", "speed", -2.0), ControlEvent(1.3, "keyboard", "freeze", 1.0),
+            ControlEvent(1.6, "keyboard", "blackout", 1.0)]
     with log.open("w") as stream:
-        write_event_log([ControlEvent(0.5, "midi:test", "network", 2.0),
-                         ControlEvent(1.0, "midi:test", "gain", 1.0),
-                         ControlEvent(1.2, "keyboard", "next_network", 1.0)], stream)
+        write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
+                                ControlEvent(1.0, "midi:test", "gain", 1.0),
+                                ControlEvent(1.2, "keyboard", "next_network", 1.0), *uses],
+                               key=lambda event: event.time), stream)
+    assert {e.name for e in uses} | {"network", "gain"} == {p.name for p in PARAMETERS}
     first, rows = render(tmp_path, "r1", music, "--seconds", 2, "--replay", log)
-    second, _ = render(tmp_path, "r2", music, "--seconds", 2, "--replay", log)
+    second, again = render(tmp_path, "r2", music, "--seconds", 2, "--replay", log)
     assert frame_hashes(first) == frame_hashes(second)
+    assert [row["mean"] for row in rows] == [row["mean"] for row in again]
     network = {row["index"]: row["network"] for row in rows}
     gain = {row["index"]: row["gain"] for row in rows}
     # An event at show time t applies from the first frame k with k / fps >= t.
     assert network[7] == 0 and network[8] == 2 and network[17] == 2 and network[19] == 3
     assert gain[14] < 1.0 and gain[15] == pytest.approx(1.0)
+    assert {row["crossfade_to"] for row in rows[5:7]} == {3}
 
 
 def test_render_refuses_bad_input_in_one_line(tmp_path, music):

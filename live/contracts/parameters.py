@@ -1,0 +1,127 @@
+"""Every performable parameter and every action of the show, each declared once.
+
+Everything else derives from these two tuples: the show state and its checks
+(``state.py``), the OSC address tree and ``osc-doc``, MIDI map targets and their checks,
+``midi-learn``, the window keys, the state sent back to OSC layouts, the conductor's HUD,
+the event log and ``gance-live parameters`` (which the README's tables are checked against).
+Adding a parameter is one :class:`Parameter` below plus the code that applies it (in the
+latent instrument for stage "latents", the compositor for stage "output").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("float", "network", "bool")
+STAGES = ("latents", "output", "show")
+ARGUMENTS = ("press", "index")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One performable parameter: a field of the show state that events set."""
+
+    name: str                 # field, event name, OSC address /live/NAME, MIDI map target
+    kind: str                 # "float", "network" (an index into [networks] files) or "bool"
+    default: float | int | bool  # the value before the show's config or any event sets it
+    help: str                 # one line for osc-doc, `gance-live parameters` and the README
+    range: tuple[float, float] | None = None  # floats: events outside are refused, keys clamp
+    stage: str = "latents"    # who applies it: "latents" (the W+ and network of each frame),
+    #                           "output" (the compositor) or "show" (the conductor keeps it)
+    hud: str = ""             # label on the HUD ("" = not shown); bools show it while on
+    key: str = ""             # window key: floats "raise/lower", bools a toggle, networks "1-9"
+    step: float = 0.0         # floats: how far one key press moves the value
+    units: str = ""           # what the number counts, for the docs ("" = a plain factor)
+    config: str = ""          # "section.key" of the show file whose value starts the show
+    #                           ("" = the default above)
+
+    def __post_init__(self) -> None:
+        assert self.kind in KINDS and self.stage in STAGES, self
+        assert (self.range is not None) == (self.kind == "float"), self
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something that happens once when its event arrives, rather than a value that stays."""
+
+    name: str                 # event name and MIDI map target
+    help: str                 # one line for osc-doc, `gance-live parameters` and the README
+    argument: str = "press"   # "press": a button (OSC: none, or >= 0.5 on press);
+    #                           "index": a number >= 0 saying which (a cue)
+    key: str = ""             # window key ("" = none)
+    osc: str | None = None    # OSC address under /live; None: neither OSC nor MIDI reach it
+
+    def __post_init__(self) -> None:
+        assert self.argument in ARGUMENTS, self
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    # How strongly the music moves the picture: the spectrum blend's alpha is
+    # gain ** [latents] gain_curve, so the fader and the keys work on gain, never on alpha.
+    Parameter("gain", "float", 0.5, "audio gain, how strongly the music moves the picture",
+              range=(0.0, 1.0), hud="gain", key="up/down", step=0.05, config="latents.gain"),
+    # The network drawing the picture; keys 1-9 pick the first nine.
+    Parameter("network", "network", 0, "the network on screen (0-based index)",
+              hud="network", key="1-9"),
+    # Weight of crossfade_to mixed into the picture (both networks draw every frame).
+    Parameter("crossfade", "float", 0.0, "0 = network only, 1 = crossfade_to only",
+              range=(0.0, 1.0), hud="crossfade"),
+    # The network the crossfade fades to; the show starts with the second one cued.
+    Parameter("crossfade_to", "network", 1, "the network cued for the crossfade "
+              "(0-based index)", hud="to"),
+    # Truncation toward the network's average W: below 1 tames the picture, above 1 wilds it.
+    Parameter("truncation_psi", "float", 1.0, "pull toward the network's average picture; "
+              "1 = none", range=(0.0, 2.0), hud="psi", config="networks.truncation_psi"),
+    # The latent journey's clock runs at this multiple of show time.
+    Parameter("speed", "float", 1.0, "latent journey speed (negative runs backwards)",
+              range=(-8.0, 8.0), hud="speed", units="x show time"),
+    # The journey's clock stops; the music still moves the picture through the gain.
+    Parameter("freeze", "bool", False, "hold the latent where it is", hud="FROZEN", key="f"),
+    # The output fades to black over [output] fade_time; the recording goes black too.
+    Parameter("blackout", "bool", False, "output to black (fades over output.fade_time)",
+              stage="output", hud="BLACKOUT", key="b"),
+    # The heads-up display on the window (frame rates, drops, latency, the values here).
+    Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
+              "values, GPU temperatures", stage="output",
+              key="h", config="output.hud"),
+    # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
+    Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",
+              range=(20.0, 300.0), stage="show", hud="bpm", units="bpm"),
+)
+
+ACTIONS: tuple[Action, ...] = (
+    # Step through [networks] files, wrapping around at either end.
+    Action("next_network", "show the next network", key="right", osc="/network/next"),
+    Action("previous_network", "show the previous network", key="left",
+           osc="/network/previous"),
+    # Jump the latent journey to a time of [latents] cues; the C key jumps to the first.
+    Action("cue", "jump the latent journey to a cue of [latents] cues", argument="index",
+           key="c", osc="/cue"),
+    # Write the journey's current W as a .npy keyframe for later shows.
+    Action("save_favourite", "save the current W to out/favourites/ (a keyframe for later "
+           "shows)", key="s", osc="/favourite"),
+    # Taps on the beat set tempo; the control hub turns the taps' timing into tempo events.
+    Action("tap_tempo", "tap tempo: tap on the beat", osc="/tap"),
+    # End the show (the recording is finalised). Only the window's Esc reaches it, after a
+    # confirmation, so one stray pad or packet cannot end a show.
+    Action("quit", "quit (the recording is finalised)", key="escape"),
+)
+
+_PARAMETERS = {p.name: p for p in PARAMETERS}
+_ACTIONS = {a.name: a for a in ACTIONS}
+assert not set(_PARAMETERS) & set(_ACTIONS), "a name is both a parameter and an action"
+
+
+def parameter(name: str) -> Parameter | None:
+    """The declaration of parameter ``name``; None when there is none."""
+    return _PARAMETERS.get(name)
+
+
+def action(name: str) -> Action | None:
+    """The declaration of action ``name``; None when there is none."""
+    return _ACTIONS.get(name)
+
+
+def remote_actions() -> tuple[Action, ...]:
+    """The actions OSC and MIDI reach (everything but quit)."""
+    return tuple(a for a in ACTIONS if a.osc is not None)

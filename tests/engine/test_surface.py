@@ -1,0 +1,216 @@
+"""The instrument's surface, end to end: every declared parameter over OSC in a running show,
+and the window's keys resolved against the show's true state.
+
+One real show plays in a window under Xvfb (two networks, a 220 Hz loop, OSC on, the state
+sent back to a UDP socket standing in for a TouchOSC layout). The test walks every declared
+parameter, sets it over OSC and sees its effect: in the frames (the slot header or the drawn
+pixels' mean in the frame log), on the screen (blackout, HUD) or in the state sent back. Then
+it presses keys with xdotool and reads what the conductor logged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from pythonosc.osc_message import OscMessage
+from pythonosc.osc_message_builder import build_msg
+
+from live.contracts.parameters import PARAMETERS, parameter
+from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
+from tests.engine.showrun import free_udp_port, make_show, read_frame_log, start_cli
+
+pytestmark = [pytest.mark.slow, pytest.mark.display]
+
+WAIT_S = 90.0         # a loaded machine draws a few frames a second at worst
+GAIN_CURVE = 2.0      # alpha = gain ** 2: the header's "gain" is not the gain
+
+
+class Show:
+    """The running show: OSC in, state out, frame log, window."""
+
+    def __init__(self, process: subprocess.Popen, frames: Path, osc_port: int,
+                 layout: socket.socket, display: str) -> None:
+        self.process, self.frames, self.osc_port = process, frames, osc_port
+        self.layout, self.display = layout, display
+        self.state_out: dict[str, Any] = {}
+
+    def send(self, name: str, value: Any) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            sender.sendto(build_msg(f"/live/{name}", value).dgram, ("127.0.0.1", self.osc_port))
+
+    def rows_after(self, index: int, count: int, where: Callable[[dict], bool] = lambda r: True
+                   ) -> list[dict]:
+        """``count`` frame-log rows past frame ``index`` that match ``where`` (waits)."""
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            rows = [r for r in read_frame_log(self.frames) if r["index"] > index and where(r)]
+            if len(rows) >= count:
+                return rows[:count]
+            self.alive()
+            time.sleep(0.1)
+        raise AssertionError(f"no {count} frames after {index} as wanted in {WAIT_S} s")
+
+    def last_index(self) -> int:
+        return max((r["index"] for r in read_frame_log(self.frames)), default=-1)
+
+    def state_sent(self, name: str, value: float) -> None:
+        """Wait until the show sends ``/live/NAME value`` back: its true state has it."""
+        deadline = time.monotonic() + WAIT_S
+        while self.state_out.get(name) != pytest.approx(value):
+            assert time.monotonic() < deadline, f"{name} never went out as {value}"
+            self.alive()
+            try:
+                message = OscMessage(self.layout.recv(65536))
+            except socket.timeout:
+                continue
+            self.state_out[message.address.rpartition("/")[2]] = message.params[0]
+
+    def window_box(self) -> tuple[int, int, int, int]:
+        [window] = windows(self.display, "^gance-live$")
+        return geometry(self.display, window)
+
+    def screen_until(self, check: Callable[[np.ndarray], bool]) -> np.ndarray:
+        """Screenshots of the output window until ``check`` holds; the last one either way."""
+        x, y, width, height = self.window_box()
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            image = screenshot(self.display)[y:y + height, x:x + width]
+            if check(image) or time.monotonic() > deadline:
+                return image
+            time.sleep(0.2)
+
+    def keys(self, *names: str) -> None:
+        [window] = windows(self.display, "^gance-live$")
+        environment = {**os.environ, "DISPLAY": self.display}
+        subprocess.run(["xdotool", "windowfocus", "--sync", str(window)], env=environment,
+                       check=True, timeout=30)
+        for name in names:
+            subprocess.run(["xdotool", "key", name], env=environment, check=True, timeout=30)
+
+    def alive(self) -> None:
+        assert self.process.poll() is None, self.process.stderr.read()[-2000:]
+
+
+def static(rows: list[dict]) -> bool:
+    return max(r["mean"] for r in rows) - min(r["mean"] for r in rows) < 1e-3
+
+
+@pytest.fixture
+def show(tmp_path):
+    show_file = make_show(tmp_path)
+    port = free_udp_port()
+    with xvfb(320, 240) as display, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as layout:
+        layout.bind(("127.0.0.1", 0))
+        layout.settimeout(0.2)
+        process = start_cli(
+            "run", show_file, "--seconds", 600, "--frame-log", tmp_path / "frames.jsonl",
+            "--log-events", tmp_path / "events.jsonl", "--set", "control.osc.enabled=true",
+            "--set", f"control.osc.port={port}",
+            "--set", f"control.osc.send_port={layout.getsockname()[1]}",
+            "--set", f"latents.gain_curve={GAIN_CURVE}", "--set", "output.fade_time=0.1",
+            display=display, cwd=tmp_path)
+        try:
+            yield Show(process, tmp_path / "frames.jsonl", port, layout, display)
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show, tmp_path):
+    moving = show.rows_after(-1, 4)
+    assert not static(moving), "the journey should move the picture before anything is set"
+    last_static: list[float] = []   # the means of the still pictures so far
+
+    def walk(name: str, value: Any, check: Callable[[], None]) -> None:
+        show.send(name, value)
+        check()
+
+    def sent_at() -> int:
+        return show.last_index()
+
+    def frames_with(where: Callable[[dict], bool], count: int = 3) -> list[dict]:
+        return show.rows_after(sent_at(), count, where)
+
+    def changed_and_static(where: Callable[[dict], bool] = lambda r: True) -> None:
+        """The picture moved away from the last still one and holds still again."""
+        before = last_static[-1]
+        [first] = frames_with(lambda r: where(r) and abs(r["mean"] - before) > 1e-3, 1)
+        still = show.rows_after(first["index"], 3)
+        assert static(still), "the picture should hold still while frozen"
+        last_static.append(still[-1]["mean"])
+
+    def gain_check() -> None:   # the W+ sent changes: no spectrum blended in
+        frames_with(lambda r: r["gain"] == 0.0)
+
+    def freeze_check() -> None:
+        rows = show.rows_after(sent_at() + 2, 4)   # frames in flight at the send may move
+        assert static(rows), "frozen with no audio blend, the picture should hold still"
+        last_static.append(rows[-1]["mean"])
+
+    def speed_check() -> None:  # unfrozen at speed 0, the journey still does not move
+        show.send("freeze", 0)
+        show.state_sent("freeze", 0.0)
+        rows = show.rows_after(sent_at(), 4)
+        assert static(rows) and abs(rows[-1]["mean"] - last_static[-1]) < 1e-3
+
+    def blackout_check() -> None:
+        image = show.screen_until(lambda im: im.max() < 16)
+        assert image.max() < 16, "the window should fade to black"
+
+    def hud_check() -> None:
+        image = show.screen_until(lambda im: (im > 150).sum() > 50)
+        assert (image > 150).sum() > 50, "the HUD's text should be on the blacked-out window"
+
+    plan = [
+        ("gain", 0.0, gain_check),
+        ("freeze", 1, freeze_check),
+        # Network 0 fades toward 1; then 1 is on screen (no fade to itself); then it fades to 0.
+        ("crossfade", 0.5, lambda: changed_and_static(lambda r: r["crossfade"] == 0.5)),
+        ("network", 1, lambda: changed_and_static(lambda r: r["network"] == 1)),
+        ("crossfade_to", 0, lambda: changed_and_static(lambda r: r["crossfade_to"] == 0)),
+        ("truncation_psi", 0.25, changed_and_static),
+        ("speed", 0.0, speed_check),
+        ("blackout", 1, blackout_check),
+        ("hud", 1, hud_check),
+        ("tempo", 200.0, lambda: show.state_sent("tempo", 200.0)),
+    ]
+    # A parameter declared without an effect check here fails: walk them all.
+    assert sorted(name for name, _, _ in plan) == sorted(p.name for p in PARAMETERS)
+    for name, value, check in plan:
+        assert value != parameter(name).default, name
+        walk(name, value, check)
+
+    # Keys: gain 0.5 shows as alpha 0.25; one "up" must step from 0.5, not from 0.25.
+    show.send("gain", 0.5)
+    show.rows_after(sent_at(), 1, lambda r: r["gain"] == pytest.approx(0.5 ** GAIN_CURVE))
+    show.keys("Up")
+    show.state_sent("gain", 0.5 + parameter("gain").step)
+    # Freeze set by another source (OSC here, MIDI alike); F must unfreeze it.
+    show.send("freeze", 1)
+    show.state_sent("freeze", 1.0)
+    show.keys("f")
+    show.state_sent("freeze", 0.0)
+    show.keys("Escape", "y")
+    show.process.wait(timeout=WAIT_S)
+    assert show.process.returncode == 0, show.process.stderr.read()[-2000:]
+
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    keyboard = [(e["name"], e["value"]) for e in events if e["source"] == "keyboard"]
+    assert keyboard == [("gain", pytest.approx(0.5 + parameter("gain").step)),
+                        ("freeze", 0.0), ("quit", 1.0)]
+    osc = {e["name"] for e in events if e["source"] == "osc"}
+    assert osc == {p.name for p in PARAMETERS}
