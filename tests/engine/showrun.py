@@ -117,17 +117,25 @@ def process_group(pgid: int) -> list[int]:
     return members
 
 
+SHOW_SHM_PREFIXES = ("/dev/shm/gance_live_", "/dev/shm/sem.mp-")
+
+
 def shared_memory_of(pids: list[int]) -> set[Path]:
-    """The /dev/shm files these processes have mapped: our segments and the semaphores
-    (``sem.mp-*``) of Python's multiprocessing queues and events."""
+    """The /dev/shm files of a show these processes have mapped: our segments and the
+    semaphores (``sem.mp-*``) of Python's multiprocessing queues and events. Files of other
+    programs they map (a JACK server's ``jack_db-*``, which outlives any client) are not
+    the show's to remove."""
     files = set()
     for pid in pids:
         try:
             maps = Path(f"/proc/{pid}/maps").read_text()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        files |= {Path(line.split(maxsplit=5)[5]) for line in maps.splitlines()
-                  if " /dev/shm/" in line and not line.endswith("(deleted)")}
+        for line in maps.splitlines():
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5].startswith(SHOW_SHM_PREFIXES) \
+                    and not line.endswith("(deleted)"):
+                files.add(Path(fields[5]))
     return files
 
 
