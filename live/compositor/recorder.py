@@ -31,7 +31,7 @@ from pathlib import Path
 import soundfile
 
 from live.contracts.errors import LiveError
-from live.contracts.outputs import PARTIAL_SUFFIX, commit_output, partial_path
+from live.contracts.outputs import PARTIAL_SUFFIX, commit_output, partial_path, stray_partials
 
 QUEUE_BYTES = 256 * 1024 * 1024   # at most this much waits for the encoder...
 QUEUE_SECONDS = 0.5               # ...and at most this much show time, so finishing is quick
@@ -240,6 +240,9 @@ def finalise_stream(stream: Path, target: Path, fps: int, audio_path: str | Path
     Raises :class:`RecordingError` when the stream holds no frame (it is removed: there is
     nothing to keep) or muxing fails (it is kept, and the message says where).
     """
+    for stray in stray_partials(target):   # a mux of this part killed midway (a stop cut short)
+        if stray != stream:
+            stray.unlink(missing_ok=True)
     if frames is None:
         frames = encoded_frames(stream)
     if frames == 0:

@@ -55,6 +55,11 @@ def _umask() -> int:
     return 0o022
 
 
+def stray_partials(target: Path) -> list[Path]:
+    """Temporary files of ``target`` that a process killed while writing it left behind."""
+    return sorted(target.parent.glob(f".{target.name}.*{PARTIAL_SUFFIX}"))
+
+
 def commit_output(temporary: Path, target: Path) -> Path:
     """Move a complete ``temporary`` file onto ``target`` in one step; returns ``target``."""
     with open(temporary, "rb") as stream:

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from live.compositor.recorder import Mp4Recorder, RecordingError, audio_start
+from live.compositor.recorder import (Mp4Recorder, RecordingError, audio_start,
+                                      finalise_stream)
+from live.contracts.outputs import partial_path
 from tests.compositor.media import decode, probe
 
 RATE = 48000
@@ -79,3 +81,18 @@ def test_a_live_writer_never_waits_and_the_length_stays_exact(tmp_path):
     assert all(b >= a - 3 for a, b in zip(levels, levels[1:]))
     assert abs(levels[-1] - 178) <= 3
     assert len(set(levels.tolist())) < 90         # the encoder was behind: frames skipped
+
+
+def test_finalising_a_part_again_removes_what_a_killed_mux_left(tmp_path, sawtooth):
+    """A stop cut short kills the compositor while it muxes: its temporary mp4 stays beside
+    the stream. Whoever finalises the part next (the supervisor) leaves only the part."""
+    out = tmp_path / "show.mp4"
+    recorder = Mp4Recorder(out, 64, 48, fps=15)
+    for index in range(15):
+        recorder.write(np.full((48, 64, 4), 8 * index, np.uint8).tobytes())
+    recorder._close_encoder()          # the encoder ended; the mux is what gets killed
+    killed_mux = partial_path(out)
+    killed_mux.write_bytes(b"half an mp4")
+    assert finalise_stream(recorder.video_path, out, 15, sawtooth) == out
+    assert int(probe(out)["video"]["nb_read_frames"]) == 15
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["saw.wav", "show.mp4"]
