@@ -17,6 +17,15 @@ uniform float u_brightness;    // added after contrast, -1..1
 uniform float u_contrast;      // around mid grey, 1 = unchanged
 uniform float u_gamma;         // 1 = unchanged; > 1 brightens the mid-tones
 uniform float u_fade;          // 1 = picture, 0 = black (blackout fade)
+// The performed look (parameters.py, stage "output"); the defaults change nothing.
+uniform float u_master;        // output level, 0..1
+uniform float u_punch;         // multiplies u_contrast
+uniform float u_saturation;    // 0 = grey (Rec. 709 luma), 1 = unchanged
+uniform float u_hue;           // HSV hue rotation, in turns (degrees / 360)
+uniform bool u_invert;         // negative
+uniform float u_zoom;          // >= 1, about the pan point
+uniform vec2 u_pan;            // -1..1 reach the frame's edges; y = 1 is the top
+uniform float u_spin;          // radians, counter-clockwise on screen
 
 in vec2 v_uv;
 out vec4 f_color;
@@ -31,14 +40,14 @@ vec4 catmull_rom_weights(float t) {
                  0.5 * t3 - 0.5 * t2);
 }
 
-vec4 sample_nearest(vec2 size) {
-    ivec2 texel = clamp(ivec2(floor(v_uv * size)), ivec2(0), ivec2(size) - 1);
+vec4 sample_nearest(vec2 uv, vec2 size) {
+    ivec2 texel = clamp(ivec2(floor(uv * size)), ivec2(0), ivec2(size) - 1);
     return texelFetch(u_frame, texel, 0);
 }
 
 // 16 exact texel reads: precise whatever the hardware's filtering precision.
-vec4 sample_catmull_rom_16(vec2 size) {
-    vec2 position = v_uv * size - 0.5;
+vec4 sample_catmull_rom_16(vec2 uv, vec2 size) {
+    vec2 position = uv * size - 0.5;
     vec2 base = floor(position);
     vec4 wx = catmull_rom_weights(position.x - base.x);
     vec4 wy = catmull_rom_weights(position.y - base.y);
@@ -59,8 +68,8 @@ vec4 sample_catmull_rom_16(vec2 size) {
 // 9 bilinear reads: the two middle taps of each axis have positive weights, so one linear
 // fetch between them at w2 / (w1 + w2) gives w1 * a + w2 * b; the outer taps are read at
 // texel centres. The edge clamp comes from the texture's CLAMP_TO_EDGE wrap.
-vec4 sample_catmull_rom_9(vec2 size) {
-    vec2 position = v_uv * size - 0.5;
+vec4 sample_catmull_rom_9(vec2 uv, vec2 size) {
+    vec2 position = uv * size - 0.5;
     vec2 base = floor(position);
     vec2 t = position - base;
     vec4 wx = catmull_rom_weights(t.x);
@@ -85,19 +94,59 @@ vec4 sample_catmull_rom_9(vec2 size) {
     return sum;
 }
 
+// Where the fragment reads the frame: zoomed about the pan point and spun about the centre.
+// Works in texels so a spin keeps its shape on a frame that is not square; the pan centre
+// is kept where the zoomed view stays inside the frame (at zoom 1 it cannot move).
+vec2 performed_uv(vec2 size) {
+    vec2 centre = 0.5 + 0.5 * vec2(u_pan.x, -u_pan.y) * (1.0 - 1.0 / u_zoom);
+    float c = cos(u_spin), s = sin(u_spin);
+    // A fragment reads the frame turned back by the spin; rows run down the picture, which
+    // flips the turn's sign: this is [[c, -s], [s, c]] (GLSL matrices are column-major).
+    vec2 offset = mat2(c, s, -s, c) * ((v_uv - 0.5) * size);
+    return centre + offset / (size * u_zoom);
+}
+
+// HSV conversions without branches (after Sam Hocevar's, public domain).
+vec3 rgb_to_hsv(vec3 c) {
+    vec4 K = vec4(0.0, -1.0 / 3.0, 2.0 / 3.0, -1.0);
+    vec4 p = mix(vec4(c.bg, K.wz), vec4(c.gb, K.xy), step(c.b, c.g));
+    vec4 q = mix(vec4(p.xyw, c.r), vec4(c.r, p.yzx), step(p.x, c.r));
+    float d = q.x - min(q.w, q.y);
+    float e = 1.0e-10;
+    return vec3(abs(q.z + (q.w - q.y) / (6.0 * d + e)), d / (q.x + e), q.x);
+}
+
+vec3 hsv_to_rgb(vec3 c) {
+    vec3 p = abs(fract(c.xxx + vec3(1.0, 2.0 / 3.0, 1.0 / 3.0)) * 6.0 - 3.0);
+    return c.z * mix(vec3(1.0), clamp(p - 1.0, 0.0, 1.0), c.y);
+}
+
 void main() {
     vec2 size = vec2(textureSize(u_frame, 0));
+    vec2 uv = performed_uv(size);
+    if (any(lessThan(uv, vec2(0.0))) || any(greaterThan(uv, vec2(1.0)))) {
+        discard;    // spun out of the frame: the background shows
+    }
 #if UPSCALE_METHOD == 0
-    vec4 color = sample_nearest(size);
+    vec4 color = sample_nearest(uv, size);
 #elif UPSCALE_METHOD == 1
-    vec4 color = texture(u_frame, v_uv);
+    vec4 color = texture(u_frame, uv);
 #elif UPSCALE_METHOD == 2
-    vec4 color = sample_catmull_rom_9(size);
+    vec4 color = sample_catmull_rom_9(uv, size);
 #else
-    vec4 color = sample_catmull_rom_16(size);
+    vec4 color = sample_catmull_rom_16(uv, size);
 #endif
     vec3 rgb = clamp(color.rgb, 0.0, 1.0);
-    rgb = clamp((rgb - 0.5) * u_contrast + 0.5 + u_brightness, 0.0, 1.0);
+    rgb = clamp((rgb - 0.5) * (u_contrast * u_punch) + 0.5 + u_brightness, 0.0, 1.0);
     rgb = pow(rgb, vec3(1.0 / u_gamma));
-    f_color = vec4(rgb * u_fade, 1.0);
+    float luma = dot(rgb, vec3(0.2126, 0.7152, 0.0722));
+    rgb = clamp(mix(vec3(luma), rgb, u_saturation), 0.0, 1.0);
+    if (u_hue != 0.0) {
+        vec3 hsv = rgb_to_hsv(rgb);
+        rgb = hsv_to_rgb(vec3(fract(hsv.x + u_hue), hsv.yz));
+    }
+    if (u_invert) {
+        rgb = 1.0 - rgb;
+    }
+    f_color = vec4(rgb * (u_master * u_fade), 1.0);
 }

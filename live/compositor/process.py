@@ -468,7 +468,8 @@ class Compositor:
         if self.recorder is not None:
             if self.picture_dirty:
                 # The HUD and the quit prompt are for the performer: the recording is the show.
-                self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True)
+                self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True,
+                                   performed=self.display.look)
                 self._write_recording(self.readback.submit(self.record_target, count))
                 self.picture_dirty = False
             elif not self.readback.add_copies(count):
@@ -541,7 +542,7 @@ class Compositor:
             target = screen.ctx.screen
             target.viewport = (0, 0, *size)
             self.renderer.draw(target, self.look, self.fade.level, flip_y=False,
-                               overlays=overlays)
+                               overlays=overlays, performed=self.display.look)
             screen.window.present()
         screen.dirty = False
         screen.size, screen.overlay_shown = size, wants_overlay

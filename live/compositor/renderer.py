@@ -11,6 +11,7 @@ it) and the texture update from that buffer is queued on the GPU without stallin
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,10 @@ import numpy as np
 from live.compositor.look import METHODS, Look
 from live.compositor.placement import frame_vertices, rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
+from live.contracts.messages import PerformedLook
 
 UPLOAD_BUFFERS = 3
+AT_REST = PerformedLook.declared_defaults()   # the performed look that changes nothing
 _VERTEX_FORMAT = ("2f 2f", "in_position", "in_uv")
 _UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=np.float32)
 
@@ -155,11 +158,13 @@ class FrameRenderer:
         self._programs.pop(ctx).release()
 
     def draw(self, target: moderngl.Framebuffer, look: Look, fade: float = 1.0,
-             flip_y: bool = False, overlays: tuple[Overlay, ...] = ()) -> None:
+             flip_y: bool = False, overlays: tuple[Overlay, ...] = (),
+             performed: PerformedLook = AT_REST) -> None:
         """Paint background, frame (if one was uploaded) and overlays into ``target``.
 
         ``fade`` scales the whole picture toward black (1 = full); ``flip_y`` stores the top
-        row first, for targets that are read back (see quad.vert).
+        row first, for targets that are read back (see quad.vert); ``performed`` is the
+        performed look, applied after the static ``look``.
         """
         target.use()
         programs = self._programs[target.ctx]
@@ -176,6 +181,14 @@ class FrameRenderer:
             program["u_contrast"].value = look.contrast
             program["u_gamma"].value = look.gamma
             program["u_fade"].value = fade
+            program["u_master"].value = performed.master
+            program["u_punch"].value = performed.punch
+            program["u_saturation"].value = performed.saturation
+            program["u_hue"].value = performed.hue / 360.0
+            program["u_invert"].value = performed.invert
+            program["u_zoom"].value = performed.zoom
+            program["u_pan"].value = (performed.pan_x, performed.pan_y)
+            program["u_spin"].value = math.radians(performed.spin)
             self.texture.use(0)
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         for overlay in overlays:

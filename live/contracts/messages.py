@@ -8,9 +8,11 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
+
+from live.contracts.parameters import parameter
 
 
 class FrameJob(NamedTuple):
@@ -67,8 +69,36 @@ class ShowStart(NamedTuple):
     audio_offset: float | None = None
 
 
+class PerformedLook(NamedTuple):
+    """The output stage's performed look, as the shader applies it; each field is the show
+    state's parameter of that name (declared in ``parameters.py``)."""
+
+    master: float
+    punch: float
+    saturation: float
+    hue: float            # degrees
+    invert: bool
+    zoom: float
+    pan_x: float
+    pan_y: float
+    spin: float           # degrees
+
+    @classmethod
+    def of(cls, state: Any) -> PerformedLook:
+        """The look held by ``state`` (a ``ShowState``, or anything with these fields)."""
+        return cls(*(getattr(state, name) for name in cls._fields))
+
+    @classmethod
+    def declared_defaults(cls) -> PerformedLook:
+        return cls(*(parameter(name).default for name in cls._fields))
+
+
+assert all(parameter(name).stage == "output" for name in PerformedLook._fields)
+
+
 class DisplayState(NamedTuple):
-    """What the compositor draws besides frames: blackout, HUD and the HUD's lines.
+    """What the compositor draws besides frames: blackout, HUD, the HUD's lines and the
+    performed look.
 
     ``from_index``: the first frame the change belongs to. A render applies it exactly from
     that frame, so a replayed blackout fades on the same frames every time; live shows it at
@@ -78,6 +108,7 @@ class DisplayState(NamedTuple):
     hud: bool
     hud_lines: tuple[str, ...]
     from_index: int = 0
+    look: PerformedLook = PerformedLook.declared_defaults()
 
 
 class Stop(NamedTuple):

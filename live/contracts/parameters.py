@@ -80,6 +80,33 @@ PARAMETERS: tuple[Parameter, ...] = (
     # The output fades to black over [output] fade_time; the recording goes black too.
     Parameter("blackout", "bool", False, "output to black (fades over output.fade_time)",
               stage="output", hud="BLACKOUT", key="b"),
+    # The performed look, applied in shaders/frame.frag after the static [output] look, to the
+    # window and the recording alike. The output level, for fading the picture by hand.
+    Parameter("master", "float", 1.0, "output level (after the [output] look; 0 = black)",
+              range=(0.0, 1.0), stage="output", hud="master", key="m/n", step=0.05),
+    # Contrast around mid grey, multiplying the show file's [output] contrast.
+    Parameter("punch", "float", 1.0, "contrast, times [output] contrast; 1 = unchanged",
+              range=(0.0, 2.0), stage="output", hud="punch"),
+    Parameter("saturation", "float", 1.0, "colour saturation: 0 = grey, 1 = unchanged",
+              range=(0.0, 2.0), stage="output", hud="sat"),
+    # Rotates every colour's hue (HSV) by this angle: pure red at 180 becomes cyan.
+    Parameter("hue", "float", 0.0, "hue rotation", range=(-180.0, 180.0), stage="output",
+              hud="hue", units="degrees"),
+    Parameter("invert", "bool", False, "invert the colours (a negative)", stage="output",
+              hud="INVERT", key="i"),
+    # Zoom into the network's frame about the pan point; the frame's placement stays as is.
+    Parameter("zoom", "float", 1.0, "zoom into the frame (about the pan point)",
+              range=(1.0, 4.0), stage="output", hud="zoom", key="z/x", step=0.25),
+    # Where the zoom looks: -1 and 1 reach the frame's edges (at zoom 1 nothing moves).
+    Parameter("pan_x", "float", 0.0, "zoomed view, -1 = left edge, 1 = right edge",
+              range=(-1.0, 1.0), stage="output", hud="pan x"),
+    Parameter("pan_y", "float", 0.0, "zoomed view, -1 = bottom edge, 1 = top edge",
+              range=(-1.0, 1.0), stage="output", hud="pan y"),
+    # Turns the picture inside its placed frame (unlike [output] rotation, which turns the
+    # frame's placement); corners turned out of the frame show the background.
+    Parameter("spin", "float", 0.0, "rotation of the picture about its centre, "
+              "counter-clockwise", range=(-180.0, 180.0), stage="output", hud="spin",
+              units="degrees"),
     # The heads-up display on the window (frame rates, drops, latency, the values here).
     Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
               "values, GPU temperatures", stage="output",

@@ -20,8 +20,8 @@ from live.contracts.features import FeatureFrame
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
-from live.contracts.messages import (DisplayState, FrameDone, FrameJob, ShowStart, SlotFree,
-                                  Status, Stop)
+from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
+                                    ShowStart, SlotFree, Status, Stop)
 from live.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -316,7 +316,8 @@ class Conductor:
             self._last_hud = now
             hud_lines = self._hud_lines()
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
-                               self.scheduler.next_index if from_index is None else from_index)
+                               self.scheduler.next_index if from_index is None else from_index,
+                               PerformedLook.of(self.state))
         if self._last_display is None or \
                 display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)
@@ -333,11 +334,14 @@ class Conductor:
         return lines
 
     def _hud_values(self) -> list[str]:
-        """Every parameter with a HUD label: numbers always, bools by their label while on."""
+        """Every parameter with a HUD label: numbers always (the output look's only away from
+        its default: a look at rest is noise), bools by their label while on."""
         values = []
         for declared in PARAMETERS:
             value = getattr(self.state, declared.name)
             if not declared.hud or (declared.kind == "bool" and not value):
+                continue
+            if declared.stage == "output" and value == declared.default:
                 continue
             if declared.kind == "bool":
                 values.append(declared.hud)
