@@ -4,12 +4,14 @@ and the window's keys resolved against the show's true state.
 One real show plays in a window under Xvfb (two networks, a 220 Hz loop, OSC on, the state
 sent back to a UDP socket standing in for a TouchOSC layout). The test walks every declared
 parameter, sets it over OSC and sees its effect: in the frames (the slot header or the drawn
-pixels' mean in the frame log), on the screen (blackout, HUD) or in the state sent back. Then
+pixels' mean in the frame log), on the screen (blackout, HUD, the performed look against a
+numpy reference of the still picture) or in the state sent back. Then
 it presses keys with xdotool and reads what the conductor logged.
 """
 
 from __future__ import annotations
 
+import colorsys
 import json
 import os
 import signal
@@ -104,6 +106,38 @@ def static(rows: list[dict]) -> bool:
     return max(r["mean"] for r in rows) - min(r["mean"] for r in rows) < 1e-3
 
 
+def frame_square(image: np.ndarray) -> np.ndarray:
+    """The square frame fitted in the middle of a window's screenshot, as floats."""
+    height, width = image.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return image[top:top + side, left:left + side].astype(float)
+
+
+def viewed(frame: np.ndarray, zoom: float = 1.0, pan_x: float = 0.0, pan_y: float = 0.0,
+           spin: float = 0.0) -> np.ndarray:
+    """``frame`` zoomed, panned and spun as shaders/frame.frag maps them (nearest samples;
+    what leaves the frame is the black background)."""
+    side = frame.shape[0]
+    rows, columns = np.mgrid[0:side, 0:side] + 0.5 - side / 2
+    turn = np.radians(spin)
+    u = (np.cos(turn) * columns - np.sin(turn) * rows) / (side * zoom) \
+        + 0.5 + 0.5 * pan_x * (1 - 1 / zoom)
+    v = (np.sin(turn) * columns + np.cos(turn) * rows) / (side * zoom) \
+        + 0.5 - 0.5 * pan_y * (1 - 1 / zoom)
+    inside = (u >= 0) & (u <= 1) & (v >= 0) & (v <= 1)
+    picked = frame[np.clip((v * side).astype(int), 0, side - 1),
+                   np.clip((u * side).astype(int), 0, side - 1)]
+    return np.where(inside[..., None], picked, 0.0)
+
+
+def hue_turned(frame: np.ndarray, degrees: float) -> np.ndarray:
+    turn = np.vectorize(lambda r, g, b: colorsys.hsv_to_rgb(
+        (colorsys.rgb_to_hsv(r, g, b)[0] + degrees / 360) % 1.0,
+        *colorsys.rgb_to_hsv(r, g, b)[1:]))
+    return np.stack(turn(*np.moveaxis(frame / 255, 2, 0)), axis=2) * 255
+
+
 @pytest.fixture
 def show(tmp_path):
     show_file = make_show(tmp_path)
@@ -134,6 +168,7 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
     moving = show.rows_after(-1, 4)
     assert not static(moving), "the journey should move the picture before anything is set"
     last_static: list[float] = []   # the means of the still pictures so far
+    base: list[np.ndarray] = []     # the still picture on screen before any look is played
 
     def walk(name: str, value: Any, check: Callable[[], None]) -> None:
         show.send(name, value)
@@ -166,6 +201,7 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         show.state_sent("freeze", 0.0)
         rows = show.rows_after(sent_at(), 4)
         assert static(rows) and abs(rows[-1]["mean"] - last_static[-1]) < 1e-3
+        base.append(frame_square(show.screen_until(lambda im: True)))
 
     def blackout_check() -> None:
         image = show.screen_until(lambda im: im.max() < 16)
@@ -174,6 +210,32 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
     def hud_check() -> None:
         image = show.screen_until(lambda im: (im > 150).sum() > 50)
         assert (image > 150).sum() > 50, "the HUD's text should be on the blacked-out window"
+
+
+    def looks_like(expected: Callable[[np.ndarray], np.ndarray], levels: float) -> None:
+        """The window shows ``expected(base)`` within a mean of ``levels`` (the screen's
+        bicubic upscale and 8-bit rounding against a numpy reference of the still frame)."""
+        want = expected(base[0])
+
+        def error(image: np.ndarray) -> float:
+            return float(np.abs(frame_square(image) - want).mean())
+        image = show.screen_until(lambda im: error(im) <= levels)
+        assert error(image) <= levels, f"screen off the expected look by {error(image):.1f}"
+
+    def look_check(expected: Callable[[np.ndarray], np.ndarray], levels: float = 3.0,
+                   rest: tuple[str, ...] = ()) -> Callable[[], None]:
+        """Check the look, then put the named parameters back to rest (and see the still
+        picture again), so each colour is checked alone and the walk goes on unchanged."""
+        def check() -> None:
+            looks_like(expected, levels)
+            for name in rest:
+                show.send(name, parameter(name).default)
+            if rest:
+                looks_like(lambda frame: frame, 1.0)
+        return check
+
+    def grey(frame: np.ndarray) -> np.ndarray:
+        return np.repeat(frame @ np.array([[0.2126], [0.7152], [0.0722]]), 3, axis=2)
 
     plan = [
         ("gain", 0.0, gain_check),
@@ -184,6 +246,17 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("crossfade_to", 0, lambda: changed_and_static(lambda r: r["crossfade_to"] == 0)),
         ("truncation_psi", 0.25, changed_and_static),
         ("speed", 0.0, speed_check),
+        # The performed look on the still picture; zoom, pan and spin build on one another.
+        ("master", 0.5, look_check(lambda frame: frame * 0.5, rest=("master",))),
+        ("punch", 0.0, look_check(lambda frame: np.full_like(frame, 127.5), rest=("punch",))),
+        ("saturation", 0.0, look_check(grey, rest=("saturation",))),
+        ("hue", 180.0, look_check(lambda frame: hue_turned(frame, 180.0), rest=("hue",))),
+        ("invert", 1, look_check(lambda frame: 255 - frame, rest=("invert",))),
+        ("zoom", 2.0, look_check(lambda frame: viewed(frame, 2.0), levels=6.0)),
+        ("pan_x", 1.0, look_check(lambda frame: viewed(frame, 2.0, 1.0), levels=6.0)),
+        ("pan_y", -1.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0), levels=6.0)),
+        ("spin", 90.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0, 90.0), levels=6.0,
+                                  rest=("zoom", "pan_x", "pan_y", "spin"))),
         ("blackout", 1, blackout_check),
         ("hud", 1, hud_check),
         ("tempo", 200.0, lambda: show.state_sent("tempo", 200.0)),
