@@ -58,6 +58,12 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             ControlEvent(0.3, "osc", "crossfade_to", 3.0),
             ControlEvent(0.6, "osc", "truncation_psi", 0.7),
             ControlEvent(0.8, "osc", "speed", -2.0), ControlEvent(1.3, "keyboard", "freeze", 1.0),
+            # The performed look, before the blackout hides it.
+            ControlEvent(0.9, "osc", "master", 0.8), ControlEvent(0.9, "osc", "punch", 1.3),
+            ControlEvent(1.0, "osc", "saturation", 0.5), ControlEvent(1.0, "osc", "hue", 30.0),
+            ControlEvent(1.1, "keyboard", "invert", 1.0), ControlEvent(1.1, "osc", "zoom", 1.5),
+            ControlEvent(1.2, "osc", "pan_x", 0.5), ControlEvent(1.2, "osc", "pan_y", -0.5),
+            ControlEvent(1.4, "osc", "spin", 20.0),
             ControlEvent(1.6, "keyboard", "blackout", 1.0)]
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
