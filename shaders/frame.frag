@@ -17,15 +17,17 @@ uniform float u_brightness;    // added after contrast, -1..1
 uniform float u_contrast;      // around mid grey, 1 = unchanged
 uniform float u_gamma;         // 1 = unchanged; > 1 brightens the mid-tones
 uniform float u_fade;          // 1 = picture, 0 = black (blackout fade)
+uniform vec3 u_background;     // the output's background, faded: where no frame is
 // The performed look (parameters.py, stage "output"); the defaults change nothing.
 uniform float u_master;        // output level, 0..1
 uniform float u_punch;         // multiplies u_contrast
 uniform float u_saturation;    // 0 = grey (Rec. 709 luma), 1 = unchanged
 uniform float u_hue;           // HSV hue rotation, in turns (degrees / 360)
 uniform bool u_invert;         // negative
-uniform float u_zoom;          // >= 1, about the pan point
-uniform vec2 u_pan;            // -1..1 reach the frame's edges; y = 1 is the top
-uniform float u_spin;          // radians, counter-clockwise on screen
+// Zoom, pan and spin as one map of the fragment's place (v_uv - 0.5) to where it reads the
+// frame: made once per draw by live/compositor/look.py:view_transform, not per fragment.
+uniform vec2 u_view_centre;
+uniform mat2 u_view;
 
 in vec2 v_uv;
 out vec4 f_color;
@@ -94,18 +96,6 @@ vec4 sample_catmull_rom_9(vec2 uv, vec2 size) {
     return sum;
 }
 
-// Where the fragment reads the frame: zoomed about the pan point and spun about the centre.
-// Works in texels so a spin keeps its shape on a frame that is not square; the pan centre
-// is kept where the zoomed view stays inside the frame (at zoom 1 it cannot move).
-vec2 performed_uv(vec2 size) {
-    vec2 centre = 0.5 + 0.5 * vec2(u_pan.x, -u_pan.y) * (1.0 - 1.0 / u_zoom);
-    float c = cos(u_spin), s = sin(u_spin);
-    // A fragment reads the frame turned back by the spin; rows run down the picture, which
-    // flips the turn's sign: this is [[c, -s], [s, c]] (GLSL matrices are column-major).
-    vec2 offset = mat2(c, s, -s, c) * ((v_uv - 0.5) * size);
-    return centre + offset / (size * u_zoom);
-}
-
 // HSV conversions without branches (after Sam Hocevar's, public domain).
 vec3 rgb_to_hsv(vec3 c) {
     vec4 K = vec4(0.0, -1.0 / 3.0, 2.0 / 3.0, -1.0);
@@ -123,10 +113,11 @@ vec3 hsv_to_rgb(vec3 c) {
 
 void main() {
     vec2 size = vec2(textureSize(u_frame, 0));
-    vec2 uv = performed_uv(size);
-    if (any(lessThan(uv, vec2(0.0))) || any(greaterThan(uv, vec2(1.0)))) {
-        discard;    // spun out of the frame: the background shows
-    }
+    vec2 uv = u_view_centre + u_view * (v_uv - 0.5);
+    // 1 inside the frame, 0 where a spin turned the frame away (a mix, not a discard or a
+    // branch: both cost llvmpipe most of the draw's time).
+    vec2 within = step(vec2(0.0), uv) * step(uv, vec2(1.0));
+    float inside = within.x * within.y;
 #if UPSCALE_METHOD == 0
     vec4 color = sample_nearest(uv, size);
 #elif UPSCALE_METHOD == 1
@@ -148,5 +139,5 @@ void main() {
     if (u_invert) {
         rgb = 1.0 - rgb;
     }
-    f_color = vec4(rgb * (u_master * u_fade), 1.0);
+    f_color = vec4(mix(u_background, rgb * (u_master * u_fade), inside), 1.0);
 }

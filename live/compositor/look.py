@@ -8,10 +8,12 @@ placement, background and colour adjustments); the compositor rebuilds it when a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from live.compositor.config import OutputConfig
 from live.compositor.placement import Placement
+from live.contracts.messages import PerformedLook
 
 # frame.frag's UPSCALE_METHOD for each method name. "bicubic" is the 16-point-tap variant,
 # chosen by measurement (benchmarks/bench_compositor.py, tests/compositor/test_upscale.py):
@@ -66,3 +68,23 @@ class Fade:
     def moving(self, blackout: bool) -> bool:
         """Whether the level still has to change to reach what ``blackout`` asks for."""
         return self.level != (0.0 if blackout else 1.0)
+
+
+def view_transform(performed: PerformedLook, frame_width: int, frame_height: int
+                   ) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """Where frame.frag reads the frame for zoom, pan and spin: ``uv = centre + matrix @
+    (v_uv - 0.5)``, the matrix column-major as GL takes it.
+
+    Zoom is about the pan point, which stays where the zoomed view is inside the frame
+    (pan -1 and 1 reach its edges; at zoom 1 it cannot move; pan_y 1 is the top). The spin
+    turns about the centre in pixels, so a frame that is not square keeps its shape; rows run
+    down the picture, so a counter-clockwise turn on screen reads through ``[[c, -s], [s, c]]``
+    in (column, row) pixels.
+    """
+    zoom = performed.zoom
+    centre = (0.5 + 0.5 * performed.pan_x * (1.0 - 1.0 / zoom),
+              0.5 - 0.5 * performed.pan_y * (1.0 - 1.0 / zoom))
+    cos, sin = math.cos(math.radians(performed.spin)), math.sin(math.radians(performed.spin))
+    aspect = frame_width / frame_height     # texture units: 1 across each axis
+    rows = ((cos / zoom, -sin / (zoom * aspect)), (sin * aspect / zoom, cos / zoom))
+    return centre, (rows[0][0], rows[1][0], rows[0][1], rows[1][1])

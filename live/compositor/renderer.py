@@ -11,14 +11,13 @@ it) and the texture update from that buffer is queued on the GPU without stallin
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import moderngl
 import numpy as np
 
-from live.compositor.look import METHODS, Look
+from live.compositor.look import METHODS, Look, view_transform
 from live.compositor.placement import frame_vertices, rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
 from live.contracts.messages import PerformedLook
@@ -169,7 +168,8 @@ class FrameRenderer:
         target.use()
         programs = self._programs[target.ctx]
         width, height = target_size(target)
-        target.clear(*(channel * fade for channel in look.background), 1.0)
+        background = tuple(channel * fade for channel in look.background)
+        target.clear(*background, 1.0)
         flip = -1.0 if flip_y else 1.0
         if self.texture is not None:
             tex_w, tex_h = self.texture.size
@@ -181,14 +181,14 @@ class FrameRenderer:
             program["u_contrast"].value = look.contrast
             program["u_gamma"].value = look.gamma
             program["u_fade"].value = fade
+            program["u_background"].value = background
             program["u_master"].value = performed.master
             program["u_punch"].value = performed.punch
             program["u_saturation"].value = performed.saturation
             program["u_hue"].value = performed.hue / 360.0
             program["u_invert"].value = performed.invert
-            program["u_zoom"].value = performed.zoom
-            program["u_pan"].value = (performed.pan_x, performed.pan_y)
-            program["u_spin"].value = math.radians(performed.spin)
+            program["u_view_centre"].value, program["u_view"].value = \
+                view_transform(performed, tex_w, tex_h)
             self.texture.use(0)
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         for overlay in overlays:
