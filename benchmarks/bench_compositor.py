@@ -2,10 +2,12 @@
 
 Runs the real renderer in a headless EGL context (whatever GPU EGL finds; Mesa llvmpipe on a
 machine without one) and times, per resampling method, upload + draw with ``glFinish`` so
-the work is really done, then the readback a recording adds. The headline case is a
-1024x1024 frame on a 3840x2160 projector (frame fitted: 2160x2160 drawn); the demo's case
-(128 px frames on a 1024x1024 output) shows what a CPU-only machine pays. Prints and saves
-figures in milliseconds (medians).
+the work is really done, then the readback a recording adds, and the performed look's cost
+(the bicubic draw with every look parameter played, against the same draw at rest). The
+headline case is a 1024x1024 frame on a 3840x2160 projector (frame fitted: 2160x2160 drawn);
+the demo's case (128 px frames on a 1024x1024 output) shows what a CPU-only machine pays; the
+square case is a 1024x1024 frame on a 1024x1024 output. Prints and saves figures in
+milliseconds (medians).
 
     .venv/bin/python -m benchmarks.bench_compositor [--repeat 10]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
+import moderngl
 import numpy as np
 
 from benchmarks.report import report
@@ -23,8 +26,13 @@ from live.compositor.look import Look
 from live.compositor.placement import Placement
 from live.compositor.readback import FrameReadback
 from live.compositor.renderer import FrameRenderer
+from live.contracts.messages import PerformedLook
 
-CASES = {"4k": ((1024, 1024), (3840, 2160)), "demo": ((128, 128), (1024, 1024))}
+CASES = {"4k": ((1024, 1024), (3840, 2160)), "demo": ((128, 128), (1024, 1024)),
+         "square": ((1024, 1024), (1024, 1024))}
+LOOK_AT_REST = PerformedLook.declared_defaults()
+LOOK_PLAYED = PerformedLook(master=0.8, punch=1.3, saturation=0.6, hue=40.0, invert=True,
+                            zoom=1.5, pan_x=0.3, pan_y=-0.2, spin=15.0)
 COMPARED = ("bicubic16", "bicubic9", "linear", "nearest")
 
 
@@ -64,11 +72,29 @@ def measure_case(renderer: FrameRenderer, name: str, frame_hw: tuple[int, int],
             ctx.finish()
 
         figures[f"{name}_upload_upscale_{method}_ms"] = milliseconds(upload_and_upscale, repeat)
+    figures.update(measure_look(renderer, target, next_frame(), name, repeat))
     readback = FrameReadback(ctx, *output_wh)
     figures[f"{name}_record_readback_ms"] = milliseconds(
         lambda: (readback.submit(target, 1), readback.flush()), repeat)
     readback.release()
     target.release()
+    return figures
+
+
+def measure_look(renderer: FrameRenderer, target: moderngl.Framebuffer, frame: np.ndarray,
+                 name: str, repeat: int) -> dict[str, float]:
+    """The performed look's cost per frame: the bicubic draw with every look parameter away
+    from rest, against the same draw at rest (the frame uploaded once, outside the timing)."""
+    renderer.upload(frame)
+    look = Look(placement=Placement("fit"))
+    figures = {}
+    for label, performed in (("rest", LOOK_AT_REST), ("played", LOOK_PLAYED)):
+        def draw() -> None:
+            renderer.draw(target, look, performed=performed)
+            renderer.ctx.finish()
+        figures[f"{name}_draw_look_{label}_ms"] = milliseconds(draw, repeat)
+    figures[f"{name}_look_cost_ms"] = (figures[f"{name}_draw_look_played_ms"]
+                                       - figures[f"{name}_draw_look_rest_ms"])
     return figures
 
 
