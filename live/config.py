@@ -96,5 +96,3 @@ def _check_cross_section(cfg: Config, source: str) -> None:
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")
-
-

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from live.contracts.shm import leftover_segments
-from tests.engine.showrun import (DEMO, descendants, read_frame_log, running,
-                                  shared_memory_of, start_cli)
+from tests.engine.showrun import (DEMO, command_of, descendants, memory_map, read_frame_log,
+                                  running, shared_memory_of, start_cli)
 
 KINDS = ("worker", "audio", "compositor", "encoder")
 RSS_EVERY_S = 5.0          # how often the memory of every process is sampled
@@ -65,28 +65,14 @@ class ChaosResult:
         return growth
 
 
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except (FileNotFoundError, ProcessLookupError):
-        return []
-
-
-def _maps(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/maps").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return ""
-
-
 def process_kind(pid: int) -> str | None:
     """Which part of the show a process is, from what it runs and has loaded."""
-    command = _cmdline(pid)
+    command = command_of(pid)
     if command and Path(command[0]).name == "ffmpeg":
         return "encoder"
     if "resource_tracker" in " ".join(command):
         return "resource_tracker"
-    maps = _maps(pid)
+    maps = memory_map(pid)
     if "libEGL" in maps or "libGLX" in maps:
         return "compositor"
     if "libportaudio" in maps:
@@ -189,7 +175,7 @@ def run_chaos(workdir: Path, seconds: float, kill_every: float, seed: int = 0,
         time.sleep(0.1)
     result.shm_left = sorted(set(leftover_segments(show.pid))
                              | {path.name for path in mapped if path.exists()})
-    result.processes_left = [f"{pid} {' '.join(_cmdline(pid))[:80]}" for pid in sorted(seen)
+    result.processes_left = [f"{pid} {' '.join(command_of(pid))[:80]}" for pid in sorted(seen)
                              if running(pid)]
     return result
 

@@ -127,11 +127,7 @@ def shared_memory_of(pids: list[int]) -> set[Path]:
     the show's to remove."""
     files = set()
     for pid in pids:
-        try:
-            maps = Path(f"/proc/{pid}/maps").read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        for line in maps.splitlines():
+        for line in memory_map(pid).splitlines():
             fields = line.split(maxsplit=5)
             if len(fields) == 6 and fields[5].startswith(SHOW_SHM_PREFIXES) \
                     and not line.endswith("(deleted)"):
@@ -148,26 +144,36 @@ def wait_until_gone(pids: list[int], timeout: float) -> list[int]:
     return left
 
 
+def command_of(pid: int) -> list[str]:
+    """The command line of ``pid``; empty once it has exited (a zombie's too)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def memory_map(pid: int) -> str:
+    """``/proc/PID/maps`` (the files ``pid`` has mapped); empty once it has exited."""
+    try:
+        return Path(f"/proc/{pid}/maps").read_text()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return ""
+
+
 def child_using(parent: int, library: str) -> int:
     """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
     finds the audio process, "libEGL" the compositor)."""
     for pid in children(parent):
-        try:
-            if library in Path(f"/proc/{pid}/maps").read_text():
-                return pid
-        except FileNotFoundError:
-            continue
+        if library in memory_map(pid):
+            return pid
     raise AssertionError(f"no child of {parent} uses {library}")
 
 
 def child_running(parent: int, program: str) -> int:
     """The pid of ``parent``'s child process whose command is ``program`` (e.g. "ffmpeg")."""
     for pid in children(parent):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
-        except FileNotFoundError:
-            continue
-        if Path(command).name == program:
+        command = command_of(pid)
+        if command and Path(command[0]).name == program:
             return pid
     raise AssertionError(f"no child of {parent} runs {program}")
 
