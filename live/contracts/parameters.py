@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("float", "network", "bool")
+KINDS = ("float", "network", "choice", "bool")
+INDEX_KINDS = ("network", "choice")   # an int picking one of several (networks, choices)
 STAGES = ("latents", "output", "show")
 ARGUMENTS = ("press", "index")
 
@@ -22,7 +23,8 @@ class Parameter:
     """One performable parameter: a field of the show state that events set."""
 
     name: str                 # field, event name, OSC address /live/NAME, MIDI map target
-    kind: str                 # "float", "network" (an index into [networks] files) or "bool"
+    kind: str                 # "float", "network" (an index into [networks] files), "choice"
+    #                           (an index into choices) or "bool"
     default: float | int | bool  # the value before the show's config or any event sets it
     help: str                 # one line for osc-doc, `gance-live parameters` and the README
     range: tuple[float, float] | None = None  # floats: events outside are refused, keys clamp
@@ -34,10 +36,35 @@ class Parameter:
     units: str = ""           # what the number counts, for the docs ("" = a plain factor)
     config: str = ""          # "section.key" of the show file whose value starts the show
     #                           ("" = the default above)
+    choices: tuple[str, ...] = ()  # choice: the names the index picks (OSC takes names too)
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS and self.stage in STAGES, self
         assert (self.range is not None) == (self.kind == "float"), self
+        assert bool(self.choices) == (self.kind == "choice"), self
+        assert self.kind != "choice" or 0 <= self.default < len(self.choices), self
+
+    def options(self, network_count: int) -> int:
+        """How many values an index kind can take (networks: the show's; choices: its
+        names)."""
+        assert self.kind in INDEX_KINDS, self
+        return network_count if self.kind == "network" else len(self.choices)
+
+    @property
+    def fader_range(self) -> tuple[float, float]:
+        """What a fader's travel covers unless a MIDI map says otherwise: a float's range,
+        every choice, and networks 0 to 1 (a crossfade pair; maps name wider ranges)."""
+        if self.range is not None:
+            return self.range
+        return (0.0, len(self.choices) - 1.0) if self.kind == "choice" else (0.0, 1.0)
+
+    def label(self, value: float | int | bool) -> str:
+        """The value as the HUD and the docs say it: a choice by its name."""
+        if self.kind == "choice":
+            return self.choices[int(value)]
+        if self.kind == "bool":
+            return "on" if value else "off"
+        return f"{value:g}"
 
 
 @dataclass(frozen=True)

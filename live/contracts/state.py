@@ -15,7 +15,7 @@ import json
 import math
 from typing import IO, Iterable, Iterator, NamedTuple
 
-from live.contracts.parameters import PARAMETERS, action, parameter
+from live.contracts.parameters import INDEX_KINDS, PARAMETERS, action, parameter
 
 
 class ControlEvent(NamedTuple):
@@ -60,8 +60,8 @@ class _Checks:
         declared = parameter(name)
         if declared is None:
             return False
-        if declared.kind == "network":
-            return value == int(value) and 0 <= value < network_count
+        if declared.kind in INDEX_KINDS:
+            return value == int(value) and 0 <= value < declared.options(network_count)
         if declared.kind == "bool":
             return value in (0, 1)
         low, high = declared.range
@@ -85,9 +85,9 @@ class _Checks:
             return False
         if declared.kind == "bool":
             setattr(self, name, bool(value >= 0.5))
-        elif declared.kind == "network":
+        elif declared.kind in INDEX_KINDS:
             index = int(value)
-            if not 0 <= index < network_count:
+            if not 0 <= index < declared.options(network_count):
                 return False
             setattr(self, name, index)
         else:
@@ -96,7 +96,7 @@ class _Checks:
         return True
 
 
-_TYPES = {"float": float, "network": int, "bool": bool}
+_TYPES = {"float": float, "network": int, "choice": int, "bool": bool}
 
 ShowState = dataclasses.make_dataclass(
     "ShowState", [(p.name, _TYPES[p.kind], dataclasses.field(default=p.default))
@@ -110,7 +110,8 @@ def resolve(intent: Intent, state: ShowState) -> ControlEvent | None:
     """The event ``intent`` means for ``state``; None when it means nothing.
 
     "up" / "down" move a float parameter one declared step from its true value, clamped to
-    its range; "toggle" flips a bool parameter from its true value.
+    its range; "toggle" flips a bool parameter from its true value and moves a choice on to
+    the next of its choices (round to the first).
     """
     declared = parameter(intent.name)
     if intent.action == "fire" and action(intent.name) is not None:
@@ -123,6 +124,8 @@ def resolve(intent: Intent, state: ShowState) -> ControlEvent | None:
         value = min(max(getattr(state, intent.name) + step, low), high)
     elif intent.action == "toggle" and declared.kind == "bool":
         value = 0.0 if getattr(state, intent.name) else 1.0
+    elif intent.action == "toggle" and declared.kind == "choice":
+        value = (getattr(state, intent.name) + 1) % len(declared.choices)
     elif intent.action == "set":
         value = intent.value
     else:

@@ -77,10 +77,12 @@ def parameters_doc() -> str:
     lines += ["", "| parameter | kind | range | default | key | applied by | meaning |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for p in PARAMETERS:
-        span = f"{p.range[0]:g} to {p.range[1]:g}" + (f" {p.units}" if p.units else "") \
-            if p.range else ("0-based index" if p.kind == "network" else "on / off")
-        plain = ("on" if p.default else "off") if p.kind == "bool" else f"{p.default:g}"
-        default = f"`{p.config}`" if p.config else plain
+        if p.range:
+            span = f"{p.range[0]:g} to {p.range[1]:g}" + (f" {p.units}" if p.units else "")
+        else:
+            span = {"network": "0-based index", "bool": "on / off"}.get(p.kind) \
+                or ", ".join(p.choices)
+        default = f"`{p.config}`" if p.config else p.label(p.default)
         key = f"`{p.key}`" if p.key else ""
         lines.append(f"| `{p.name}` | {p.kind} | {span} | {default} | {key} | {p.stage} | "
                      f"{p.help} |")

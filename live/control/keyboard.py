@@ -24,7 +24,7 @@ def _key_intents() -> dict[str, tuple[str, str, float]]:
             raise_key, lower_key = declared.key.split("/")
             keys[raise_key] = (declared.name, "up", 1.0)
             keys[lower_key] = (declared.name, "down", 1.0)
-        elif declared.kind == "bool":
+        elif declared.kind in ("bool", "choice"):   # a choice's key steps through them
             keys[declared.key] = (declared.name, "toggle", 1.0)
         else:
             first, last = (int(k) for k in declared.key.split("-"))
@@ -60,6 +60,9 @@ def key_rows() -> list[tuple[str, str]]:
                          f"({declared.step:g}) up / down: {declared.help}"))
         elif declared.kind == "bool" and declared.key:
             rows.append((f"`{declared.key.upper()}`", f"toggle {declared.name}: {declared.help}"))
+        elif declared.kind == "choice" and declared.key:
+            rows.append((f"`{declared.key.upper()}`", f"next {declared.name} "
+                         f"({', '.join(declared.choices)}): {declared.help}"))
         elif declared.key:
             first, last = declared.key.split("-")
             rows.append((f"`{first}`-`{last}`", f"{declared.name} {first}-{last} (1 = the "

@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from live.control.midi import ACTIONS, Binding, MidiMessage
-from live.contracts.parameters import PARAMETERS, parameter
+from live.contracts.parameters import INDEX_KINDS, PARAMETERS, parameter
 
 STYLES = ("relative", "hold", "toggle")
 RELATIVE_STEPS = 100  # an encoder crosses a parameter's whole range in this many ticks
@@ -60,10 +60,10 @@ class LearnRequest(NamedTuple):
         kind = declared.kind if declared is not None else "action"
         if style in ("hold", "toggle") and kind != "bool":
             raise ValueError(f"'{style}' is for on/off parameters, not {target}")
-        if style == "relative" and kind not in ("float", "network"):
+        if style == "relative" and kind not in ("float", *INDEX_KINDS):
             raise ValueError(f"'relative' is for number parameters, not {target}")
-        if kind == "network" and value is None and style is None:
-            raise ValueError(f"say which network, e.g. '{target} 2' (or '{target} relative')")
+        if kind in INDEX_KINDS and value is None and style is None:
+            raise ValueError(f"say which one, e.g. '{target} 2' (or '{target} relative')")
         return cls(target, value, style)
 
     def binding_for(self, message: MidiMessage) -> Binding:
@@ -82,15 +82,15 @@ class LearnRequest(NamedTuple):
         if self.style == "relative":
             if kind != "cc":
                 raise ValueError(f"a note cannot be a relative encoder for {self.target}")
-            low, high = declared.range or (0.0, 1.0)
-            step = 1.0 if declared.kind == "network" else (high - low) / RELATIVE_STEPS
+            low, high = declared.fader_range
+            step = 1.0 if declared.kind in INDEX_KINDS else (high - low) / RELATIVE_STEPS
             return Binding(kind, channel, number, "nudge", self.target, step=step)
         if self.value is not None:
             return Binding(kind, channel, number, "press", self.target, value=self.value)
         if kind != "cc":
             raise ValueError(f"a pad sets {self.target} to one value: say which, "
                              f"e.g. '{self.target} 0.8'")
-        low, high = declared.range or (0.0, 1.0)
+        low, high = declared.fader_range
         return Binding(kind, channel, number, "set", self.target, low=low, high=high,
                        pickup=True)
 

@@ -50,7 +50,7 @@ from live.contracts.configfile import read_toml
 from live.contracts.errors import ConfigError
 from live.contracts.outputs import atomic_output
 from live.contracts.shipped import CONFIG_DIR, MIDI_MAP_DIR
-from live.contracts.parameters import PARAMETERS, parameter, remote_actions
+from live.contracts.parameters import INDEX_KINDS, PARAMETERS, parameter, remote_actions
 from live.contracts.state import ShowState
 
 TAP_TEMPO = "tap_tempo"  # an action the hub turns into a ``tempo`` from the taps' timing
@@ -141,7 +141,7 @@ class Binding:
             value = self.low * (self.high / self.low) ** x
         else:
             value = self.low + (self.high - self.low) * x
-        return float(round(value)) if _kind(self.target) == "network" else value
+        return float(round(value)) if _kind(self.target) in INDEX_KINDS else value
 
     def to_toml(self, default_channel: int) -> str:
         """The ``[[bind]]`` table that loads back into this binding."""
@@ -293,7 +293,7 @@ class MidiMap:
             ticks = decode_relative(message.value, binding.encoding)
             low, high = parameter(binding.target).range or (-math.inf, math.inf)
             value = min(max(self._values[binding.target] + ticks * binding.step, low), high)
-            if _kind(binding.target) == "network":
+            if _kind(binding.target) in INDEX_KINDS:
                 value = float(round(value))
             return self._send(binding.target, value)
         if binding.mode == "hold":
@@ -392,8 +392,8 @@ def _parse_binding(table: Any, default_channel: int, source: str, where: str) ->
     target = _get(table, mode, str, source, where)
     binding = Binding(kind, channel, number, mode, target)
     if mode in ("set", "nudge"):
-        _check(_kind(target) in ("float", "network"), source, where, mode,
-               "a number parameter (" + ", ".join(_names("float", "network")) + ")", target)
+        _check(_kind(target) in ("float", *INDEX_KINDS), source, where, mode,
+               "a number parameter (" + ", ".join(_names("float", *INDEX_KINDS)) + ")", target)
     elif mode in ("toggle", "hold"):
         _check(_kind(target) == "bool", source, where, mode,
                "an on/off parameter (" + ", ".join(_names("bool")) + ")", target)
@@ -404,8 +404,8 @@ def _parse_binding(table: Any, default_channel: int, source: str, where: str) ->
         value = _get(table, "value", float, source, where, default=1.0)
         binding = replace(binding, value=value)
     if mode == "set":
-        default_range = parameter(target).range or (0.0, 1.0)   # a network: 0 to 1
-        low, high = _get(table, "range", list, source, where, default=list(default_range))
+        low, high = _get(table, "range", list, source, where,
+                         default=list(parameter(target).fader_range))
         curve = _get(table, "curve", str, source, where, default="linear")
         _check(curve in CURVES, source, where, "curve", "one of " + ", ".join(CURVES), curve)
         _check(curve != "exponential" or low * high > 0, source, where, "range",

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, Sequence
 from pythonosc.osc_message_builder import build_msg
 from pythonosc.osc_packet import OscPacket
 
-from live.contracts.parameters import PARAMETERS, parameter, remote_actions
+from live.contracts.parameters import INDEX_KINDS, PARAMETERS, parameter, remote_actions
 from live.contracts.state import ShowState
 
 PREFIX = "/live"
@@ -42,6 +42,8 @@ def address_tree() -> list[OscAddress]:
         if declared.kind == "float":
             low, high = declared.range
             argument = f"float {low:g}..{high:g}"
+        elif declared.kind == "choice":
+            argument = "int 0-based or name: " + " | ".join(declared.choices)
         else:
             argument = _PARAMETER_ARGUMENTS[declared.kind]
         rows.append(OscAddress(f"{PREFIX}/{declared.name}", argument, declared.help))
@@ -87,8 +89,11 @@ def events_for_osc(address: str, args: Sequence[Any]) -> list[tuple[str, float]]
         number = _number(args[0]) if len(args) == 1 else None
         return None if number is None else [(action.name, number)]
     prefix, _, name = address.rpartition("/")
-    if prefix != PREFIX or parameter(name) is None or len(args) != 1:
+    declared = parameter(name)
+    if prefix != PREFIX or declared is None or len(args) != 1:
         return None
+    if isinstance(args[0], str) and args[0] in declared.choices:   # a choice by its name
+        return [(name, float(declared.choices.index(args[0])))]
     value = _number(args[0])
     return None if value is None else [(name, value)]
 
@@ -98,8 +103,8 @@ def state_messages(state: ShowState) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for declared in PARAMETERS:
         value = getattr(state, declared.name)
-        # TouchOSC toggles and faders read floats; network indices stay integers.
-        values[f"{PREFIX}/{declared.name}"] = int(value) if declared.kind == "network" \
+        # TouchOSC toggles and faders read floats; network and choice indices stay integers.
+        values[f"{PREFIX}/{declared.name}"] = int(value) if declared.kind in INDEX_KINDS \
             else float(value)
     return values
 

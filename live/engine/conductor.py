@@ -347,6 +347,8 @@ class Conductor:
                 values.append(declared.hud)
             elif declared.kind == "network":   # 1-based, as the keys pick them
                 values.append(f"{declared.hud} {value + 1}/{self.network_count}")
+            elif declared.kind == "choice":
+                values.append(f"{declared.hud} {declared.label(value)}")
             else:
                 values.append(f"{declared.hud} {value:.3g}")
         return values

@@ -38,7 +38,7 @@ def test_answers_make_bindings_for_the_moved_control(answer, message, mode, targ
 
 @pytest.mark.parametrize("answer,problem", [
     ("", "empty answer"), ("volume", "unknown parameter 'volume'"),
-    ("quit", "unknown parameter 'quit'"), ("network", "say which network"),
+    ("quit", "unknown parameter 'quit'"), ("network", "say which one"),
     ("gain hold", "'hold' is for on/off"), ("blackout relative", "'relative' is for number"),
     ("gain 1 2", "two values"), ("gain loud", "'loud' is neither"),
 ])
