@@ -1,4 +1,5 @@
-"""Tap tempo: the beat from the times of a few button presses (pure, so replays agree)."""
+"""The show's beat: tap tempo from a few button presses, and the beat position of each frame
+(pure, so replays agree)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,31 @@ class TapTempo:
         beat = (self._taps[-1] - self._taps[0]) / (len(self._taps) - 1)
         low, high = parameter("tempo").range
         return min(max(60.0 / beat, low), high)
+
+
+class BeatClock:
+    """The beat position of each frame: beats since frame 0 at the tempo in force.
+
+    Fed frame indices in order with the show's ``tempo``, it integrates tempo over show time
+    (``index / fps`` seconds), so a tempo change bends the beat from that frame on and a
+    replayed show lands on the same beats. Beat-synced moves (strobe, beat moves) read the
+    fractional part as the phase and count whole beats crossed.
+
+    >>> clock = BeatClock(fps=30)
+    >>> clock.at(15, 120.0)   # half a second at 120 bpm
+    1.0
+    >>> clock.at(30, 60.0)    # then half a second at 60 bpm
+    1.5
+    """
+
+    def __init__(self, fps: int) -> None:
+        self.fps = fps
+        self.index = 0
+        self.beat = 0.0
+
+    def at(self, index: int, tempo: float) -> float:
+        """The beat position of frame ``index`` (not before the last one asked)."""
+        assert index >= self.index, (index, self.index)
+        self.beat += (index - self.index) / self.fps * tempo / 60.0
+        self.index = index
+        return self.beat

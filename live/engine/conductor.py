@@ -22,6 +22,7 @@ from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
                                     ShowStart, SlotFree, Status, Stop)
+from live.control.tempo import BeatClock
 from live.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ class Conductor:
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
         self.hud_always = hud_always
         self.summary = ShowSummary()
+        self.beats = BeatClock(fps)
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
         self._finished = False
@@ -303,6 +305,7 @@ class Conductor:
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
+            header["beat"] = self.beats.at(index, self.state.tempo)
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
