@@ -5,9 +5,10 @@ on) as a dataclass whose fields are made with :func:`param`; the reading and che
 TOML against such declarations lives in :mod:`live.contracts.configfile`. This module sits at
 the top with the CLI, since it gathers every concern's section.
 
-    >>> cfg = load_config("config/demo.toml")
-    >>> cfg.show.fps
-    30
+    >>> from live.contracts.shipped import DEMO_CONFIG
+    >>> cfg = load_config(DEMO_CONFIG)
+    >>> cfg.show.fps              # the demo plays on two CPU cores
+    15
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ Callbacks run on PortAudio's audio thread. They receive numpy float32 ``[frames,
 arrays and the **monotonic** time of their first sample (PortAudio's stream clock converted
 to ``time.monotonic()``), and must return quickly without blocking.
 
-    >>> stream = open_input("sounddevice", device=3, channels=2, sample_rate=48000,
-    ...                     block=256, on_block=lambda samples, t0, overflow: ...)
-    >>> stream.start(); ...; stream.close()
+    stream = open_input("sounddevice", device=3, channels=2, sample_rate=48000,
+                        block=256, on_block=lambda samples, t0, overflow: ...)
+    stream.start(); ...; stream.close()
 """
 
 from __future__ import annotations

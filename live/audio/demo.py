@@ -6,7 +6,7 @@ each half bar. Everything the features measure moves: onsets, low and high bands
 at chord changes and a clear tempo. The synthesis is deterministic (fixed seed), and the tails
 of the last bar wrap onto the first so the loop is seamless.
 
-    >>> path = demo_loop_path()      # generated once into the cache folder, then reused
+    path = demo_loop_path()      # generated once into the cache folder, then reused
 """
 
 from __future__ import annotations

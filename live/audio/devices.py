@@ -2,7 +2,7 @@
 
 Every error lists what there is instead, so the performer can fix the show file on the spot:
 
-    >>> find_device("scarlett", "input")
+    find_device("scarlett", "input") raises
     AudioInputError: [audio] input_device 'scarlett': no such input device; inputs here:
     1 'pulse' (32 ch, 44100 Hz), 2 'default' (32 ch, 44100 Hz)
 """

@@ -32,10 +32,10 @@ Per hop it measures:
 Smoothed values (``rms``, ``bands``, ``spectrum``, ``onset``, ``novelty``) rise with time
 constant ``attack`` and fall with ``release``; events and tempo are not smoothed.
 
-    >>> extractor = FeatureExtractor(sample_rate=48000, hop=512, fft_size=2048)
-    >>> frame = extractor.process(block, time=time.monotonic(), position=-1.0)
-    >>> analysis = analyze_file("loop.wav")          # dict of arrays, one row per hop
-    >>> FeatureTrack(analysis).at(12.5).spectrum     # the frame heard 12.5 s into the file
+    extractor = FeatureExtractor(sample_rate=48000, hop=512, fft_size=2048)
+    frame = extractor.process(block, time=time.monotonic(), position=-1.0)
+    analysis = analyze_file("loop.wav")          # dict of arrays, one row per hop
+    FeatureTrack(analysis).at(12.5).spectrum     # the frame heard 12.5 s into the file
 """
 
 from __future__ import annotations

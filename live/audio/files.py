@@ -1,8 +1,8 @@
 """Audio files for rehearsal: reading them, and the looping program the player plays.
 
-    >>> samples, rate = read_audio("loop.flac")            # float32 [frames, channels]
-    >>> program = AudioProgram.from_files(["a.wav", "b.wav"], loop=True, loop_start=4.0)
-    >>> piece, first_sample = program.read(256)             # never spans a loop jump
+    samples, rate = read_audio("loop.flac")            # float32 [frames, channels]
+    program = AudioProgram.from_files(["a.wav", "b.wav"], loop=True, loop_start=4.0)
+    piece, first_sample = program.read(256)             # never spans a loop jump
 """
 
 from __future__ import annotations

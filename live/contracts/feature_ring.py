@@ -17,8 +17,10 @@ on stores becoming visible in program order, which x86-64 guarantees; on weakly 
 
     >>> ring = FeatureRing.create()                 # the supervisor owns the segment
     >>> writer = FeatureRing.attach(ring.name)      # in the audio process
-    >>> writer.write(frame)
+    >>> writer.write(FeatureFrame(time=1.0, rms=0.25))
     >>> ring.latest().rms
+    0.25
+    >>> writer.close(); ring.close()                # the owner's close removes the segment
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ first, so a folder, a FIFO or a device is called what it is instead of "does not
 a NUL byte or an over-long path is one clear line instead of a traceback.
 
     >>> check_input_file("loops/a.wav", "audio file", where="show.toml: [audio] file")
-    PosixPath('loops/a.wav')
+    Traceback (most recent call last):
+    live.contracts.errors.ConfigError: show.toml: [audio] file: ...loops/a.wav: no such audio file
 """
 
 from __future__ import annotations

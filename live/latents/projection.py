@@ -17,9 +17,8 @@ plain name sort gets wrong). Version 2 only renamed ``original_model_path`` /
 frame count agrees with the attributes, each latent is one W repeated on every row) and turns
 every problem into a :class:`ProjectionFileError` naming the file, what is wrong and the fix.
 
-    >>> pf = ProjectionFile.open("songs/intro.hdf5")
-    >>> pf.latents.shape, pf.fps
-    ((900, 18, 512), 30.0)
+    pf = ProjectionFile.open("songs/intro.hdf5")
+    pf.latents.shape, pf.fps        # (900, 18, 512), 30.0 for 30 s of a 1024² network
 """
 
 from __future__ import annotations
