@@ -26,6 +26,7 @@ from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
 from live.synth.config import NetworksConfig
+from live.telemetry.config import TelemetryConfig
 
 __all__ = ["Config", "ConfigError", "ShowConfig", "build_config", "describe", "load_config"]
 
@@ -51,6 +52,7 @@ class Config:
     latents: LatentsConfig = field(default_factory=LatentsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:

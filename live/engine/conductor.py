@@ -24,6 +24,8 @@ from live.contracts.messages import (DisplayState, FrameDone, FrameJob, Performe
                                     ShowStart, SlotFree, Status, Stop)
 from live.control.tempo import BeatClock
 from live.engine.scheduler import Scheduler
+from live.engine.showbox import ShowBox
+from live.overlay.hud import warning
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class Workers(Protocol):
 class ControlSource(Protocol):
     def poll(self) -> list[ControlEvent]: ...
     def feedback(self, state: ShowState) -> None: ...
+    def send_status(self, messages: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -92,6 +95,7 @@ class Conductor:
         favourites: the folder "save favourite" writes W files into.
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
             shows them all the time).
+        showbox: GPU telemetry and the thermal guard (None: not watched).
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -104,6 +108,7 @@ class Conductor:
                  on_shown: Callable[[int], None] | None = None,
                  favourites: Path = Path("out/favourites"),
                  hud_always: bool = False,
+                 showbox: ShowBox | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -112,7 +117,7 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
-        self.hud_always = hud_always
+        self.hud_always, self.showbox = hud_always, showbox
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
         self.scheduler: Scheduler | None = None
@@ -178,6 +183,8 @@ class Conductor:
                     log.warning("compositor did not finish within %.1f s", FINISH_TIMEOUT_S)
                     break
                 continue
+            if self.showbox is not None and self.realtime:
+                self.showbox.update(self.clock(), self.scheduler)
             self._dispatch()
             if self.realtime:
                 self.scheduler.reclaim_stale(self.clock(), STALE_SLOT_S)
@@ -327,13 +334,18 @@ class Conductor:
             self._last_display = display
         if self.controls is not None:
             self.controls.feedback(self.state)
+            if self.showbox is not None:
+                self.controls.send_status(self.showbox.osc_messages())
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
         lines = ("   ".join(self._hud_values()),
-                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
+                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
+                 + (f"   thinned {self.scheduler.thinned}" if self.scheduler.thinned else ""))
+        if self.showbox is not None:
+            lines += tuple(self.showbox.hud_lines(self.fps))
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
-            lines += (f"WARNING {self._warning[1]}",)
+            lines += (warning(f"WARNING {self._warning[1]}"),)
         return lines
 
     def _hud_values(self) -> list[str]:

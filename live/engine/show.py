@@ -29,6 +29,7 @@ from live.contracts.paths import check_input_file
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
+from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
 from live.engine.supervisor import Supervisor
@@ -58,6 +59,7 @@ class ShowOptions:
     frame_log: Path | None = None      # JSON lines, one per shown frame
     event_log: Path | None = None      # JSON lines, one per control event
     replay: Path | None = None         # control events to play back (render)
+    telemetry_log: Path | None = None  # JSON lines, one per GPU and telemetry sample
 
 
 def network_specs(cfg: Config) -> list[str]:
@@ -200,6 +202,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
     inputs += [("[latents.keyframes] points", cfg.resolve(point))
                for point in latents.keyframes.points if not point.startswith("seed:")]
     inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
+    if cfg.telemetry.replay:
+        inputs.append(("[telemetry] replay", cfg.resolve(cfg.telemetry.replay)))
     if replay is not None:
         inputs.append(("--replay", replay))
     return inputs
@@ -207,7 +211,7 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
 
 def _outputs(options: ShowOptions) -> list[tuple[str, Path]]:
     named = (("the recording", options.out), ("the frame log", options.frame_log),
-             ("the event log", options.event_log))
+             ("the event log", options.event_log), ("the telemetry log", options.telemetry_log))
     return [(role, path) for role, path in named if path is not None]
 
 
@@ -310,6 +314,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         event_stream = None
         if options.event_log is not None:
             event_stream = stack.enter_context(growing_output(options.event_log))
+        showbox = None if render else _watch_gpus(cfg, options, devices, stack)
         conductor = Conductor(
             fps=fps, state=state, network_count=len(specs), instrument=checked.instrument,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
@@ -317,12 +322,32 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
-            hud_always=cfg.output.preview and not compositor_spec.headless)
+            hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox)
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
     return summary
+
+
+def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str],
+                stack: ExitStack) -> ShowBox:
+    """GPU telemetry (NVML, or ``[telemetry] replay``) sampled in its own thread, logged to
+    ``--telemetry-log``, and the thermal guard over the workers on those GPUs."""
+    from live.telemetry.guard import ThermalGuard
+    from live.telemetry.sampler import RecordedTelemetry, TelemetrySampler
+
+    telemetry = cfg.telemetry
+    source = None
+    if telemetry.replay:
+        source = RecordedTelemetry(cfg.input_file(telemetry.replay, "[telemetry] replay",
+                                                  "telemetry log"))
+    log_stream = None
+    if options.telemetry_log is not None:
+        log_stream = stack.enter_context(growing_output(options.telemetry_log))
+    sampler = stack.enter_context(TelemetrySampler(source, log_stream=log_stream))
+    guard = ThermalGuard(telemetry.guard_settings()) if telemetry.guard else None
+    return ShowBox(sampler, guard, worker_gpus(devices))
 
 
 def _remove_stale_segments() -> None:
