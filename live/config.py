@@ -25,6 +25,7 @@ from live.contracts.schema import param
 from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
+from live.hardware.config import HardwareConfig
 from live.synth.config import NetworksConfig
 from live.telemetry.config import TelemetryConfig
 
@@ -53,6 +54,7 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:

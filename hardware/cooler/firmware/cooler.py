@@ -35,7 +35,8 @@ STARTING_DUTY = 0.85       # SHOW_STARTING: this much for STARTING_S
 STARTING_S = 60.0
 QUIET_DUTY = 0.35          # QUIET: at most this, below the ceiling
 HOST_TIMEOUT_S = 5.0
-STALL_DUTY = 0.5           # a fan driven at least this hard must turn
+STALL_DUTY = 0.5           # a fan driven at least this hard must turn...
+STALL_S = 2.0              # ... within this long (spinning up takes a moment)
 TACH_PULSES_PER_REV = 2
 STATUS_EVERY_S = 0.5
 TICK_S = 0.1
@@ -91,6 +92,7 @@ class Channel:
         self.rise = 0.0        # smoothed C/s
         self.duty = 1.0        # full until the first reading
         self.rpm = 0.0
+        self.still_for = 0.0   # seconds driven hard without a tach pulse
 
     def read(self, temperature, dt):
         if temperature is not None and self.temperature is not None and dt > 0:
@@ -151,7 +153,9 @@ class Cooler:
                 channel.duty = target          # up at once
             else:
                 channel.duty = max(target, channel.duty - FALL_PER_S * dt)
-            if channel.duty >= STALL_DUTY and channel.rpm == 0 and dt > 0:
+            hard_but_still = channel.duty >= STALL_DUTY and channel.rpm == 0
+            channel.still_for = channel.still_for + dt if hard_but_still else 0.0
+            if channel.still_for >= STALL_S:
                 flags |= protocol.FLAG_FAN_STALLED
         self.flags = flags
         return [c.duty for c in self.channels]

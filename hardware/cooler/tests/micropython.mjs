@@ -46,8 +46,8 @@ const pins = {
     const seconds = (now - lastPulses) / 1000;
     lastPulses = now;
     const maxRpm = pinsState().max_rpm;
-    return JSON.stringify(duties.map((duty, i) => {
-      const exact = (fractions[i] || 0) + duty * (maxRpm[i] || 0) / 60 * 2 * seconds;
+    return JSON.stringify(maxRpm.map((fanRpm, i) => {
+      const exact = (fractions[i] || 0) + (duties[i] || 0) * fanRpm / 60 * 2 * seconds;
       const whole = Math.floor(exact);
       fractions[i] = exact - whole;
       return whole;
