@@ -95,7 +95,7 @@ class Conductor:
         favourites: the folder "save favourite" writes W files into.
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
             shows them all the time).
-        showbox: GPU telemetry and the thermal guard (None: not watched).
+        showbox: GPU telemetry, the thermal guard and the cooler (None: not watched).
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -184,7 +184,7 @@ class Conductor:
                     break
                 continue
             if self.showbox is not None and self.realtime:
-                self.showbox.update(self.clock(), self.scheduler)
+                self.showbox.update(self.clock(), self.scheduler, self.state, self.show_time())
             self._dispatch()
             if self.realtime:
                 self.scheduler.reclaim_stale(self.clock(), STALE_SLOT_S)

@@ -36,6 +36,7 @@ from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
 if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
+    from live.hardware.link import CoolerLink
     from live.audio.config import AudioConfig
     from live.audio.features import FeatureTrack
     from live.latents.instrument import Instrument
@@ -280,6 +281,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             controls = stack.enter_context(ControlHub(
                 cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
                 resolve=cfg.resolve))
+        cooler = None if render else _start_cooler(cfg, stack)   # ahead of the workers' heat
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
@@ -314,7 +316,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         event_stream = None
         if options.event_log is not None:
             event_stream = stack.enter_context(growing_output(options.event_log))
-        showbox = None if render else _watch_gpus(cfg, options, devices, stack)
+        showbox = None if render else _watch_gpus(cfg, options, devices, stack, cooler)
         conductor = Conductor(
             fps=fps, state=state, network_count=len(specs), instrument=checked.instrument,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
@@ -330,10 +332,24 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     return summary
 
 
-def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str],
-                stack: ExitStack) -> ShowBox:
+def _start_cooler(cfg: Config, stack: ExitStack) -> CoolerLink | None:
+    """The cooler's link, told the show is starting (a cooler that is not there is shown
+    as such in the HUD; it never stops the show)."""
+    from live.hardware import protocol
+    from live.hardware.link import CoolerLink
+
+    settings = cfg.hardware.cooler
+    if not settings.enabled:
+        return None
+    return stack.enter_context(CoolerLink(settings.port, baud=settings.baud,
+                                          ceiling_c=settings.quiet_ceiling_c,
+                                          hint=protocol.SHOW_STARTING))
+
+
+def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str], stack: ExitStack,
+                cooler: CoolerLink | None) -> ShowBox:
     """GPU telemetry (NVML, or ``[telemetry] replay``) sampled in its own thread, logged to
-    ``--telemetry-log``, and the thermal guard over the workers on those GPUs."""
+    ``--telemetry-log``, the thermal guard over the workers on those GPUs, and the cooler."""
     from live.telemetry.guard import ThermalGuard
     from live.telemetry.sampler import RecordedTelemetry, TelemetrySampler
 
@@ -347,7 +363,8 @@ def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str],
         log_stream = stack.enter_context(growing_output(options.telemetry_log))
     sampler = stack.enter_context(TelemetrySampler(source, log_stream=log_stream))
     guard = ThermalGuard(telemetry.guard_settings()) if telemetry.guard else None
-    return ShowBox(sampler, guard, worker_gpus(devices))
+    return ShowBox(sampler, guard, worker_gpus(devices), cooler,
+                   starting_s=cfg.hardware.cooler.starting_s)
 
 
 def _remove_stale_segments() -> None:

@@ -1,8 +1,9 @@
 """The show box's watch, for the conductor: GPU telemetry into the thermal guard, the
-guard's decision into the scheduler, and both into the HUD, the log and OSC state-out.
+guard's decision into the scheduler, the show's state into the cooler's hint, and all of it
+into the HUD, the log and OSC state-out.
 
-The sampler thread does the NVML calls; :meth:`ShowBox.update` only reads its newest
-samples, so nothing here slows the frame path.
+The sampler and the cooler link do their I/O in their own threads; :meth:`ShowBox.update`
+only reads what they have, so nothing here slows the frame path.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from live.contracts.state import ShowState
 from live.engine.scheduler import Scheduler
+from live.hardware import protocol
+from live.hardware.link import CoolerLink
 from live.overlay.hud import warning
 from live.telemetry.gpus import GpuSample, describe
 from live.telemetry.guard import COOL, GuardDecision, ThermalGuard
@@ -19,6 +23,7 @@ from live.telemetry.sampler import TelemetrySampler
 log = logging.getLogger(__name__)
 
 OSC_PREFIX = "/live/gpu"
+COOLER_PREFIX = "/live/cooler"
 
 
 def worker_gpus(devices: list[str]) -> dict[int, int]:
@@ -27,16 +32,30 @@ def worker_gpus(devices: list[str]) -> dict[int, int]:
             for worker, device in enumerate(devices) if device.startswith("cuda")}
 
 
+def cooler_hint(state: ShowState, show_time: float, starting_s: float) -> int:
+    """What the fans should know: the show is starting (spin up ahead of the heat), or it is
+    between songs (the screen is blacked out: quiet, below the ceiling), or neither."""
+    if show_time < starting_s:
+        return protocol.SHOW_STARTING
+    return protocol.QUIET if state.blackout else protocol.NORMAL
+
+
 class ShowBox:
-    """Telemetry, guard and scheduler, joined. ``guard`` None: telemetry is only shown."""
+    """Telemetry, guard, scheduler and cooler, joined. ``guard`` None: telemetry is only
+    shown; ``cooler`` None: no cooler."""
 
     def __init__(self, sampler: TelemetrySampler, guard: ThermalGuard | None,
-                 worker_gpus: dict[int, int]) -> None:
+                 worker_gpus: dict[int, int], cooler: CoolerLink | None = None,
+                 starting_s: float = 60.0) -> None:
         self.sampler, self.guard, self.worker_gpus = sampler, guard, worker_gpus
+        self.cooler, self.starting_s = cooler, starting_s
         self.samples: list[GpuSample] = []
         self.decision: GuardDecision | None = None
 
-    def update(self, now: float, scheduler: Scheduler) -> None:
+    def update(self, now: float, scheduler: Scheduler, state: ShowState,
+               show_time: float) -> None:
+        if self.cooler is not None:
+            self.cooler.set_hint(cooler_hint(state, show_time, self.starting_s))
         samples = self.sampler.latest()
         if not samples or samples is self.samples:
             return    # no telemetry, or nothing new since the last look (the sampler
@@ -62,6 +81,9 @@ class ShowBox:
         if self.decision is not None and self.decision.rate < 1.0:
             lines.append(warning(f"thermal guard: drawing {self.decision.rate * fps:.1f} "
                                  f"of {fps} fps"))
+        if self.cooler is not None:
+            text, is_warning = self.cooler.describe()
+            lines.append(warning(text) if is_warning else text)
         return lines
 
     def osc_messages(self) -> dict[str, Any]:
@@ -80,4 +102,21 @@ class ShowBox:
                 messages[f"{base}/share"] = float(self.decision.weights.get(sample.index, 1.0))
         if self.decision is not None:
             messages[f"{OSC_PREFIX}/rate"] = float(self.decision.rate)
+        if self.cooler is not None:
+            messages.update(self._cooler_messages(self.cooler))
+        return messages
+
+    @staticmethod
+    def _cooler_messages(cooler: CoolerLink) -> dict[str, Any]:
+        """``/live/cooler/connected``, and while it is, its hint, flags and each channel."""
+        status = cooler.status()
+        messages: dict[str, Any] = {f"{COOLER_PREFIX}/connected": int(status is not None)}
+        if status is not None:
+            messages[f"{COOLER_PREFIX}/hint"] = protocol.HINT_NAMES[status.hint]
+            messages[f"{COOLER_PREFIX}/flags"] = ", ".join(protocol.flag_names(status.flags))
+            for index, (celsius, duty, rpm) in enumerate(status.channels):
+                if celsius is not None:
+                    messages[f"{COOLER_PREFIX}/{index}/temperature_c"] = float(celsius)
+                messages[f"{COOLER_PREFIX}/{index}/duty"] = float(duty)
+                messages[f"{COOLER_PREFIX}/{index}/rpm"] = float(rpm)
         return messages

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from live.hardware import protocol
-from tests.hardware.micropython import FIRMWARE, HARNESS, PICO_FILES, PROTOCOL, run_micropython
+from tests.hardware.micropython import (FIRMWARE, HARNESS, PICO_FILES, PROTOCOL,
+                                        celsius_to_raw, run_micropython)
 
 
 @pytest.mark.parametrize("source", PICO_FILES, ids=lambda p: p.name)
@@ -19,13 +20,6 @@ def test_every_file_of_the_pico_compiles_with_mpy_cross(source, tmp_path):
                              str(source)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out.mpy").read_bytes()[:1] == b"M"     # a .mpy file's magic
-
-
-def celsius_to_raw(celsius: float) -> int:
-    """The divider's 16-bit reading at ``celsius`` for the 10 k / beta 3950 NTC (reference)."""
-    kelvin = celsius + 273.15
-    ntc = 10000 * math.exp(3950 * (1 / kelvin - 1 / 298.15))
-    return round(65535 * ntc / (10000 + ntc))
 
 
 def test_thermistor_maths_and_framing_in_the_micropython_vm(tmp_path):

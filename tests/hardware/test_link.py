@@ -2,51 +2,16 @@
 pseudo-terminal pair: statuses and hints both ways, garbage on the line, the cable pulled
 mid-frame, and a reconnect on the same port name; then `gance-live cooler` on it."""
 
-import json
 import os
 import signal
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from live.hardware import protocol
 from live.hardware.link import CoolerLink
 from tests.engine.showrun import run_cli
-from tests.hardware.micropython import HARNESS, node_command
-from tests.hardware.test_firmware import celsius_to_raw
-
-
-class FirmwareOnPty:
-    """A firmware process on the master side of a fresh pseudo-terminal; the host opens the
-    slave by ``link`` (a symlink re-pointed at every new pair, as a USB port keeps its name)."""
-
-    def __init__(self, folder: Path, link: Path, pins: dict) -> None:
-        self.pins = folder / "pins.json"
-        self.pins.write_text(json.dumps(pins))
-        self.master, slave = os.openpty()
-        os.set_blocking(self.master, False)
-        temporary = folder / "link.new"
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(os.ttyname(slave))
-        os.replace(temporary, link)
-        os.close(slave)   # the host opens it by name
-        self.process = subprocess.Popen(
-            node_command(HARNESS / "firmware_process.py", "--serial-fd", str(self.master),
-                         "--pins", str(self.pins)),
-            pass_fds=(self.master,), cwd=HARNESS, stderr=subprocess.PIPE, text=True)
-
-    def inject(self, data: bytes) -> None:
-        """Bytes on the line towards the host, between the firmware's own frames."""
-        os.write(self.master, data)
-
-    def pull_cable(self, half_frame: bytes) -> None:
-        """The firmware stops dead mid-frame and the line goes away."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-        os.write(self.master, half_frame)
-        os.close(self.master)
+from tests.hardware.micropython import FirmwareOnPty, celsius_to_raw
 
 
 def wait_for(what, timeout: float = 30.0, message: str = ""):
@@ -108,7 +73,5 @@ def test_host_and_firmware_over_a_pty_through_garbage_a_pulled_cable_and_a_recon
         lines = result.stdout.splitlines()
         assert lines and "cooler: 45.0C" in lines[-1] and "quiet" in lines[-1], result.stdout
     finally:
-        if firmware.process.poll() is None:
-            firmware.process.kill()
-            firmware.process.wait(timeout=10)
-    assert firmware.process.returncode == -signal.SIGKILL
+        firmware.close()
+    assert firmware.process.returncode == -signal.SIGKILL    # it ran until killed

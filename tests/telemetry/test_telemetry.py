@@ -11,7 +11,9 @@ import pytest
 
 from live.contracts.errors import ConfigError
 from live.engine.scheduler import Scheduler
-from live.engine.showbox import ShowBox, worker_gpus
+from live.contracts.state import ShowState
+from live.engine.showbox import ShowBox, cooler_hint, worker_gpus
+from live.hardware import protocol
 from live.overlay.hud import WARNING_MARK
 from live.telemetry.gpus import GpuSample, Nvml, describe
 from live.telemetry.guard import GuardSettings, ThermalGuard
@@ -28,7 +30,7 @@ def test_without_nvidias_library_it_says_so_once_and_shows_nothing(caplog):
     assert said == ["GPU telemetry off: no NVIDIA library: NVML Shared Library Not Found"]
     box = ShowBox(sampler, ThermalGuard(), {0: 0})
     scheduler = Scheduler(slots=4, fps=30, t0=0.0)
-    box.update(1.0, scheduler)
+    box.update(1.0, scheduler, ShowState(), 1.0)
     assert box.hud_lines(30) == [] and box.osc_messages() == {}
     assert scheduler.weights == {} and scheduler.rate == 1.0
 
@@ -85,7 +87,7 @@ def test_the_show_box_steers_the_workers_on_hot_gpus_and_shows_it(tmp_path):
         deadline = time.monotonic() + 10
         while not sampler.latest() and time.monotonic() < deadline:
             time.sleep(0.01)
-        box.update(0.0, scheduler)
+        box.update(0.0, scheduler, ShowState(), 100.0)
     assert scheduler.weights == {0: pytest.approx(0.28), 1: 1.0, 2: pytest.approx(0.28)}
     lines = box.hud_lines(30)
     assert lines[0].startswith(WARNING_MARK + "GPU0 84C/85C") and lines[0].endswith("[warm]")
@@ -93,3 +95,10 @@ def test_the_show_box_steers_the_workers_on_hot_gpus_and_shows_it(tmp_path):
     messages = box.osc_messages()
     assert messages["/live/gpu/0/state"] == "warm" and messages["/live/gpu/1/temperature_c"] == 60
     assert messages["/live/gpu/0/share"] == pytest.approx(0.28) and messages["/live/gpu/rate"] == 1
+
+
+def test_the_cooler_hears_show_starting_then_quiet_between_songs():
+    assert cooler_hint(ShowState(), 5.0, starting_s=60.0) == protocol.SHOW_STARTING
+    assert cooler_hint(ShowState(blackout=True), 5.0, starting_s=60.0) == protocol.SHOW_STARTING
+    assert cooler_hint(ShowState(), 61.0, starting_s=60.0) == protocol.NORMAL
+    assert cooler_hint(ShowState(blackout=True), 61.0, starting_s=60.0) == protocol.QUIET
