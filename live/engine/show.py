@@ -36,11 +36,12 @@ from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
 if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
-    from live.hardware.link import CoolerLink
     from live.audio.config import AudioConfig
     from live.audio.features import FeatureTrack
+    from live.hardware.link import CoolerLink
     from live.latents.instrument import Instrument
     from live.synth.networks import Generator
+    from live.telemetry.sampler import RecordedTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +175,7 @@ def preflight(cfg: Config, options: ShowOptions) -> Preflight:
     refuse_outputs_over_inputs(_outputs(options),
                                show_inputs(cfg, specs, audio_path, options.replay))
     replay = _read_replay(options.replay)
+    _recorded_telemetry(cfg)   # a telemetry log to replay is read through before anything starts
     for spec in specs[1:]:  # every network loads; the first is loaded for the instrument below
         load_network(spec, device="cpu")
     instrument, first = build_instrument(cfg, specs)
@@ -332,6 +334,17 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     return summary
 
 
+def _recorded_telemetry(cfg: Config) -> RecordedTelemetry | None:
+    """``[telemetry] replay``'s log, read and checked; None to ask NVML."""
+    from live.telemetry.sampler import RecordedTelemetry
+
+    if not cfg.telemetry.replay:
+        return None
+    return RecordedTelemetry(cfg.input_file(cfg.telemetry.replay, "[telemetry] replay",
+                                            "telemetry log",
+                                            fix="write one with gance-live run --telemetry-log"))
+
+
 def _start_cooler(cfg: Config, stack: ExitStack) -> CoolerLink | None:
     """The cooler's link, told the show is starting (a cooler that is not there is shown
     as such in the HUD; it never stops the show)."""
@@ -351,18 +364,14 @@ def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str], stack: Ex
     """GPU telemetry (NVML, or ``[telemetry] replay``) sampled in its own thread, logged to
     ``--telemetry-log``, the thermal guard over the workers on those GPUs, and the cooler."""
     from live.telemetry.guard import ThermalGuard
-    from live.telemetry.sampler import RecordedTelemetry, TelemetrySampler
+    from live.telemetry.sampler import TelemetrySampler
 
-    telemetry = cfg.telemetry
-    source = None
-    if telemetry.replay:
-        source = RecordedTelemetry(cfg.input_file(telemetry.replay, "[telemetry] replay",
-                                                  "telemetry log"))
     log_stream = None
     if options.telemetry_log is not None:
         log_stream = stack.enter_context(growing_output(options.telemetry_log))
-    sampler = stack.enter_context(TelemetrySampler(source, log_stream=log_stream))
-    guard = ThermalGuard(telemetry.guard_settings()) if telemetry.guard else None
+    sampler = stack.enter_context(TelemetrySampler(_recorded_telemetry(cfg),
+                                                   log_stream=log_stream))
+    guard = ThermalGuard(cfg.telemetry.guard_settings()) if cfg.telemetry.guard else None
     return ShowBox(sampler, guard, worker_gpus(devices), cooler,
                    starting_s=cfg.hardware.cooler.starting_s)
 

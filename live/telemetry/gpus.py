@@ -10,7 +10,8 @@ rehearsal is not an error.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Callable
 
 import pynvml
@@ -55,7 +56,28 @@ class GpuSample:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> GpuSample:
+    def from_dict(cls, data: Any) -> GpuSample:
+        """A sample from its JSON object; ValueError naming the first field that is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, got {data!r:.40}")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(data.keys() - known.keys())
+        if unknown:
+            raise ValueError(f"unknown field '{unknown[0]}'")
+        for name, declared in known.items():
+            if name not in data:
+                if declared.default is MISSING:
+                    raise ValueError(f"'{name}' is missing")
+                continue
+            value = data[name]
+            if name == "name":
+                ok = isinstance(value, str)
+            else:
+                ok = (value is None and declared.default is None) or \
+                    (isinstance(value, (int, float)) and not isinstance(value, bool)
+                     and math.isfinite(value))
+            if not ok:
+                raise ValueError(f"'{name}' is {value!r:.40}")
         return cls(**data)
 
 

@@ -49,7 +49,7 @@ class RecordedTelemetry:
                 continue
             try:
                 sample = GpuSample.from_dict(json.loads(line))
-            except (json.JSONDecodeError, TypeError) as exc:
+            except ValueError as exc:   # JSONDecodeError is one too
                 raise ConfigError(f"{path}:{number}: not a telemetry log line ({exc}); "
                                   f"write one with gance-live run --telemetry-log") from None
             if self._by_time and self._by_time[-1][0] == sample.time:

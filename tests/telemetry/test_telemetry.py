@@ -64,6 +64,11 @@ def test_a_bad_telemetry_log_is_one_line(tmp_path):
     bad.write_text('{"index": 0, "name": "x", "time": 0}\nnot json\n')
     with pytest.raises(ConfigError, match=r"bad.jsonl:2: not a telemetry log line"):
         RecordedTelemetry(bad)
+    typed = tmp_path / "typed.jsonl"
+    typed.write_text('{"index": 0, "name": "x", "time": 0, "temperature_c": "hot"}\n')
+    with pytest.raises(ConfigError, match=r"typed.jsonl:1: not a telemetry log line "
+                                          r"\('temperature_c' is 'hot'\)"):
+        RecordedTelemetry(typed)
     (tmp_path / "empty.jsonl").write_text("")
     with pytest.raises(ConfigError, match="empty"):
         RecordedTelemetry(tmp_path / "empty.jsonl")
