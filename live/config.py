@@ -97,6 +97,11 @@ def build_config(raw: dict[str, Any], source: str = "<built-in>") -> Config:
 
 
 def _check_cross_section(cfg: Config, source: str) -> None:
+    cooler = cfg.hardware.cooler
+    if cooler.enabled and not cooler.port.strip():
+        raise ConfigError(f"{source}: [hardware.cooler] port: empty; name the cooler's serial "
+                          f"port (a name substring from `gance-live cooler --list`, or a "
+                          f"device path)")
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")
