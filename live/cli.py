@@ -78,6 +78,8 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
     summary = run_show(cfg, options)
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
+          + (f", {summary.frames_thinned} left out by the thermal guard"
+             if summary.frames_thinned else "")
           + (f", {summary.workers_lost} worker restarts" if summary.workers_lost else ""))
     if summary.output:
         print(f"gance-live: wrote {summary.output}")

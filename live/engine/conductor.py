@@ -66,6 +66,7 @@ class ShowSummary:
     frames_shown: int = 0
     frames_dropped: int = 0
     frames_skipped: int = 0
+    frames_thinned: int = 0   # left out by the thermal guard's lower rate
     workers_lost: int = 0
     events: list[ControlEvent] = field(default_factory=list)
     stop_reason: str = ""
@@ -195,6 +196,7 @@ class Conductor:
                                       f"{FIRST_FRAME_TIMEOUT_S:.0f} s (see the log above)")
             self._update_display()
         self.summary.frames_skipped = self.scheduler.skipped
+        self.summary.frames_thinned = self.scheduler.thinned
         self.summary.stop_reason = self._stop_reason or "end of show"
         return self.summary
 

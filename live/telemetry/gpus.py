@@ -150,20 +150,25 @@ class Nvml:
 
 
 def describe(sample: GpuSample) -> str:
-    """One line per GPU for the HUD, ``gance-live devices`` and the log."""
-    def known(value: Any, text: str) -> str:
-        return "" if value is None else text
-
-    temperature = "--" if sample.temperature_c is None else f"{sample.temperature_c:.0f}C"
-    parts = [f"GPU{sample.index} {temperature}"
-             + known(sample.slowdown_c, f"/{sample.slowdown_c or 0:.0f}C"),
-             known(sample.sm_clock_mhz, f"{sample.sm_clock_mhz} MHz"),
-             known(sample.power_w, f"{sample.power_w or 0:.0f}"
-                   + known(sample.power_limit_w, f"/{sample.power_limit_w or 0:.0f}") + " W"),
-             known(sample.utilisation_pct, f"util {sample.utilisation_pct}%"),
-             known(sample.memory_used_mib, f"mem {sample.memory_used_mib}"
-                   + known(sample.memory_total_mib, f"/{sample.memory_total_mib}") + " MiB"),
-             known(sample.fan_pct, f"fan {sample.fan_pct}%")]
+    """One line per GPU for the HUD, ``gance-live devices`` and the log; a figure the card
+    does not report is left out."""
+    temperature = f"GPU{sample.index} " + (
+        "--" if sample.temperature_c is None else f"{sample.temperature_c:.0f}C")
+    if sample.slowdown_c is not None:
+        temperature += f"/{sample.slowdown_c:.0f}C"
+    parts = [temperature]
+    if sample.sm_clock_mhz is not None:
+        parts.append(f"{sample.sm_clock_mhz} MHz")
+    if sample.power_w is not None:
+        limit = "" if sample.power_limit_w is None else f"/{sample.power_limit_w:.0f}"
+        parts.append(f"{sample.power_w:.0f}{limit} W")
+    if sample.utilisation_pct is not None:
+        parts.append(f"util {sample.utilisation_pct}%")
+    if sample.memory_used_mib is not None:
+        total = "" if sample.memory_total_mib is None else f"/{sample.memory_total_mib}"
+        parts.append(f"mem {sample.memory_used_mib}{total} MiB")
+    if sample.fan_pct is not None:
+        parts.append(f"fan {sample.fan_pct}%")
     if sample.throttling:
         parts.append("THROTTLED: " + ", ".join(sample.throttling))
-    return "  ".join(part for part in parts if part)
+    return "  ".join(parts)

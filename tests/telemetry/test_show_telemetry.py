@@ -101,7 +101,7 @@ def test_telemetry_guard_and_cooler_through_a_windowed_show(tmp_path):
             firmware.close()
             process.send_signal(signal.SIGINT)
             try:
-                _, stderr = process.communicate(timeout=60)
+                stdout, stderr = process.communicate(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
                 raise
@@ -117,6 +117,7 @@ def test_telemetry_guard_and_cooler_through_a_windowed_show(tmp_path):
     assert "thermal guard: show rate 100% -> 75% of its fps (every GPU hot)" in stderr
     assert "cooler: connected on" in stderr and "cooler: lost" in stderr
     assert "Traceback" not in stderr
+    assert "left out by the thermal guard" in stdout
     rows = [json.loads(line) for line in (tmp_path / "telemetry.jsonl").read_text().splitlines()]
     assert {row["index"] for row in rows} == {0, 1}
     assert [row["temperature_c"] for row in rows if row["index"] == 0][:2] == [60, 60]
