@@ -126,6 +126,7 @@ class Conductor:
         self._finished = False
         self._last_display: DisplayState | None = None
         self._last_hud = 0.0
+        self._last_status = 0.0     # when the show box's figures last went to OSC state-out
         self._show_start: ShowStart | None = None
         self._compositor_up = True     # the compositor of the moment reported ready
         self._compositor_failure = ""  # what the compositor of the moment said when it failed
@@ -336,7 +337,8 @@ class Conductor:
             self._last_display = display
         if self.controls is not None:
             self.controls.feedback(self.state)
-            if self.showbox is not None:
+            if self.showbox is not None and now - self._last_status >= HUD_REFRESH_S:
+                self._last_status = now   # telemetry changes twice a second at most
                 self.controls.send_status(self.showbox.osc_messages())
 
     def _hud_lines(self) -> tuple[str, ...]:
