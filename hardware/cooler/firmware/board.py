@@ -46,7 +46,8 @@ class PicoBoard:
         micropython.kbd_intr(-1)
         self.poll = select.poll()
         self.poll.register(sys.stdin, select.POLLIN)
-        self.started = time.ticks_ms()
+        self.ticks = time.ticks_ms()
+        self.elapsed_ms = 0   # summed tick by tick: ticks_ms() wraps after about 6 days
 
     def _counter(self, index):
         def count(pin):
@@ -54,7 +55,10 @@ class PicoBoard:
         return count
 
     def seconds(self):
-        return time.ticks_diff(time.ticks_ms(), self.started) / 1000.0
+        now = time.ticks_ms()
+        self.elapsed_ms += time.ticks_diff(now, self.ticks)
+        self.ticks = now
+        return self.elapsed_ms / 1000.0
 
     def sleep(self, seconds):
         time.sleep_ms(int(seconds * 1000))
