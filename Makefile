@@ -8,17 +8,20 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 # Debian packages: Xvfb + Mesa (OpenGL without a GPU or display), ffmpeg (mp4), PortAudio
 # (sounddevice, and headers to build PyAudio), PulseAudio and JACK (real audio and MIDI
-# devices in tests), ImageMagick and xdotool (screenshots and key presses under Xvfb).
+# devices in tests), ImageMagick and xdotool (screenshots and key presses under Xvfb), node
+# (MicroPython's WebAssembly VM runs the cooler firmware in tests; npm comes with
+# NodeSource's nodejs, else from Debian's npm package, installed below when missing).
 APT_PACKAGES := xvfb xauth x11-utils xdotool imagemagick ffmpeg libegl1 libgl1 libgles2 \
 	libgl1-mesa-dri libegl-mesa0 portaudio19-dev libportaudio2 libasound2-dev libsndfile1 \
-	pulseaudio pulseaudio-utils libasound2-plugins jackd2 libjack-jackd2-dev
+	pulseaudio pulseaudio-utils libasound2-plugins jackd2 libjack-jackd2-dev nodejs
+COOLER_TESTS := hardware/cooler/tests
 
 .PHONY: demo test bench system-deps venv clean
 
 demo: venv
 	$(BIN)/gance-live demo
 
-test: venv
+test: venv $(COOLER_TESTS)/node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 bench: venv
@@ -42,5 +45,12 @@ $(VENV)/.installed: pyproject.toml | system-deps
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
+# MicroPython's WebAssembly port (pinned in package-lock.json), for the firmware tests.
+$(COOLER_TESTS)/node_modules/.installed: $(COOLER_TESTS)/package-lock.json | system-deps
+	command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm; }
+	npm ci --prefix $(COOLER_TESTS) --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build *.egg-info $(COOLER_TESTS)/node_modules

@@ -22,7 +22,8 @@ DEMO_HEADLESS_SECONDS = 10.0
 OUT_DIR = Path("out")
 
 # Concerns that add their own subcommands with register(subparsers).
-COMMAND_MODULES = ("live.synth.cli", "live.compositor.cli", "live.control.cli")
+COMMAND_MODULES = ("live.synth.cli", "live.compositor.cli", "live.control.cli",
+                   "live.hardware.cli")
 
 EPILOG = """\
 first steps:
@@ -72,10 +73,13 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         audio=Path(args.audio) if getattr(args, "audio", None) else None,
         frame_log=Path(args.frame_log) if args.frame_log else None,
         event_log=Path(args.log_events) if getattr(args, "log_events", None) else None,
-        replay=Path(args.replay) if getattr(args, "replay", None) else None)
+        replay=Path(args.replay) if getattr(args, "replay", None) else None,
+        telemetry_log=Path(args.telemetry_log) if getattr(args, "telemetry_log", None) else None)
     summary = run_show(cfg, options)
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
+          + (f", {summary.frames_thinned} left out by the thermal guard"
+             if summary.frames_thinned else "")
           + (f", {summary.workers_lost} worker restarts" if summary.workers_lost else ""))
     if summary.output:
         print(f"gance-live: wrote {summary.output}")
@@ -154,7 +158,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     from live.audio.devices import describe_audio_devices
     from live.compositor import list_monitors
     from live.control.ports import list_midi_ports
-    from live.telemetry.gpus import list_gpus
+    from live.telemetry.gpus import Nvml, describe
 
     print(describe_audio_devices(args.backend))
     with quiet_stderr():  # ALSA prints to stderr when this kernel has no sequencer
@@ -166,10 +170,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
         f"\n  {m['index']}: {m['name']}  {m['size'][0]}x{m['size'][1]} @ {m['refresh']} Hz"
         f"  at {m['position'][0]},{m['position'][1]}" for m in monitors)
           if monitors else "\nMonitors: none (no display)")
-    gpus = list_gpus()
-    print("\nGPUs:" + "".join(
-        f"\n  {g['index']}: {g['name']}  {g['memory_mib']} MiB  {g.get('temperature_c', '?')} °C"
-        for g in gpus) if gpus else "\nGPUs: none (no NVIDIA driver): CPU workers")
+    nvml = Nvml()
+    try:
+        samples = nvml.sample(time.monotonic())
+    finally:
+        nvml.close()
+    print("\nGPUs:" + "".join(f"\n  {describe(s)}  ({s.name})" for s in samples)
+          if samples else f"\nGPUs: none ({nvml.missing}): CPU workers")
     return 0
 
 
@@ -218,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="no window: render offscreen and record (needs --seconds)")
     run.add_argument("--seconds", type=float, help="stop after S seconds")
     run.add_argument("--out", metavar="FILE", help="record the output to this mp4")
+    run.add_argument("--telemetry-log", metavar="FILE",
+                     help="write every GPU's telemetry (one JSON line per GPU, about twice a "
+                          "second), which [telemetry] replay plays back")
     run.add_argument("--log-events", metavar="FILE",
                      help="where the control events go, for `render --replay` "
                           "(default: out/NAME-TIME.events.jsonl; a .partial beside it until "

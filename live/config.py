@@ -26,7 +26,9 @@ from live.contracts.schema import param
 from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
+from live.hardware.config import HardwareConfig
 from live.synth.config import NetworksConfig
+from live.telemetry.config import TelemetryConfig
 
 __all__ = ["Config", "ConfigError", "ShowConfig", "build_config", "describe", "load_config"]
 
@@ -52,6 +54,8 @@ class Config:
     latents: LatentsConfig = field(default_factory=LatentsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    hardware: HardwareConfig = field(default_factory=HardwareConfig)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:
@@ -94,6 +98,11 @@ def build_config(raw: dict[str, Any], source: str = "<built-in>") -> Config:
 
 
 def _check_cross_section(cfg: Config, source: str) -> None:
+    cooler = cfg.hardware.cooler
+    if cooler.enabled and not cooler.port.strip():
+        raise ConfigError(f"{source}: [hardware.cooler] port: empty; name the cooler's serial "
+                          f"port (a name substring from `gance-live cooler --list`, or a "
+                          f"device path)")
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")

@@ -34,6 +34,10 @@ def test_shipped_configs_load():
     ("[sound]\nx = 1\n", "top level unknown key 'sound'"),
     ("show = 3\n", "[show]: expected a table, got 3"),
     ("[show\n", "not valid TOML"),
+    ("[hardware.cooler]\nenabled = true\nport = ' '\n", "[hardware.cooler] port: empty;"),
+    ("[hardware.cooler]\nquiet_ceiling_c = 120\n",
+     "[hardware.cooler] quiet_ceiling_c: expected a value from 30 to 100, got 120"),
+    ("[telemetry]\nmargin_c = 'x'\n", "[telemetry] margin_c: expected a finite number"),
 ])
 def test_bad_values_are_named(tmp_path, text, message):
     path = write(tmp_path, text)

@@ -64,7 +64,6 @@ from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.overlay.hud import HudStats, render_text
-from live.telemetry.gpus import GpuThermometer
 
 SOURCE = "compositor"
 POLL_SECONDS = 0.05          # longest wait between checks for Stop / SIGTERM / window events
@@ -186,7 +185,6 @@ class Compositor:
         self.display = DisplayState(blackout=False, hud=spec.output.hud, hud_lines=())
         self.display_pending: list[DisplayState] = []   # render: waiting for their frame
         self.stats = HudStats()
-        self.thermometer: GpuThermometer | None = None
         self.t0: float | None = None
         self.frames: int | None = None
         self.stop_reason: str | None = None
@@ -554,9 +552,7 @@ class Compositor:
             # The conductor's lines are only kept up to date while the show's HUD is on.
             lines = list(self.display.hud_lines) if self.display.hud else []
             if shows_hud:
-                if self.thermometer is None:
-                    self.thermometer = GpuThermometer()
-                lines += self.stats.lines(now, self.thermometer.read())
+                lines += self.stats.lines(now)
             if prompt:
                 lines.append(prompt)
             screen.overlay.set_image(render_text(lines), HUD_POSITION)
@@ -597,9 +593,6 @@ class Compositor:
         if self.frame_log is not None:
             self.frame_log.close()
             self.frame_log = None
-        if self.thermometer is not None:
-            self.thermometer.close()
-            self.thermometer = None
         if self.readback is not None:
             self.readback.release()
         if self.preview is not None:

@@ -191,8 +191,12 @@ class ControlHub:
             for connection in self._connections.values():
                 if connection.midi_out is not None:
                     self._send_leds(connection, state)
+        self.send_status(state_messages(state))
+
+    def send_status(self, messages: dict[str, Any]) -> None:
+        """Send ``address -> value`` to the OSC target (state-out); only changed values."""
         if self._osc_out is not None:
-            for address, value in state_messages(state).items():
+            for address, value in messages.items():
                 if self._osc_sent.get(address) != value and self._osc_out.send(address, value):
                     self._osc_sent[address] = value
 

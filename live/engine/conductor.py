@@ -24,6 +24,8 @@ from live.contracts.messages import (DisplayState, FrameDone, FrameJob, Performe
                                     ShowStart, SlotFree, Status, Stop)
 from live.control.tempo import BeatClock
 from live.engine.scheduler import Scheduler
+from live.engine.showbox import ShowBox
+from live.overlay.hud import warning
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class Workers(Protocol):
 class ControlSource(Protocol):
     def poll(self) -> list[ControlEvent]: ...
     def feedback(self, state: ShowState) -> None: ...
+    def send_status(self, messages: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -63,6 +66,7 @@ class ShowSummary:
     frames_shown: int = 0
     frames_dropped: int = 0
     frames_skipped: int = 0
+    frames_thinned: int = 0   # left out by the thermal guard's lower rate
     workers_lost: int = 0
     events: list[ControlEvent] = field(default_factory=list)
     stop_reason: str = ""
@@ -92,6 +96,7 @@ class Conductor:
         favourites: the folder "save favourite" writes W files into.
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
             shows them all the time).
+        showbox: GPU telemetry, the thermal guard and the cooler (None: not watched).
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -104,6 +109,7 @@ class Conductor:
                  on_shown: Callable[[int], None] | None = None,
                  favourites: Path = Path("out/favourites"),
                  hud_always: bool = False,
+                 showbox: ShowBox | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -112,7 +118,7 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
-        self.hud_always = hud_always
+        self.hud_always, self.showbox = hud_always, showbox
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
         self.scheduler: Scheduler | None = None
@@ -120,6 +126,7 @@ class Conductor:
         self._finished = False
         self._last_display: DisplayState | None = None
         self._last_hud = 0.0
+        self._last_status = 0.0     # when the show box's figures last went to OSC state-out
         self._show_start: ShowStart | None = None
         self._compositor_up = True     # the compositor of the moment reported ready
         self._compositor_failure = ""  # what the compositor of the moment said when it failed
@@ -178,6 +185,8 @@ class Conductor:
                     log.warning("compositor did not finish within %.1f s", FINISH_TIMEOUT_S)
                     break
                 continue
+            if self.showbox is not None and self.realtime:
+                self.showbox.update(self.clock(), self.scheduler, self.state, self.show_time())
             self._dispatch()
             if self.realtime:
                 self.scheduler.reclaim_stale(self.clock(), STALE_SLOT_S)
@@ -188,6 +197,7 @@ class Conductor:
                                       f"{FIRST_FRAME_TIMEOUT_S:.0f} s (see the log above)")
             self._update_display()
         self.summary.frames_skipped = self.scheduler.skipped
+        self.summary.frames_thinned = self.scheduler.thinned
         self.summary.stop_reason = self._stop_reason or "end of show"
         return self.summary
 
@@ -327,13 +337,19 @@ class Conductor:
             self._last_display = display
         if self.controls is not None:
             self.controls.feedback(self.state)
+            if self.showbox is not None and now - self._last_status >= HUD_REFRESH_S:
+                self._last_status = now   # telemetry changes twice a second at most
+                self.controls.send_status(self.showbox.osc_messages())
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
         lines = ("   ".join(self._hud_values()),
-                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
+                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
+                 + (f"   thinned {self.scheduler.thinned}" if self.scheduler.thinned else ""))
+        if self.showbox is not None:
+            lines += tuple(self.showbox.hud_lines(self.fps))
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
-            lines += (f"WARNING {self._warning[1]}",)
+            lines += (warning(f"WARNING {self._warning[1]}"),)
         return lines
 
     def _hud_values(self) -> list[str]:

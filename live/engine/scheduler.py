@@ -59,6 +59,13 @@ class Scheduler:
         self.synth_estimate: dict[int, float] = {}  # per worker, seconds per frame
         self.dispatches = 0
         self.last_used: dict[int, int] = {}  # worker -> dispatch number, to share ties fairly
+        # The thermal guard's say (live mode): a worker's weight in (0, 1] makes it look
+        # slower when choosing who draws next (a hot GPU gets fewer frames), and ``rate``
+        # draws only that fraction of the show's frames, evenly spaced.
+        self.weights: dict[int, float] = {}
+        self.rate = 1.0
+        self.thinned = 0             # live mode: frames left out by a rate below 1
+        self._rate_position = 0.0    # where the next frame falls at that rate, in frames
 
     def estimate(self, worker: int) -> float:
         """Expected synthesis time of ``worker`` (one period until it has been measured)."""
@@ -122,12 +129,19 @@ class Scheduler:
                 if first > self.next_index:
                     self.skipped += first - self.next_index
                     self.next_index = first
+                spaced = math.ceil(self._rate_position - 1e-6)
+                if spaced > self.next_index:
+                    self.thinned += spaced - self.next_index
+                    self.next_index = spaced
                 if now < self.next_dispatch_time():
                     return None
             if self.frames is not None and self.next_index >= self.frames:
                 return None
             index = self.next_index
             self.next_index += 1
+            if index > math.ceil(self._rate_position - 1e-6):   # skipped ahead (late)
+                self._rate_position = float(index)
+            self._rate_position += 1.0 / self.rate
         slot = self.free_slots.pop(0)
         self.in_flight[slot] = InFlight(index, slot, worker, now)
         self.dispatches += 1
@@ -144,8 +158,9 @@ class Scheduler:
         if not candidates:
             return None
         # Ties (idle workers) go to the least recently used, so every worker stays warm.
-        return min(candidates, key=lambda w: (round(self.ready_at(w, now), 4), load[w],
-                                              self.last_used.get(w, -1), w))
+        return min(candidates, key=lambda w: (
+            round(now + (self.ready_at(w, now) - now) / self.weights.get(w, 1.0), 4), load[w],
+            self.last_used.get(w, -1), w))
 
     def slot_freed(self, slot: int, index: int) -> None:
         """The compositor released ``slot`` holding ``index`` (a stale report is ignored)."""

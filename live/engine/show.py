@@ -29,6 +29,7 @@ from live.contracts.paths import check_input_file
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
+from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
 from live.engine.supervisor import Supervisor
@@ -37,8 +38,10 @@ from live.engine.worker import WorkerSpec
 if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
     from live.audio.config import AudioConfig
     from live.audio.features import FeatureTrack
+    from live.hardware.link import CoolerLink
     from live.latents.instrument import Instrument
     from live.synth.networks import Generator
+    from live.telemetry.sampler import RecordedTelemetry
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,7 @@ class ShowOptions:
     frame_log: Path | None = None      # JSON lines, one per shown frame
     event_log: Path | None = None      # JSON lines, one per control event
     replay: Path | None = None         # control events to play back (render)
+    telemetry_log: Path | None = None  # JSON lines, one per GPU and telemetry sample
 
 
 def network_specs(cfg: Config) -> list[str]:
@@ -171,6 +175,7 @@ def preflight(cfg: Config, options: ShowOptions) -> Preflight:
     refuse_outputs_over_inputs(_outputs(options),
                                show_inputs(cfg, specs, audio_path, options.replay))
     replay = _read_replay(options.replay)
+    _recorded_telemetry(cfg)   # a telemetry log to replay is read through before anything starts
     for spec in specs[1:]:  # every network loads; the first is loaded for the instrument below
         load_network(spec, device="cpu")
     instrument, first = build_instrument(cfg, specs)
@@ -200,6 +205,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
     inputs += [("[latents.keyframes] points", cfg.resolve(point))
                for point in latents.keyframes.points if not point.startswith("seed:")]
     inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
+    if cfg.telemetry.replay:
+        inputs.append(("[telemetry] replay", cfg.resolve(cfg.telemetry.replay)))
     if replay is not None:
         inputs.append(("--replay", replay))
     return inputs
@@ -207,7 +214,7 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
 
 def _outputs(options: ShowOptions) -> list[tuple[str, Path]]:
     named = (("the recording", options.out), ("the frame log", options.frame_log),
-             ("the event log", options.event_log))
+             ("the event log", options.event_log), ("the telemetry log", options.telemetry_log))
     return [(role, path) for role, path in named if path is not None]
 
 
@@ -276,6 +283,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             controls = stack.enter_context(ControlHub(
                 cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
                 resolve=cfg.resolve))
+        cooler = None if render else _start_cooler(cfg, stack)   # ahead of the workers' heat
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
@@ -310,6 +318,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         event_stream = None
         if options.event_log is not None:
             event_stream = stack.enter_context(growing_output(options.event_log))
+        showbox = None if render else _watch_gpus(cfg, options, devices, stack, cooler)
         conductor = Conductor(
             fps=fps, state=state, network_count=len(specs), instrument=checked.instrument,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
@@ -317,12 +326,54 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
-            hud_always=cfg.output.preview and not compositor_spec.headless)
+            hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox)
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
     return summary
+
+
+def _recorded_telemetry(cfg: Config) -> RecordedTelemetry | None:
+    """``[telemetry] replay``'s log, read and checked; None to ask NVML."""
+    from live.telemetry.sampler import RecordedTelemetry
+
+    if not cfg.telemetry.replay:
+        return None
+    return RecordedTelemetry(cfg.input_file(cfg.telemetry.replay, "[telemetry] replay",
+                                            "telemetry log",
+                                            fix="write one with gance-live run --telemetry-log"))
+
+
+def _start_cooler(cfg: Config, stack: ExitStack) -> CoolerLink | None:
+    """The cooler's link, told the show is starting (a cooler that is not there is shown
+    as such in the HUD; it never stops the show)."""
+    from live.hardware import protocol
+    from live.hardware.link import CoolerLink
+
+    settings = cfg.hardware.cooler
+    if not settings.enabled:
+        return None
+    return stack.enter_context(CoolerLink(settings.port, baud=settings.baud,
+                                          ceiling_c=settings.quiet_ceiling_c,
+                                          hint=protocol.SHOW_STARTING))
+
+
+def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str], stack: ExitStack,
+                cooler: CoolerLink | None) -> ShowBox:
+    """GPU telemetry (NVML, or ``[telemetry] replay``) sampled in its own thread, logged to
+    ``--telemetry-log``, the thermal guard over the workers on those GPUs, and the cooler."""
+    from live.telemetry.guard import ThermalGuard
+    from live.telemetry.sampler import TelemetrySampler
+
+    log_stream = None
+    if options.telemetry_log is not None:
+        log_stream = stack.enter_context(growing_output(options.telemetry_log))
+    sampler = stack.enter_context(TelemetrySampler(_recorded_telemetry(cfg),
+                                                   log_stream=log_stream))
+    guard = ThermalGuard(cfg.telemetry.guard_settings()) if cfg.telemetry.guard else None
+    return ShowBox(sampler, guard, worker_gpus(devices), cooler,
+                   starting_s=cfg.hardware.cooler.starting_s)
 
 
 def _remove_stale_segments() -> None:

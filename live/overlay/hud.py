@@ -2,9 +2,9 @@
 
 :class:`HudStats` collects the compositor's figures (display and synth frame rates, drops,
 the audio-to-screen latency of the frame on screen, its network and blend alpha, which is gain ** gain_curve);
-GPU temperatures come from :class:`live.telemetry.gpus.GpuThermometer`;
-:func:`render_text` draws lines of text with OpenCV's built-in
-vector font (no font files to ship) onto a translucent panel.
+the conductor sends the rest (show state, GPU telemetry, the thermal guard, the cooler).
+:func:`render_text` draws lines of text with OpenCV's built-in vector font (no font files to
+ship) onto a translucent panel; a line made by :func:`warning` is drawn in amber.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ RATE_WINDOW_SECONDS = 2.0
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 PANEL_RGBA = (0, 0, 0, 160)
 TEXT_RGBA = (255, 255, 255, 255)
+WARNING_RGBA = (255, 176, 0, 255)
+WARNING_MARK = "\x07"   # leads a line that needs the performer's eye (never drawn)
+
+
+def warning(text: str) -> str:
+    """A HUD line drawn in the warning colour."""
+    return WARNING_MARK + text
 
 
 class RateMeter:
@@ -53,18 +60,18 @@ class HudStats:
         self.network = -1
         self.alpha = 0.0   # the frame's spectrum blend weight: gain ** [latents] gain_curve
 
-    def lines(self, now: float, gpu_temperatures: list[int]) -> list[str]:
+    def lines(self, now: float) -> list[str]:
         latency = "--" if self.latency is None else f"{self.latency * 1000:.0f} ms"
-        temperatures = (" ".join(f"{t}C" for t in gpu_temperatures)
-                        if gpu_temperatures else "n/a")
         return [f"display {self.display.rate(now):5.1f} fps   synth {self.synth.rate(now):5.1f} fps",
                 f"dropped {self.dropped}   audio->screen {latency}",
-                f"on screen: network {self.network + 1}   alpha {self.alpha:.2f}",
-                f"GPU {temperatures}"]
+                f"on screen: network {self.network + 1}   alpha {self.alpha:.2f}"]
 
 
 def render_text(lines: list[str], scale: float = 0.6, margin: int = 8) -> np.ndarray:
-    """Lines of text on a translucent dark panel, as a ``[h, w, 4]`` uint8 straight-alpha image."""
+    """Lines of text on a translucent dark panel, as a ``[h, w, 4]`` uint8 straight-alpha image;
+    lines made by :func:`warning` in amber."""
+    colours = [WARNING_RGBA if line.startswith(WARNING_MARK) else TEXT_RGBA for line in lines]
+    lines = [line.removeprefix(WARNING_MARK) for line in lines]
     thickness = max(1, round(scale * 2))
     sizes = [cv2.getTextSize(line or " ", FONT, scale, thickness) for line in lines] or [((0, 0), 0)]
     line_height = max(h + base for (_, h), base in sizes) + margin // 2
@@ -74,6 +81,6 @@ def render_text(lines: list[str], scale: float = 0.6, margin: int = 8) -> np.nda
     image[:] = PANEL_RGBA
     for row, line in enumerate(lines):
         baseline = margin + row * line_height + sizes[row][0][1]
-        cv2.putText(image, line, (margin, baseline), FONT, scale, TEXT_RGBA, thickness,
+        cv2.putText(image, line, (margin, baseline), FONT, scale, colours[row], thickness,
                     cv2.LINE_AA)
     return image

@@ -1,0 +1,1 @@
+"""The show box's own hardware, host side: the GPU cooler's serial link."""
