@@ -9,6 +9,7 @@ processes. Given the same config, audio and control events, it sends the same jo
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import textwrap
 import time
@@ -115,6 +116,7 @@ class Conductor:
         self.hud_always = hud_always
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
+        self._whole_beats = 0          # whole beats the instrument has been told of
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
         self._finished = False
@@ -296,7 +298,10 @@ class Conductor:
                     self._apply(self.replay.pop(0))
                 self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
-            latent = self.instrument.frame(index, features, self.state)
+            beat = self.beats.at(index, self.state.tempo)
+            beats_crossed = math.floor(beat) - self._whole_beats
+            self._whole_beats += beats_crossed
+            latent = self.instrument.frame(index, features, self.state, beats_crossed)
             now = self.clock()
             t_audio = features.time if features is not None else 0.0
             header = self.ring.header(slot)
@@ -305,7 +310,7 @@ class Conductor:
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
-            header["beat"] = self.beats.at(index, self.state.tempo)
+            header["beat"] = beat
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
@@ -337,14 +342,14 @@ class Conductor:
         return lines
 
     def _hud_values(self) -> list[str]:
-        """Every parameter with a HUD label: numbers always (the output look's only away from
-        its default: a look at rest is noise), bools by their label while on."""
+        """Every parameter with a HUD label: the networks always, other values only away from
+        their default (a surface at rest is noise), bools by their label while on."""
         values = []
         for declared in PARAMETERS:
             value = getattr(self.state, declared.name)
             if not declared.hud or (declared.kind == "bool" and not value):
                 continue
-            if declared.stage == "output" and value == declared.default:
+            if declared.kind != "network" and value == declared.default:
                 continue
             if declared.kind == "bool":
                 values.append(declared.hud)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from live.contracts.parameters import parameter
 from live.contracts.schema import param
 from live.latents.blend import W_LIMIT
 
@@ -71,8 +72,8 @@ class SelectionConfig:
 
     mode: str = param("manual", "manual = the controller's network and crossfade; loudness = "
                                 "smoothed RMS mapped onto the networks; shuffle = a new network "
-                                "every N onsets or beats",
-                       choices=("manual", "loudness", "shuffle"))
+                                "every N onsets or beats (the `selection` parameter plays it)",
+                       choices=parameter("selection").choices)
     networks: list[int] = param([], "indices into [networks] files used by loudness and "
                                     "shuffle, quietest first for loudness; empty = all")
     loudness_db_range: list[float] = param([-50.0, -6.0], "[quiet, loud] dBFS mapped onto the "
