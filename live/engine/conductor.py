@@ -335,28 +335,30 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
-        lines = ("   ".join(self._hud_values()),
+        lines = ("   ".join(hud_values(self.state, self.network_count)),
                  f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
             lines += (f"WARNING {self._warning[1]}",)
         return lines
 
-    def _hud_values(self) -> list[str]:
-        """Every parameter with a HUD label: the networks always, other values only away from
-        their default (a surface at rest is noise), bools by their label while on."""
-        values = []
-        for declared in PARAMETERS:
-            value = getattr(self.state, declared.name)
-            if not declared.hud or (declared.kind == "bool" and not value):
-                continue
-            if declared.kind != "network" and value == declared.default:
-                continue
-            if declared.kind == "bool":
-                values.append(declared.hud)
-            elif declared.kind == "network":   # 1-based, as the keys pick them
-                values.append(f"{declared.hud} {value + 1}/{self.network_count}")
-            elif declared.kind == "choice":
-                values.append(f"{declared.hud} {declared.label(value)}")
-            else:
-                values.append(f"{declared.hud} {value:.3g}")
-        return values
+
+def hud_values(state: ShowState, network_count: int) -> list[str]:
+    """Every parameter with a HUD label: the networks always, other values only away from
+    their default (a surface at rest is noise), bools by their label while on, choices by
+    their name."""
+    values = []
+    for declared in PARAMETERS:
+        value = getattr(state, declared.name)
+        if not declared.hud or (declared.kind == "bool" and not value):
+            continue
+        if declared.kind != "network" and value == declared.default:
+            continue
+        if declared.kind == "bool":
+            values.append(declared.hud)
+        elif declared.kind == "network":   # 1-based, as the keys pick them
+            values.append(f"{declared.hud} {value + 1}/{network_count}")
+        elif declared.kind == "choice":
+            values.append(f"{declared.hud} {declared.label(value)}")
+        else:
+            values.append(f"{declared.hud} {value:.3g}")
+    return values
