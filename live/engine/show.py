@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
-from live.contracts.features import FeatureFrame
+from live.contracts.features import FeatureFrame, with_events_of
 from live.config import Config, ConfigError
 from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 START_LEAD_S = 0.25        # frame 0 is due this long after everything is ready
 CPU_WORKERS_DEFAULT = 2    # with no GPU: one worker per core of a small machine
+EVENT_HOPS = 32            # hops looked back for events between frames (> hops per frame)
 
 
 @dataclass
@@ -298,7 +299,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         stack.callback(ring.close)
 
         if render:
-            features_at = lambda index, t_due: track.at(index / fps)
+            features_at = _render_features(track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
         else:
             features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path)
@@ -362,19 +363,40 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_pa
     supervisor.start_child("audio", audio_main, _audio_config(cfg, audio_path), _config_dir(cfg),
                            feature_ring.name, supervisor.inbox, supervisor.stop_event)
 
+    heard_until = [-math.inf]   # the time of the last hop a frame was given
+
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music
         # the audience hears as the frame goes up (or the newest hop analysed so far).
         newest = feature_ring.latest()
-        if newest is None or newest.time <= t_due:  # the usual case: t_due is further ahead
-            return newest
-        return feature_ring.at_time(t_due)
+        frame = newest if newest is None or newest.time <= t_due \
+            else feature_ring.at_time(t_due)   # the usual case: t_due is further ahead
+        if frame is None:
+            return None
+        since = [hop for hop in feature_ring.recent(EVENT_HOPS)
+                 if heard_until[0] < hop.time < frame.time]
+        heard_until[0] = max(heard_until[0], frame.time)
+        return with_events_of(frame, since)
 
     def audio_offset(t0: float) -> float | None:
         origin = feature_ring.playback_origin
         return None if origin is None else t0 - origin
 
     return features_at, audio_offset
+
+
+def _render_features(track: FeatureTrack, fps: int) -> Callable[[int, float], FeatureFrame]:
+    """Render's ``features_at``: the file's analysis at each frame's time, with the events
+    of the hops since the previous frame."""
+    previous = [math.inf]   # seconds of the previous frame (none yet)
+
+    def features_at(index: int, t_due: float) -> FeatureFrame:
+        seconds = index / fps
+        since = np.arange(previous[0] + track.hop_seconds, seconds - 1e-9, track.hop_seconds) \
+            if track.hop_seconds > 0 and previous[0] < seconds else ()
+        previous[0] = seconds
+        return with_events_of(track.at(seconds), (track.at(t) for t in since))
+    return features_at
 
 
 def _progress_bar(stack: ExitStack, frames: int):
