@@ -109,7 +109,8 @@ class LatentsConfig:
                         range=(0.0, 1.0))
     gain_curve: float = param(1.0, "alpha = gain ** gain_curve: 1 = linear, 2 = finer control "
                                    "at low gain", range=(0.1, 10.0))
-    blend_depth: int = param(18, "how many W+ rows (from the first) the spectrum blends into; "
+    blend_depth: int = param(18, "how many W+ rows (from the first) the spectrum blends into at "
+                                 "start (the blend_depth parameter plays it); "
                                  "more than the network has = all of them", range=(0, 64))
     fft_amplitude_range: list[float] = param([-4.0, 4.0], "spectrum vector scaled into this "
                                              "[low, high] range before blending", length=2,
