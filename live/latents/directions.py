@@ -44,8 +44,12 @@ def principal_directions(map_z: Callable[[np.ndarray], np.ndarray], samples: int
                                     np.float64)
                          for done in range(0, samples, BATCH)])
     assert ws.shape == (samples, W_DIM), ws.shape
+    ws = ws[np.isfinite(ws).all(axis=1)]
+    if len(ws) <= count:   # a damaged mapping: no directions, the knobs do nothing on it
+        log.warning("the mapping network draws NaN/inf W: its semantic directions are 0")
+        return np.zeros((count, W_DIM), np.float32)
     centred = ws - ws.mean(axis=0)
-    variances, vectors = np.linalg.eigh(centred.T @ centred / (samples - 1))
+    variances, vectors = np.linalg.eigh(centred.T @ centred / (len(ws) - 1))
     top = np.argsort(variances)[::-1][:count]
     directions = vectors[:, top].T
     signs = np.sign(directions[np.arange(count), np.abs(directions).argmax(axis=1)])

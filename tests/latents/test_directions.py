@@ -76,3 +76,12 @@ def test_a_cache_that_cannot_be_written_is_logged_and_the_show_goes_on(
         directions = cached_directions(None, "k", blocked / "cache", mapping)
     assert directions.shape == (COUNT, 512)
     assert "semantic directions not cached" in caplog.text
+
+
+def test_a_mapping_drawing_nan_has_no_directions(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(z: np.ndarray) -> np.ndarray:
+        return np.full(z.shape, np.nan, np.float32)
+    with caplog.at_level(logging.WARNING):
+        directions = principal_directions(broken, samples=100)
+    np.testing.assert_array_equal(directions, np.zeros((COUNT, 512), np.float32))
+    assert "NaN/inf" in caplog.text
