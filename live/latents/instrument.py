@@ -90,6 +90,7 @@ class Instrument:
             directions = np.broadcast_to(seeded, (network_count, DIRECTIONS, W_DIM))
         assert directions.shape == (network_count, DIRECTIONS, W_DIM), directions.shape
         self.directions = np.asarray(directions, np.float32)
+        self.network_count = network_count
         self.cfg = cfg
         self.seed = seed
         self.fps = fps
@@ -147,6 +148,8 @@ class Instrument:
         punch = state.onset_push * self.onset.step(onset, seconds, state.onset_decay)
         knobs = np.array([punch + state.direction_1] + [getattr(state, f"direction_{n}")
                                                          for n in range(2, DIRECTIONS + 1)])
+        # The directions of the network on screen (a crossfade's second network draws the
+        # same W+, so it is pushed along the first's).
         ws = push_along(ws, self.directions[chosen.network], knobs)
         alpha = 0.0
         if features is not None:
@@ -219,8 +222,7 @@ class Instrument:
         """``chosen`` with the networks the beat moves went on by (wrapping around)."""
         if not self.network_moves:
             return chosen
-        count = len(self.directions)
-        shift = self.network_moves
+        count, shift = self.network_count, self.network_moves
         return chosen._replace(network=(chosen.network + shift) % count,
                                crossfade_to=-1 if chosen.crossfade_to < 0
                                else (chosen.crossfade_to + shift) % count)
