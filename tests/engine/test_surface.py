@@ -1,8 +1,9 @@
 """The instrument's surface, end to end: every declared parameter over OSC in a running show,
 and the window's keys resolved against the show's true state.
 
-One real show plays in a window under Xvfb (two networks, a 220 Hz loop, OSC on, the state
-sent back to a UDP socket standing in for a TouchOSC layout). The test walks every declared
+One real show plays in a window under Xvfb (two networks, the neighbours walk, a loop of a
+steady chord with a click per loop, OSC on, the state sent back to a UDP socket standing in
+for a TouchOSC layout). The test walks every declared
 parameter, sets it over OSC and sees its effect: in the frames (the slot header or the drawn
 pixels' mean in the frame log), on the screen (blackout, HUD, the performed look against a
 numpy reference of the still picture) or in the state sent back. Then
