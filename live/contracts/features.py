@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Iterable
 
 import numpy as np
 
@@ -35,3 +36,12 @@ class FeatureFrame:
     @classmethod
     def silence(cls, time: float = 0.0) -> FeatureFrame:
         return cls(time=time)
+
+
+def with_events_of(frame: FeatureFrame, hops: Iterable[FeatureFrame]) -> FeatureFrame:
+    """``frame`` with the onset and beat events of ``hops`` too (the hops heard since the
+    previous picture frame): a picture frame spans several hops and reads one, so an event in
+    a hop between two frames would otherwise be lost."""
+    hops = list(hops)
+    return replace(frame, onset_event=frame.onset_event or any(h.onset_event for h in hops),
+                   beat_event=frame.beat_event or any(h.beat_event for h in hops))

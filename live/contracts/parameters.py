@@ -134,6 +134,49 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("spin", "float", 0.0, "rotation of the picture about its centre, "
               "counter-clockwise", range=(-180.0, 180.0), stage="output", hud="spin",
               units="degrees"),
+    # issue 11: audio to picture and latent. Applied in live/latents/instrument.py, in this
+    # order: beat moves, style mix, truncation, directions and onset punch, then the blend.
+    # Band gains weigh the spectrum's low / mid / high bands (log-spaced, blend.BAND_EDGES)
+    # before it is blended: 0 = that band as in silence, 2 = twice the swing.
+    Parameter("low_gain", "float", 1.0, "spectrum's low band (below ~750 Hz) in the blend",
+              range=(0.0, 2.0), hud="low"),
+    Parameter("mid_gain", "float", 1.0, "spectrum's mid band (~750 Hz - 6 kHz) in the blend",
+              range=(0.0, 2.0), hud="mid"),
+    Parameter("high_gain", "float", 1.0, "spectrum's high band (above ~6 kHz) in the blend",
+              range=(0.0, 2.0), hud="high"),
+    # How many W+ rows, from the first, the spectrum bends (whole rows; more = all of them).
+    Parameter("blend_depth", "float", 18.0, "W+ rows (from the first) the spectrum bends",
+              range=(0.0, 64.0), hud="depth", units="rows", config="latents.blend_depth"),
+    # An onset pushes the W+ along the first semantic direction, then the push decays.
+    Parameter("onset_push", "float", 0.0, "how far an onset pushes the picture (along "
+              "direction 1)", range=(0.0, 4.0), hud="onset", units="std of W"),
+    Parameter("onset_decay", "float", 0.3, "time constant of the onset push's decay",
+              range=(0.02, 4.0), hud="decay", units="seconds"),
+    # Every beat_every beats (of the show's tempo) a beat move: step the journey one stop on
+    # (a walk one step; a projection one second), jump to the next of [latents] cues, or show
+    # the next network (counted on top of the one the controller picked).
+    Parameter("beat_every", "float", 0.0, "a beat move every this many beats (0 = off)",
+              range=(0.0, 64.0), hud="every", units="beats"),
+    Parameter("beat_move", "choice", 0, "what a beat move does", hud="move", key="v",
+              choices=("step", "cue", "network")),
+    # The knobs of the first eight semantic directions (PCA of the network's W, directions.py).
+    *(Parameter(f"direction_{number}", "float", 0.0, f"push along semantic direction {number} "
+                f"(PCA of the network's W)", range=(-3.0, 3.0), hud=f"dir{number}",
+                units="std of W") for number in range(1, 9)),
+    # Style mixing: rows from mix_row on move `mix` of the way to the W+ of the journey at the
+    # next cue of [latents] cues (the cue after the last one jumped to; a walk, which has no
+    # timeline, where it began): coarse rows (pose) from now, fine ones (texture) from a cue.
+    Parameter("mix", "float", 0.0, "style mixing: 1 = rows from mix_row on come from the next "
+              "cue", range=(0.0, 1.0), hud="mix"),
+    Parameter("mix_row", "float", 8.0, "first W+ row style mixing takes from the next cue",
+              range=(0.0, 64.0), hud="mix row", units="row"),
+    # The neighbours walk's step size (from its next step on) and the network selection mode.
+    Parameter("neighbours_sigma", "float", 0.35, "neighbours walk: size of each step",
+              range=(0.0, 4.0), hud="sigma", units="z spread",
+              config="latents.neighbours.sigma"),
+    Parameter("selection", "choice", 0, "which network draws: manual = network and "
+              "crossfade, loudness = by level, shuffle = every N onsets or beats", hud="select",
+              choices=("manual", "loudness", "shuffle"), config="latents.selection.mode"),
     # The heads-up display on the window (frame rates, drops, latency, the values here).
     Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
               "values, GPU temperatures", stage="output",

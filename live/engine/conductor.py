@@ -9,6 +9,7 @@ processes. Given the same config, audio and control events, it sends the same jo
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import textwrap
 import time
@@ -121,6 +122,7 @@ class Conductor:
         self.hud_always, self.showbox = hud_always, showbox
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
+        self._whole_beats = 0          # whole beats the instrument has been told of
         self.scheduler: Scheduler | None = None
         self._stop_reason = ""
         self._finished = False
@@ -306,7 +308,10 @@ class Conductor:
                     self._apply(self.replay.pop(0))
                 self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
-            latent = self.instrument.frame(index, features, self.state)
+            beat = self.beats.at(index, self.state.tempo)
+            beats_crossed = math.floor(beat) - self._whole_beats
+            self._whole_beats += beats_crossed
+            latent = self.instrument.frame(index, features, self.state, beats_crossed)
             now = self.clock()
             t_audio = features.time if features is not None else 0.0
             header = self.ring.header(slot)
@@ -315,7 +320,7 @@ class Conductor:
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
-            header["beat"] = self.beats.at(index, self.state.tempo)
+            header["beat"] = beat
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
@@ -343,7 +348,7 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
-        lines = ("   ".join(self._hud_values()),
+        lines = ("   ".join(hud_values(self.state, self.network_count)),
                  f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
                  + (f"   thinned {self.scheduler.thinned}" if self.scheduler.thinned else ""))
         if self.showbox is not None:
@@ -352,22 +357,24 @@ class Conductor:
             lines += (warning(f"WARNING {self._warning[1]}"),)
         return lines
 
-    def _hud_values(self) -> list[str]:
-        """Every parameter with a HUD label: numbers always (the output look's only away from
-        its default: a look at rest is noise), bools by their label while on."""
-        values = []
-        for declared in PARAMETERS:
-            value = getattr(self.state, declared.name)
-            if not declared.hud or (declared.kind == "bool" and not value):
-                continue
-            if declared.stage == "output" and value == declared.default:
-                continue
-            if declared.kind == "bool":
-                values.append(declared.hud)
-            elif declared.kind == "network":   # 1-based, as the keys pick them
-                values.append(f"{declared.hud} {value + 1}/{self.network_count}")
-            elif declared.kind == "choice":
-                values.append(f"{declared.hud} {declared.label(value)}")
-            else:
-                values.append(f"{declared.hud} {value:.3g}")
-        return values
+
+def hud_values(state: ShowState, network_count: int) -> list[str]:
+    """Every parameter with a HUD label: the networks always, other values only away from
+    their default (a surface at rest is noise), bools by their label while on, choices by
+    their name."""
+    values = []
+    for declared in PARAMETERS:
+        value = getattr(state, declared.name)
+        if not declared.hud or (declared.kind == "bool" and not value):
+            continue
+        if declared.kind != "network" and value == declared.default:
+            continue
+        if declared.kind == "bool":
+            values.append(declared.hud)
+        elif declared.kind == "network":   # 1-based, as the keys pick them
+            values.append(f"{declared.hud} {value + 1}/{network_count}")
+        elif declared.kind == "choice":
+            values.append(f"{declared.hud} {declared.label(value)}")
+        else:
+            values.append(f"{declared.hud} {value:.3g}")
+    return values

@@ -17,16 +17,16 @@ import signal
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import numpy as np
 
-from live.contracts.features import FeatureFrame
+from live.contracts.features import FeatureFrame, with_events_of
 from live.config import Config, ConfigError
 from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
 from live.contracts.paths import check_input_file
-from live.contracts.parameters import PARAMETERS
+from live.contracts.parameters import PARAMETERS, Parameter
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.engine.showbox import ShowBox, worker_gpus
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 START_LEAD_S = 0.25        # frame 0 is due this long after everything is ready
 CPU_WORKERS_DEFAULT = 2    # with no GPU: one worker per core of a small machine
+EVENT_HOPS = 32            # hops looked back for events between frames (> hops per frame)
 
 
 @dataclass
@@ -127,26 +128,44 @@ def _stop_on_signals(conductor: Conductor, supervisor: Supervisor) -> Iterator[N
             signal.signal(sig, handler)
 
 
-def build_instrument(cfg: Config, specs: list[str]):
-    """The show's instrument and its first network (loaded on the CPU: the conductor maps
-    the instrument's z stops through its mapping network). Checks the latent source
-    (projection files, keyframes) against the networks."""
-    from live.latents.instrument import Instrument
-    from live.synth import load_network
-
-    first = load_network(specs[0], device="cpu")
-    w_avg = first.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
-
+def mapping_of(network: Generator) -> Callable[[np.ndarray], np.ndarray]:
+    """z [N, 512] -> W [N, 512] through ``network``'s mapping, as numpy (on the CPU)."""
     def map_z(z: np.ndarray) -> np.ndarray:
         import torch
 
         with torch.no_grad():
-            ws = first.mapping(torch.from_numpy(np.asarray(z, np.float32)), None)
+            ws = network.mapping(torch.from_numpy(np.asarray(z, np.float32)), None)
         return ws[:, 0].cpu().numpy().astype(np.float32)
+    return map_z
 
+
+def network_directions(spec: str, network: Generator) -> np.ndarray:
+    """The semantic directions of one network (computed once, then cached; directions.py)."""
+    from live.latents.directions import cached_directions, fingerprint
+    from live.synth.cache import cache_root
+
+    key = fingerprint(t.detach().cpu().numpy() for t in network.mapping.state_dict().values())
+    file = None if spec.startswith("demo:") else Path(spec)
+    return cached_directions(file, key, cache_root() / "directions", mapping_of(network))
+
+
+def build_instrument(cfg: Config, specs: list[str]):
+    """The show's instrument and its first network (loaded on the CPU: the conductor maps
+    the instrument's z stops through its mapping network). Every network is loaded, for its
+    semantic directions. Checks the latent source (projection files, keyframes) against the
+    networks."""
+    from live.latents.instrument import Instrument
+    from live.synth import load_network
+
+    networks = [load_network(spec, device="cpu") for spec in specs]
+    first = networks[0]
+    w_avg = first.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
+    directions = np.stack([network_directions(spec, network)
+                           for spec, network in zip(specs, networks)])
     instrument = Instrument(cfg.latents, seed=cfg.show.seed, fps=cfg.show.fps,
-                            num_ws=first.num_ws, network_count=len(specs), map_z=map_z,
-                            w_avg=w_avg, resolve=cfg.resolve, config_name=str(cfg.path))
+                            num_ws=first.num_ws, network_count=len(specs),
+                            map_z=mapping_of(first), w_avg=w_avg, resolve=cfg.resolve,
+                            config_name=str(cfg.path), directions=directions)
     return instrument, first
 
 
@@ -168,17 +187,13 @@ def preflight(cfg: Config, options: ShowOptions) -> Preflight:
     overwrite an input or is a folder, a network that does not load, audio that does not
     decode to finite samples, a latent source that does not fit the networks (a projection
     is read through its last frame), a replay log that is not one."""
-    from live.synth import load_network
-
     specs = network_specs(cfg)
     audio_path = audio_file(cfg, options.audio)
     refuse_outputs_over_inputs(_outputs(options),
                                show_inputs(cfg, specs, audio_path, options.replay))
     replay = _read_replay(options.replay)
     _recorded_telemetry(cfg)   # a telemetry log to replay is read through before anything starts
-    for spec in specs[1:]:  # every network loads; the first is loaded for the instrument below
-        load_network(spec, device="cpu")
-    instrument, first = build_instrument(cfg, specs)
+    instrument, first = build_instrument(cfg, specs)   # every network loads
     track = None
     if options.mode == "render":
         from live.audio.features import FeatureTrack
@@ -272,7 +287,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         frames = max(1, math.floor(track.duration * fps))
     if options.out is not None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
-    state = ShowState(**{p.name: _config_value(cfg, p.config) for p in PARAMETERS if p.config},
+    state = ShowState(**{p.name: _start_value(cfg, p) for p in PARAMETERS if p.config},
                       crossfade_to=min(1, len(specs) - 1))
 
     with ExitStack() as stack:
@@ -292,7 +307,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         stack.callback(ring.close)
 
         if render:
-            features_at = lambda index, t_due: track.at(index / fps)
+            features_at = _render_features(track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
         else:
             features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path)
@@ -399,19 +414,40 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_pa
     supervisor.start_child("audio", audio_main, _audio_config(cfg, audio_path), _config_dir(cfg),
                            feature_ring.name, supervisor.inbox, supervisor.stop_event)
 
+    heard_until = [-math.inf]   # the time of the last hop a frame was given
+
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music
         # the audience hears as the frame goes up (or the newest hop analysed so far).
         newest = feature_ring.latest()
-        if newest is None or newest.time <= t_due:  # the usual case: t_due is further ahead
-            return newest
-        return feature_ring.at_time(t_due)
+        frame = newest if newest is None or newest.time <= t_due \
+            else feature_ring.at_time(t_due)   # the usual case: t_due is further ahead
+        if frame is None:
+            return None
+        since = [hop for hop in feature_ring.recent(EVENT_HOPS)
+                 if heard_until[0] < hop.time < frame.time]
+        heard_until[0] = max(heard_until[0], frame.time)
+        return with_events_of(frame, since)
 
     def audio_offset(t0: float) -> float | None:
         origin = feature_ring.playback_origin
         return None if origin is None else t0 - origin
 
     return features_at, audio_offset
+
+
+def _render_features(track: FeatureTrack, fps: int) -> Callable[[int, float], FeatureFrame]:
+    """Render's ``features_at``: the file's analysis at each frame's time, with the events
+    of the hops since the previous frame."""
+    previous = [math.inf]   # seconds of the previous frame (none yet)
+
+    def features_at(index: int, t_due: float) -> FeatureFrame:
+        seconds = index / fps
+        since = np.arange(previous[0] + track.hop_seconds, seconds - 1e-9, track.hop_seconds) \
+            if track.hop_seconds > 0 and previous[0] < seconds else ()
+        previous[0] = seconds
+        return with_events_of(track.at(seconds), (track.at(t) for t in since))
+    return features_at
 
 
 def _progress_bar(stack: ExitStack, frames: int):
@@ -440,9 +476,10 @@ def _read_replay(path: Path | None) -> list[ControlEvent]:
 
 
 
-def _config_value(cfg: Config, dotted: str) -> Any:
-    """The value of a ``section.key`` of the show config (a parameter's starting value)."""
+def _start_value(cfg: Config, declared: Parameter) -> Any:
+    """A parameter's starting value: its ``section.key`` of the show config (a choice's name
+    becomes its index)."""
     value: Any = cfg
-    for part in dotted.split("."):
+    for part in declared.config.split("."):
         value = getattr(value, part)
-    return value
+    return declared.choices.index(value) if declared.kind == "choice" else value

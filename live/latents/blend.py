@@ -8,7 +8,8 @@ comes from::
 
 Rows from ``blend_depth`` on keep the journey's latent, so the coarse rows (pose, layout) can
 dance while the fine rows (texture, colour) stay put, or the other way round. ``alpha`` is the
-performer's gain through a response curve.
+performer's gain through a response curve. Before the blend, the performer's band gains weigh
+the spectrum's low, mid and high bands (``BAND_EDGES``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from live.contracts.features import SPECTRUM_SIZE
 # in). Trained W values are O(1)-O(10); far beyond that a projection has diverged or a file is
 # damaged, and the network draws a black or blown-out frame.
 W_LIMIT = 100.0
+
+# The spectrum's three bands for the band gains, in cells of the 512-vector (linear in frequency
+# from 0 to Nyquist), log-spaced: the mid band reaches 8x the low band's top, the high band the
+# rest (4x). At 48 kHz: low below 750 Hz (bass, fundamentals), mid 750 Hz - 6 kHz, high above.
+BAND_EDGES = (0, 16, 128, SPECTRUM_SIZE)
 
 
 def first_out_of_range(latents: np.ndarray) -> tuple[int, str] | None:
@@ -41,12 +47,21 @@ def gain_to_alpha(gain: float, curve: float) -> float:
     return min(max(float(gain), 0.0), 1.0) ** curve
 
 
+def band_weights(low: float, mid: float, high: float) -> np.ndarray:
+    """The per-cell weights [512] of the performer's band gains (``BAND_EDGES``)."""
+    return np.repeat(np.array([low, mid, high], np.float32), np.diff(BAND_EDGES))
+
+
 def spectrum_vector(spectrum: np.ndarray, amplitude_range: tuple[float, float] | list[float],
-                    roll: int) -> np.ndarray:
-    """The 0..1 spectrum scaled into ``[low, high]`` and rolled ``roll`` cells along the vector."""
+                    roll: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """The 0..1 spectrum, each cell times its band's gain (``weights``, from
+    :func:`band_weights`; None = all 1), scaled into ``[low, high]`` and rolled ``roll`` cells
+    along the vector. A band at gain 0 sits at ``low`` as in silence; at 2 it swings twice as
+    far as the music alone would take it."""
     assert spectrum.shape == (SPECTRUM_SIZE,), spectrum.shape
     low, high = amplitude_range
-    vector = (low + spectrum.astype(np.float32) * np.float32(high - low)).astype(np.float32)
+    energy = spectrum.astype(np.float32) if weights is None else spectrum * weights
+    vector = (low + energy * np.float32(high - low)).astype(np.float32)
     return np.roll(vector, roll) if roll % SPECTRUM_SIZE else vector
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from live.contracts.parameters import parameter
 from live.contracts.schema import param
 from live.latents.blend import W_LIMIT
 
@@ -71,8 +72,8 @@ class SelectionConfig:
 
     mode: str = param("manual", "manual = the controller's network and crossfade; loudness = "
                                 "smoothed RMS mapped onto the networks; shuffle = a new network "
-                                "every N onsets or beats",
-                       choices=("manual", "loudness", "shuffle"))
+                                "every N onsets or beats (the `selection` parameter plays it)",
+                       choices=parameter("selection").choices)
     networks: list[int] = param([], "indices into [networks] files used by loudness and "
                                     "shuffle, quietest first for loudness; empty = all")
     loudness_db_range: list[float] = param([-50.0, -6.0], "[quiet, loud] dBFS mapped onto the "
@@ -108,7 +109,8 @@ class LatentsConfig:
                         range=(0.0, 1.0))
     gain_curve: float = param(1.0, "alpha = gain ** gain_curve: 1 = linear, 2 = finer control "
                                    "at low gain", range=(0.1, 10.0))
-    blend_depth: int = param(18, "how many W+ rows (from the first) the spectrum blends into; "
+    blend_depth: int = param(18, "how many W+ rows (from the first) the spectrum blends into at "
+                                 "start (the blend_depth parameter plays it); "
                                  "more than the network has = all of them", range=(0, 64))
     fft_amplitude_range: list[float] = param([-4.0, 4.0], "spectrum vector scaled into this "
                                              "[low, high] range before blending", length=2,

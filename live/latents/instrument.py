@@ -1,20 +1,27 @@
 """The instrument the performer plays: for each frame, the W+ and the network(s) to draw it.
 
 The conductor builds one :class:`Instrument` from ``[latents]`` and calls :meth:`Instrument.frame`
-once per frame, in index order, with the newest audio features and the show state. Each call:
+once per frame, in index order, with the newest audio features, the show state and the whole
+beats crossed since the previous frame. Each call:
 
-1. moves the **journey clock** by ``speed`` x the show time since the previous frame (not at
+1. carries out the **beat moves** due (every ``beat_every`` beats: step the journey, jump to
+   the next cue, or show the next network);
+2. moves the **journey clock** by ``speed`` x the show time since the previous frame (not at
    all while ``freeze`` is on), and asks the journey (``source``) for its W+ at that clock;
-2. applies **truncation** ``psi`` toward ``w_avg`` to the journey's W+ (so psi tames the
-   picture without muting the music);
-3. **blends the spectrum** into the first ``blend_depth`` rows with alpha = gain ** gain_curve
-   (GANce), the spectrum vector optionally rolled along by the RMS;
-4. picks the **network(s)** with the selection mode.
+3. **style-mixes** rows from ``mix_row`` on toward the journey's W+ at the next cue;
+4. applies **truncation** ``psi`` toward ``w_avg`` (so psi tames the picture without muting
+   the music or the knobs);
+5. pushes along the network's **semantic directions**: the eight knobs, and the **onset
+   punch** (an onset pushes along direction 1, decaying with ``onset_decay``);
+6. **blends the spectrum**, its bands weighed by the band gains, into the first
+   ``blend_depth`` rows with alpha = gain ** gain_curve (GANce), the spectrum vector
+   optionally rolled along by the RMS;
+7. picks the **network(s)** with the selection mode.
 
-Everything is cheap numpy and a function of (config, seed, features, state, frame indices):
-no clock is read, so a rendered show repeats exactly. ``map_z`` (the mapping network) is
-called only while building the journey and when the neighbours walk takes a step.
-``blackout`` is not the instrument's business: the compositor fades the output.
+Everything is cheap numpy and a function of (config, seed, features, state, frame indices,
+beats): no clock is read, so a rendered or replayed show repeats exactly. ``map_z`` (the
+mapping network) is called only while building the journey and when the neighbours walk takes
+a step. ``blackout`` is not the instrument's business: the compositor fades the output.
 """
 
 from __future__ import annotations
@@ -28,18 +35,23 @@ import numpy as np
 from live.contracts.features import SPECTRUM_SIZE, FeatureFrame
 from live.contracts.errors import ConfigError
 from live.contracts.outputs import atomic_output
+from live.contracts.parameters import parameter
 from live.contracts.state import ShowState
 from live.contracts.paths import check_input_file
-from live.latents.blend import (blend_spectrum, first_out_of_range, gain_to_alpha,
-                                spectrum_vector, truncate)
+from live.latents.blend import (band_weights, blend_spectrum, first_out_of_range,
+                                gain_to_alpha, spectrum_vector, truncate)
 from live.latents.config import LatentsConfig
+from live.latents.directions import COUNT as DIRECTIONS
 from live.latents.journeys import (Journey, KeyframePath, Neighbours, NoveltyWalk,
                                    ProjectionPlayback, check_fps_fits)
+from live.latents.moves import BeatCounter, OnsetEnvelope, push_along, style_mix
 from live.latents.projection import W_DIM, ProjectionFile, ProjectionFileError
 from live.latents.seeds import Z_DIM, seed_z, stream_rng
-from live.latents.selection import NetworkSelector
+from live.latents.selection import NetworkSelector, Selection
 
 SEED_PREFIX = "seed:"
+BEAT_MOVES = parameter("beat_move").choices
+PROJECTION_STEP_S = 1.0   # a beat "step" of a projection: one second of the video on
 
 
 class LatentFrame(NamedTuple):
@@ -60,14 +72,25 @@ class Instrument:
     the config into a Path (relative to the config file). Problems with the config or the files
     it names raise :class:`~live.contracts.errors.ConfigError` (projection files:
     :class:`~live.latents.projection.ProjectionFileError`, a subclass) here, never mid-show.
+    ``directions`` [network_count, 8, 512] are each network's semantic directions
+    (``directions.py``); None gives every network the same seeded unit directions (tests, and
+    a show that has no mapping to take them from).
     """
 
     def __init__(self, cfg: LatentsConfig, seed: int, fps: int, num_ws: int, network_count: int,
                  map_z: Callable[[np.ndarray], np.ndarray], w_avg: np.ndarray,
-                 resolve: Callable[[str], Path], config_name: str = "show config") -> None:
+                 resolve: Callable[[str], Path], config_name: str = "show config",
+                 directions: np.ndarray | None = None) -> None:
         w_avg = np.asarray(w_avg, np.float32)
         assert w_avg.shape == (W_DIM,), w_avg.shape
         assert fps > 0 and num_ws > 0 and network_count > 0, (fps, num_ws, network_count)
+        if directions is None:
+            seeded = stream_rng(seed, "directions").standard_normal((DIRECTIONS, W_DIM))
+            seeded /= np.linalg.norm(seeded, axis=1, keepdims=True)
+            directions = np.broadcast_to(seeded, (network_count, DIRECTIONS, W_DIM))
+        assert directions.shape == (network_count, DIRECTIONS, W_DIM), directions.shape
+        self.directions = np.asarray(directions, np.float32)
+        self.network_count = network_count
         self.cfg = cfg
         self.seed = seed
         self.fps = fps
@@ -83,38 +106,61 @@ class Instrument:
         self.index = 0                    # last frame index played
         self.cue_pending = False          # a cue jump the next frame must show
         self.favourites_saved = 0         # names every favourite file apart
+        self.cue = 0                      # the cue last jumped to (the mix's is the next)
+        self.network_moves = 0            # networks moved on by beat moves
+        self.onset = OnsetEnvelope()
+        self.beat_moves = BeatCounter()
         self.journey_ws = self._advance(0.0, None)
+        self.start_ws = self.journey_ws   # where the journey began: a walk's mix source
+        self.mix_source = self._mix_source()
 
     @property
     def clock(self) -> float:
         """Journey time in seconds."""
         return self.clock_frames / self.fps
 
-    def frame(self, index: int, features: FeatureFrame | None, state: ShowState) -> LatentFrame:
+    def frame(self, index: int, features: FeatureFrame | None, state: ShowState,
+              beats: int = 0) -> LatentFrame:
         """The latent frame for frame ``index`` (increasing from call to call; gaps are skipped
-        frames and still advance the journey by their show time)."""
+        frames and still advance the journey by their show time); ``beats``: whole beats of
+        the show's tempo crossed since the previous frame."""
         assert index >= self.index, (index, self.index)
         frames = index - self.index
         self.index = index
         seconds = frames / self.fps
-        if (frames and not state.freeze) or self.cue_pending:
+        if isinstance(self.journey, Neighbours):
+            self.journey.sigma = state.neighbours_sigma
+        step = 0.0
+        for _ in range(self.beat_moves.moves(beats, round(state.beat_every))):
+            step += self._beat_move(BEAT_MOVES[state.beat_move])
+        if (frames and not state.freeze) or self.cue_pending or step:
             # A cue lands exactly: the frame after the jump shows the cue's moment itself.
-            step = 0.0 if state.freeze or self.cue_pending else state.speed * frames
-            self.clock_frames += step
-            self.journey_ws = self._advance(step / self.fps, features)
+            moved = 0.0 if state.freeze or self.cue_pending else state.speed * frames
+            self.clock_frames += moved + step
+            self.journey_ws = self._advance((moved + step) / self.fps, features)
             self.cue_pending = False
-        # Truncation on the shared row when there is one; then every row of the network.
-        ws = np.broadcast_to(truncate(self.journey_ws, self.w_avg, state.truncation_psi),
-                             (self.num_ws, W_DIM))
+        ws = np.broadcast_to(self.journey_ws, (self.num_ws, W_DIM))
+        ws = style_mix(ws, self.mix_source, state.mix, round(state.mix_row))
+        ws = truncate(ws, self.w_avg, state.truncation_psi)
+        chosen = self.selector.select(seconds, features, state)
+        chosen = self._moved_on(chosen)
+        onset = features is not None and features.onset_event
+        punch = state.onset_push * self.onset.step(onset, seconds, state.onset_decay)
+        knobs = np.array([punch + state.direction_1] + [getattr(state, f"direction_{n}")
+                                                         for n in range(2, DIRECTIONS + 1)])
+        # The directions of the network on screen (a crossfade's second network draws the
+        # same W+, so it is pushed along the first's).
+        ws = push_along(ws, self.directions[chosen.network], knobs)
         alpha = 0.0
         if features is not None:
             assert features.spectrum.shape == (SPECTRUM_SIZE,), features.spectrum.shape
             alpha = gain_to_alpha(state.gain, self.cfg.gain_curve)
             self.roll += self.cfg.rms_roll * features.rms * seconds
             vector = spectrum_vector(features.spectrum, self.cfg.fft_amplitude_range,
-                                     int(self.roll) % SPECTRUM_SIZE)
-            ws = blend_spectrum(ws, vector, alpha, self.cfg.blend_depth)
-        chosen = self.selector.select(seconds, features, state)
+                                     int(self.roll) % SPECTRUM_SIZE,
+                                     band_weights(state.low_gain, state.mid_gain,
+                                                  state.high_gain))
+            ws = blend_spectrum(ws, vector, alpha, round(state.blend_depth))
         # A fresh array every frame: the journey's own W+ must never leak out to be changed.
         return LatentFrame(np.array(ws, np.float32, order="C"), chosen.network,
                            chosen.crossfade_to, chosen.crossfade, alpha)
@@ -127,6 +173,8 @@ class Instrument:
             return False
         self.clock_frames = self.cfg.cues[number] * self.fps
         self.cue_pending = True
+        self.cue = number
+        self.mix_source = self._mix_source()
         return True
 
     def save_favourite(self, folder: str | Path) -> Path:
@@ -147,6 +195,47 @@ class Instrument:
         return target
 
     # -- inside ---------------------------------------------------------------------------
+
+    def _beat_move(self, move: str) -> float:
+        """Carry out one beat move; returns the journey frames a "step" moves the clock on."""
+        if move == "cue":
+            if self.cfg.cues:
+                self.jump_to_cue((self.cue + 1) % len(self.cfg.cues))
+        elif move == "network":
+            self.network_moves += 1
+        else:
+            return self._step_seconds() * self.fps
+        return 0.0
+
+    def _step_seconds(self) -> float:
+        """One step of the journey: a stop, a keyframe transition, a walk's step."""
+        cfg = self.cfg
+        if isinstance(self.journey, Neighbours):
+            return cfg.neighbours.seconds_per_step
+        if cfg.source == "noise_loop":
+            return cfg.seconds_per_stop
+        if cfg.source == "projection":
+            return PROJECTION_STEP_S
+        return cfg.keyframes.seconds_per_transition
+
+    def _moved_on(self, chosen: Selection) -> Selection:
+        """``chosen`` with the networks the beat moves went on by (wrapping around)."""
+        if not self.network_moves:
+            return chosen
+        count, shift = self.network_count, self.network_moves
+        return chosen._replace(network=(chosen.network + shift) % count,
+                               crossfade_to=-1 if chosen.crossfade_to < 0
+                               else (chosen.crossfade_to + shift) % count)
+
+    def _mix_source(self) -> np.ndarray:
+        """The W+ [num_ws, 512] style mixing draws from: the journey at the cue after the one
+        last jumped to; a walk (no timeline) where it began."""
+        cues = self.cfg.cues
+        if isinstance(self.journey, (KeyframePath, ProjectionPlayback)) and cues:
+            ws = self.journey.at(cues[(self.cue + 1) % len(cues)])
+        else:
+            ws = self.start_ws
+        return np.array(np.broadcast_to(ws, (self.num_ws, W_DIM)), np.float32)
 
     def _advance(self, delta: float, features: FeatureFrame | None) -> np.ndarray:
         ws = self.journey.advance(self.clock, delta, features)

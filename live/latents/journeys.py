@@ -142,6 +142,10 @@ class ProjectionPlayback:
         return self.wrap(whole), self.wrap(whole + 1), fraction
 
     def advance(self, clock: float, delta: float, features: FeatureFrame | None) -> np.ndarray:
+        return self.at(clock)
+
+    def at(self, clock: float) -> np.ndarray:
+        """The W+ at journey time ``clock`` seconds."""
         first, second, weight = self.indices(clock)
         if weight == 0.0:
             return self.latents[first].copy()

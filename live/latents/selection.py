@@ -19,9 +19,12 @@ import numpy as np
 
 from live.contracts.features import FeatureFrame
 from live.contracts.errors import ConfigError
+from live.contracts.parameters import parameter
 from live.contracts.state import ShowState
 from live.latents.config import SelectionConfig
 from live.latents.seeds import stream_rng
+
+MODES = parameter("selection").choices
 
 # RMS below this is silence for the dB conversion (-120 dBFS), instead of log(0).
 SILENT_RMS = 1e-6
@@ -48,7 +51,7 @@ class NetworkSelector:
                               f"{network_count} networks (0..{network_count - 1} in [networks] "
                               f"files)")
         low, high = cfg.loudness_db_range
-        if cfg.mode == "loudness" and not low < high:
+        if not low < high:   # checked whatever the mode: the performer may play loudness
             raise ConfigError(f"{where} loudness_db_range: expected [quiet, loud] with quiet < "
                               f"loud, got {[low, high]}")
         weights = np.asarray(cfg.shuffle_weights or [1.0] * len(networks), np.float64)
@@ -66,11 +69,16 @@ class NetworkSelector:
 
     def select(self, seconds: float, features: FeatureFrame | None,
                state: ShowState) -> Selection:
-        """The networks of the next frame; ``seconds`` of show time passed since the last one."""
-        if self.cfg.mode == "loudness":
-            return self._by_loudness(seconds, features)
-        if self.cfg.mode == "shuffle":
-            return self._shuffle(features)
+        """The networks of the next frame in the mode ``state.selection`` names; ``seconds``
+        of show time passed since the last one. Loudness smooths the level and shuffle counts
+        events in every mode, so switching to them picks up the music at once."""
+        mode = MODES[state.selection]
+        by_loudness = self._by_loudness(seconds, features)
+        shuffled = self._shuffle(features)
+        if mode == "loudness":
+            return by_loudness
+        if mode == "shuffle":
+            return shuffled
         if state.crossfade > 0.0 and state.crossfade_to != state.network:
             return Selection(state.network, state.crossfade_to, float(state.crossfade))
         return Selection(state.network, -1, 0.0)

@@ -246,19 +246,34 @@ enabled = false
 """
 
 
+def write_loop(path: Path, tones: tuple[float, ...] = (220.0,), amplitude: float = 0.3,
+               click: bool = False, rate: int = 22050, samples: int = 44100) -> Path:
+    """A wav loop of ``samples`` (2 s) of steady sine ``tones`` (Hz; whole cycles in the loop
+    loop seamlessly), ``amplitude`` shared among them; ``click`` adds a 10 ms burst of seeded
+    noise at the start of every loop (an onset, quieter in every cell than the tones' peak,
+    so the spectrum's running peak holds and the rest of the loop sounds the same each time).
+    Tones of whole cycles per analysis hop in a loop of whole hops give the same spectrum
+    at every hop."""
+    import numpy as np
+    import soundfile
+
+    t = np.arange(samples) / rate
+    sound = sum(np.sin(2 * np.pi * f * t) for f in tones) * (amplitude / len(tones))
+    if click:
+        burst = rate // 100
+        sound[:burst] += 0.05 * np.random.default_rng(0).standard_normal(burst)
+    soundfile.write(path, sound.astype(np.float32), rate)
+    return path
+
+
 def make_show(folder: Path) -> Path:
     """A small rehearsal show with real input files in ``folder``: show.toml, loop.wav (2 s
     of a 220 Hz tone), net.safetensors (demo network 1 saved the way `convert` saves).
     Returns the show file; vary it with --set."""
-    import numpy as np
-    import soundfile
-
     from live.synth import load_network
     from live.synth.cache import save_safetensors
 
-    rate = 22050
-    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(2 * rate) / rate)
-    soundfile.write(folder / "loop.wav", tone.astype(np.float32), rate)
+    write_loop(folder / "loop.wav")
     save_safetensors(load_network("demo:1"), folder / "net.safetensors")
     show = folder / "show.toml"
     show.write_text(SMALL_SHOW)

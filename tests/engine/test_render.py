@@ -64,7 +64,21 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             ControlEvent(1.1, "keyboard", "invert", 1.0), ControlEvent(1.1, "osc", "zoom", 1.5),
             ControlEvent(1.2, "osc", "pan_x", 0.5), ControlEvent(1.2, "osc", "pan_y", -0.5),
             ControlEvent(1.4, "osc", "spin", 20.0),
-            ControlEvent(1.6, "keyboard", "blackout", 1.0)]
+            ControlEvent(1.6, "keyboard", "blackout", 1.0),
+            # The instrument's audio-to-picture and latent parameters (the frame log's mean
+            # is drawn before the look and the blackout).
+            ControlEvent(0.1, "osc", "onset_push", 2.0),
+            ControlEvent(0.1, "osc", "onset_decay", 0.15),
+            ControlEvent(0.15, "osc", "beat_every", 2.0),
+            ControlEvent(0.7, "osc", "beat_move", 1.0),   # cue: the network stays as checked
+            ControlEvent(0.2, "osc", "low_gain", 0.3), ControlEvent(0.25, "osc", "mid_gain", 1.8),
+            ControlEvent(0.35, "osc", "high_gain", 0.5),
+            ControlEvent(0.4, "osc", "blend_depth", 6.0),
+            *(ControlEvent(0.4 + 0.05 * n, "osc", f"direction_{n}", (-1) ** n * 0.2 * n)
+              for n in range(1, 9)),
+            ControlEvent(0.65, "osc", "mix", 0.6), ControlEvent(0.65, "osc", "mix_row", 3.0),
+            ControlEvent(0.75, "osc", "neighbours_sigma", 1.0),
+            ControlEvent(1.9, "osc", "selection", 2.0)]   # shuffle, after the network checks
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
                                 ControlEvent(1.0, "midi:test", "gain", 1.0),

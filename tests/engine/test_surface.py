@@ -1,8 +1,9 @@
 """The instrument's surface, end to end: every declared parameter over OSC in a running show,
 and the window's keys resolved against the show's true state.
 
-One real show plays in a window under Xvfb (two networks, a 220 Hz loop, OSC on, the state
-sent back to a UDP socket standing in for a TouchOSC layout). The test walks every declared
+One real show plays in a window under Xvfb (two networks, the neighbours walk, a loop of a
+steady chord with a click per loop, OSC on, the state sent back to a UDP socket standing in
+for a TouchOSC layout). The test walks every declared
 parameter, sets it over OSC and sees its effect: in the frames (the slot header or the drawn
 pixels' mean in the frame log), on the screen (blackout, HUD, the performed look against a
 numpy reference of the still picture) or in the state sent back. Then
@@ -28,12 +29,14 @@ from pythonosc.osc_message_builder import build_msg
 
 from live.contracts.parameters import PARAMETERS, parameter
 from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
-from tests.engine.showrun import free_udp_port, make_show, read_frame_log, start_cli
+from tests.engine.showrun import (free_udp_port, make_show, read_frame_log, start_cli,
+                                  write_loop)
 
 pytestmark = [pytest.mark.slow, pytest.mark.display]
 
 WAIT_S = 90.0         # a loaded machine draws a few frames a second at worst
 GAIN_CURVE = 2.0      # alpha = gain ** 2: the header's "gain" is not the gain
+LOOP_RATE, HOP = 22050, 512   # the show's loop and its analysis hop ([audio] hop)
 
 
 class Show:
@@ -106,6 +109,11 @@ def static(rows: list[dict]) -> bool:
     return max(r["mean"] for r in rows) - min(r["mean"] for r in rows) < 1e-3
 
 
+def settled(rows: list[dict]) -> float:
+    """The mean of the picture most of ``rows`` show (the loop's click moves a few)."""
+    return float(np.median([r["mean"] for r in rows]))
+
+
 def frame_square(image: np.ndarray) -> np.ndarray:
     """The square frame fitted in the middle of a window's screenshot, as floats."""
     height, width = image.shape[:2]
@@ -141,6 +149,11 @@ def hue_turned(frame: np.ndarray, degrees: float) -> np.ndarray:
 @pytest.fixture
 def show(tmp_path):
     show_file = make_show(tmp_path)
+    # A steady chord with a tone in each band of the band gains and a click (an onset) at the
+    # start of each loop; whole cycles per analysis hop, so the spectrum is the same at every
+    # hop but the click's few.
+    write_loop(tmp_path / "loop.wav", tones=tuple(k * LOOP_RATE / HOP for k in (3, 26, 155)),
+               click=True, rate=LOOP_RATE, samples=86 * HOP)
     port = free_udp_port()
     with xvfb(320, 240) as display, \
             socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as layout:
@@ -152,6 +165,9 @@ def show(tmp_path):
             "--set", f"control.osc.port={port}",
             "--set", f"control.osc.send_port={layout.getsockname()[1]}",
             "--set", f"latents.gain_curve={GAIN_CURVE}", "--set", "output.fade_time=0.1",
+            "--set", "latents.source=neighbours",
+            "--set", "latents.neighbours.seconds_per_step=0.5",
+            "--set", "audio.release=0.02",
             display=display, cwd=tmp_path)
         try:
             yield Show(process, tmp_path / "frames.jsonl", port, layout, display)
@@ -237,6 +253,50 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
     def grey(frame: np.ndarray) -> np.ndarray:
         return np.repeat(frame @ np.array([[0.2126], [0.7152], [0.0722]]), 3, axis=2)
 
+    # The instrument's audio-to-picture and latent parameters (issue 11), on the still picture
+    # (frozen, no blend) unless the music has to play: then on the settled picture of a steady
+    # chord, whose click each loop moves a few frames.
+    heard: list[float] = []   # the settled means of the picture while the chord is blended
+
+    def onset_check() -> None:   # each loop's click pushes the picture away, and it decays
+        rows = show.rows_after(sent_at() + 2, 20)   # a loop (2 s) holds a click
+        assert max(abs(r["mean"] - last_static[-1]) for r in rows) > 0.05, "no onset push"
+        heard.append(sum(abs(r["mean"] - last_static[-1]) < 1e-3 for r in rows))
+
+    def decay_check() -> None:   # a short decay: still again between the clicks
+        rows = show.rows_after(sent_at() + 2, 20)
+        still = sum(abs(r["mean"] - last_static[-1]) < 1e-3 for r in rows)
+        assert still >= heard.pop() + 8, "a short onset decay should leave the picture still"
+        show.send("onset_push", 0.0)
+        show.send("gain", 1.0)   # the music blended in full, for the band checks
+        rows = show.rows_after(sent_at() + 4, 11, lambda r: r["gain"] == 1.0)
+        heard.append(settled(rows))
+
+    def heard_changed() -> None:
+        rows = show.rows_after(sent_at() + 2, 11)
+        assert abs(settled(rows) - heard[-1]) > 0.01, "the blended music should look different"
+        heard.append(settled(rows))
+
+    def beat_step_check() -> None:   # a neighbour step every beat, the picture still between
+        show.send("gain", 0.0)
+        rows = show.rows_after(sent_at() + 4, 20)
+        assert len({round(r["mean"], 3) for r in rows}) >= 3, "beats should step the walk"
+
+    def beat_network_check() -> None:
+        rows = show.rows_after(sent_at() + 2, 20)
+        assert {r["network"] for r in rows} == {0, 1}, "beats should move the network on"
+
+    def sigma_check() -> None:   # sigma 0: the beats' steps land where the walk is
+        show.send("beat_move", 0)
+        still = show.rows_after(sent_at() + 15, 12)
+        assert static(still), "steps of size 0 should leave the picture still"
+        show.send("beat_every", 0.0)
+        last_static.append(still[-1]["mean"])
+
+    def selection_check() -> None:   # loudness crossfades by the chord's level, not by hand
+        frames_with(lambda r: r["crossfade"] not in (0.0, 0.5))
+        show.send("selection", 0)
+
     plan = [
         ("gain", 0.0, gain_check),
         ("freeze", 1, freeze_check),
@@ -257,6 +317,19 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("pan_y", -1.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0), levels=6.0)),
         ("spin", 90.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0, 90.0), levels=6.0,
                                   rest=("zoom", "pan_x", "pan_y", "spin"))),
+        *((f"direction_{n}", 2.0 * (-1) ** n, changed_and_static) for n in range(1, 9)),
+        ("mix", 1.0, changed_and_static),
+        ("mix_row", 2.0, changed_and_static),
+        ("onset_push", 4.0, onset_check),
+        ("onset_decay", 0.05, decay_check),
+        ("low_gain", 0.0, heard_changed),
+        ("mid_gain", 2.0, heard_changed),
+        ("high_gain", 2.0, heard_changed),
+        ("blend_depth", 1.0, heard_changed),
+        ("beat_every", 1.0, beat_step_check),
+        ("beat_move", 2, beat_network_check),
+        ("neighbours_sigma", 0.0, sigma_check),
+        ("selection", 1, selection_check),
         ("blackout", 1, blackout_check),
         ("hud", 1, hud_check),
         ("tempo", 200.0, lambda: show.state_sent("tempo", 200.0)),

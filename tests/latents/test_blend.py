@@ -31,9 +31,9 @@ def make(cfg: LatentsConfig, w_avg: np.ndarray | None = None) -> Instrument:
 @pytest.mark.parametrize("gain, curve, depth", [(0.5, 1.0, 18), (0.3, 2.0, 8), (1.0, 1.0, 4),
                                                 (0.7, 1.0, 0), (0.8, 1.5, 40)])
 def test_blend_matches_gance_formula(gain: float, curve: float, depth: int) -> None:
-    cfg = LatentsConfig(gain_curve=curve, blend_depth=depth, fft_amplitude_range=[-3.0, 5.0])
+    cfg = LatentsConfig(gain_curve=curve, fft_amplitude_range=[-3.0, 5.0])
     silent, playing = make(cfg), make(cfg)
-    state = ShowState(gain=gain)
+    state = ShowState(gain=gain, blend_depth=depth)   # the show starts it from the config
     frame = features(seed=1)
     for k in range(5):
         journey = silent.frame(k, None, state)
@@ -52,7 +52,7 @@ def test_blend_matches_gance_formula(gain: float, curve: float, depth: int) -> N
 
 def test_truncation_pulls_toward_w_avg_before_the_blend() -> None:
     w_avg = np.linspace(-1, 1, 512, dtype=np.float32)
-    cfg = LatentsConfig(blend_depth=18)
+    cfg = LatentsConfig()
     plain, truncated = make(cfg, w_avg), make(cfg, w_avg)
     frame = features(seed=2)
     psi, gain = 0.6, 0.25
@@ -64,7 +64,7 @@ def test_truncation_pulls_toward_w_avg_before_the_blend() -> None:
 
 
 def test_rms_roll_slides_the_vector_by_loudness_times_time() -> None:
-    cfg = LatentsConfig(rms_roll=60.0, blend_depth=18)
+    cfg = LatentsConfig(rms_roll=60.0)
     instrument = make(cfg)
     state = ShowState(gain=1.0)
     frame = features(seed=5, rms=0.5)

@@ -186,8 +186,9 @@ def test_neighbours_step_on_time_and_glide_between(mapping: LinearMapping) -> No
 
     still = make(LatentsConfig(source="neighbours", neighbours=NeighboursConfig(sigma=0.0)),
                  LinearMapping(), fps=10)
-    first = still.frame(0, None, state).ws
-    np.testing.assert_allclose(still.frame(50, None, state).ws, first, atol=1e-5)
+    resting = ShowState(neighbours_sigma=0.0)   # the show starts it from the config
+    first = still.frame(0, None, resting).ws
+    np.testing.assert_allclose(still.frame(50, None, resting).ws, first, atol=1e-5)
 
 
 def test_save_favourite_becomes_a_keyframe(tmp_path: Path, mapping: LinearMapping) -> None:

@@ -13,10 +13,15 @@ from live.contracts.errors import ConfigError
 from live.contracts.state import ShowState
 from live.latents.config import LatentsConfig, SelectionConfig
 from live.latents.instrument import Instrument
-from live.latents.selection import NetworkSelector
+from live.latents.selection import MODES, NetworkSelector
 from tests.latents.conftest import LinearMapping
 
 FRAME = 1 / 30
+
+
+def playing(mode: str) -> ShowState:
+    """The show state with selection mode ``mode`` (the config only starts it)."""
+    return ShowState(selection=MODES.index(mode))
 
 
 def test_manual_follows_the_controller_through_the_instrument() -> None:
@@ -45,7 +50,7 @@ def test_loudness_maps_level_onto_the_list(crossfade: bool, expected: list) -> N
     selector = NetworkSelector(cfg, network_count=3, seed=0)
     # -40 dB (quietest), -20 dB (middle), 0 dB (loudest), -30 dB, -10 dB
     levels = [0.01, 0.1, 1.0, 10 ** (-30 / 20), 10 ** (-10 / 20)]
-    got = [selector.select(FRAME, FeatureFrame(rms=rms), ShowState()) for rms in levels]
+    got = [selector.select(FRAME, FeatureFrame(rms=rms), playing("loudness")) for rms in levels]
     if crossfade:
         assert [(g.network, g.crossfade_to) for g in got] == [e[:2] for e in expected]
         assert [g.crossfade for g in got] == pytest.approx([e[2] for e in expected], abs=1e-9)
@@ -58,10 +63,10 @@ def test_loudness_smoothing_follows_a_step_with_its_time_constant() -> None:
     cfg = SelectionConfig(mode="loudness", loudness_smoothing_seconds=0.5)
     selector = NetworkSelector(cfg, network_count=2, seed=0)
     for _ in range(15):   # 0.5 s: one time constant
-        selector.select(FRAME, FeatureFrame(rms=0.8), ShowState())
+        selector.select(FRAME, FeatureFrame(rms=0.8), playing("loudness"))
     assert selector.smoothed_rms == pytest.approx(0.8 * (1 - math.exp(-1.0)), rel=1e-9)
     # Without audio the level decays toward silence.
-    selector.select(FRAME, None, ShowState())
+    selector.select(FRAME, None, playing("loudness"))
     assert selector.smoothed_rms < 0.8 * (1 - math.exp(-1.0))
 
 
@@ -72,7 +77,7 @@ def test_shuffle_every_n_onsets_with_weights() -> None:
     selector = NetworkSelector(cfg, network_count=3, seed=5)
     onsets = [0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 1, 1]
     got = [selector.select(FRAME, FeatureFrame(onset_event=bool(o), beat_event=True),
-                           ShowState()).network for o in onsets]
+                           playing("shuffle")).network for o in onsets]
     assert got == [0, 0, 0, 2, 2, 2, 2, 0, 0, 0, 2, 2]
 
 
@@ -82,7 +87,7 @@ def test_shuffle_on_beats_is_seeded_and_always_changes() -> None:
     def run(seed: int) -> list[int]:
         selector = NetworkSelector(cfg, network_count=4, seed=seed)
         return [selector.select(FRAME, FeatureFrame(beat_event=True, onset_event=False),
-                                ShowState()).network for _ in range(40)]
+                                playing("shuffle")).network for _ in range(40)]
 
     first = run(11)
     assert first == run(11) and first != run(12)
