@@ -277,7 +277,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
             controls = stack.enter_context(ControlHub(
                 cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
-                resolve=cfg.resolve))
+                resolve=cfg.resolve, show_file=cfg.path))
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
