@@ -9,6 +9,8 @@ the true show state, so a key never acts on a stale copy of it.
 
 from __future__ import annotations
 
+import re
+
 from live.contracts.parameters import ACTIONS, PARAMETERS
 
 QUIT = "quit"  # Esc asks for a confirmation in the window first (compositor/keys.py)
@@ -46,9 +48,9 @@ def numbered_keys(span: str) -> list[tuple[str, int]]:
     """The keys of a declared span such as ``"shift+f1-f8"`` and the number each carries:
     ``[("shift+f1", 1), ..., ("shift+f8", 8)]``."""
     first, last = span.split("-")
-    prefix = first.rstrip("0123456789")
-    return [(f"{prefix}{number}", number)
-            for number in range(int(first[len(prefix):]), int(last.lstrip("abcdefghijklmnopqrstuvwxyz")) + 1)]
+    prefix, start = re.fullmatch(r"(.*?)(\d+)", first).groups()
+    end = re.fullmatch(r"\D*(\d+)", last).group(1)
+    return [(f"{prefix}{number}", number) for number in range(int(start), int(end) + 1)]
 
 
 KEY_INTENTS = _key_intents()

@@ -119,7 +119,12 @@ class SceneBook:
             raise ConfigError(f"{self.path}: not saved over, it is broken (see above); fix "
                               f"it or move it away, then save again")
         if self.path.exists():
-            document = tomlkit.parse(self.path.read_text(encoding="utf-8"))
+            try:   # edited since the show started: check it again before writing over it
+                document = tomlkit.parse(self.path.read_text(encoding="utf-8"))
+                check_scenes(document.unwrap(), str(self.path), self.network_count)
+            except (tomlkit.exceptions.TOMLKitError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{self.path}: not valid TOML ({' '.join(str(exc).split())}); "
+                                  f"not saved over: fix it, then save again") from None
         else:
             document = tomlkit.document()
             document.add(tomlkit.comment(HEADER))

@@ -136,3 +136,14 @@ def test_scene_problems_are_warnings_and_a_replay_never_recalls(tmp_path):
     replay, _ = conductor(None, ShowState())          # a render has no scenes
     replay._apply(ControlEvent(0.0, "osc", "scene_recall", 2.0), replayed=True)
     assert replay._morph is None
+
+
+def test_a_file_broken_during_the_show_is_not_saved_over(tmp_path):
+    path = tmp_path / "set.scenes.toml"
+    book = SceneBook(path, network_count=2)
+    book.save(1, snapshot(ShowState()))
+    for broken in ("[scene.1\n", "[scene.1]\ngain = 9\n"):
+        path.write_text(broken)
+        with pytest.raises(ConfigError, match=str(path)):
+            book.save(2, snapshot(ShowState()))
+        assert path.read_text() == broken
