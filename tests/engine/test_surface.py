@@ -250,7 +250,8 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         assert flash > 0.3 and error <= 4.0, f"no flash on screen ({flash:.2f}, {error:.1f})"
 
     def strobe_every_check() -> None:   # every other beat: flashes on even beats only
-        flashes = show.rows_after(sent_at() + 2, 4, lambda r: r["flash"] > 0.0)
+        show.state_sent("strobe_every", 2)   # the compositor was told before what follows
+        flashes = show.rows_after(sent_at() + 1, 4, lambda r: r["flash"] > 0.0)
         assert all(int(r["beat"]) % 2 == 0 for r in flashes), flashes
         show.send("strobe", 0.0)
         looks_like(lambda frame: frame, 1.0)
