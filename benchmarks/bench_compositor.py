@@ -3,7 +3,8 @@
 Runs the real renderer in a headless EGL context (whatever GPU EGL finds; Mesa llvmpipe on a
 machine without one) and times, per resampling method, upload + draw with ``glFinish`` so
 the work is really done, then the readback a recording adds, and the performed look's cost
-(the bicubic draw with every look parameter played, against the same draw at rest). The
+(the bicubic draw with every look parameter played, against the same draw at rest) and a
+period of feedback trails (one trail pass at the frame's size, then the draw). The
 headline case is a 1024x1024 frame on a 3840x2160 projector (frame fitted: 2160x2160 drawn);
 the demo's case (128 px frames on a 1024x1024 output) shows what a CPU-only machine pays; the
 square case is a 1024x1024 frame on a 1024x1024 output. Prints and saves figures in
@@ -22,7 +23,7 @@ import numpy as np
 
 from benchmarks.report import report
 from live.compositor.context import headless_context, offscreen_target
-from live.compositor.look import Look
+from live.compositor.look import Look, trail_keep
 from live.compositor.placement import Placement
 from live.compositor.readback import FrameReadback
 from live.compositor.renderer import FrameRenderer
@@ -31,8 +32,11 @@ from live.contracts.messages import PerformedLook
 CASES = {"4k": ((1024, 1024), (3840, 2160)), "demo": ((128, 128), (1024, 1024)),
          "square": ((1024, 1024), (1024, 1024))}
 LOOK_AT_REST = PerformedLook.declared_defaults()
-LOOK_PLAYED = PerformedLook(master=0.8, punch=1.3, saturation=0.6, hue=40.0, invert=True,
-                            zoom=1.5, pan_x=0.3, pan_y=-0.2, spin=15.0)
+LOOK_PLAYED = LOOK_AT_REST._replace(master=0.8, punch=1.3, saturation=0.6, hue=40.0,
+                                    invert=True, zoom=1.5, pan_x=0.3, pan_y=-0.2, spin=15.0,
+                                    strobe=0.8)
+FLASH = 0.5          # the strobe's flash drawn with the played look (a uniform, like the rest)
+TRAILS = LOOK_PLAYED._replace(feedback=0.7)
 COMPARED = ("bicubic16", "bicubic9", "linear", "nearest")
 
 
@@ -90,11 +94,24 @@ def measure_look(renderer: FrameRenderer, target: moderngl.Framebuffer, frame: n
     figures = {}
     for label, performed in (("rest", LOOK_AT_REST), ("played", LOOK_PLAYED)):
         def draw() -> None:
-            renderer.draw(target, look, performed=performed)
+            renderer.draw(target, look, performed=performed, flash=FLASH)
             renderer.ctx.finish()
         figures[f"{name}_draw_look_{label}_ms"] = milliseconds(draw, repeat)
     figures[f"{name}_look_cost_ms"] = (figures[f"{name}_draw_look_played_ms"]
                                        - figures[f"{name}_draw_look_rest_ms"])
+
+    def trail_period() -> None:   # what one output period with trails on costs
+        renderer.advance_trails(TRAILS.feedback, trail_keep(TRAILS.trail_time, 30))
+        renderer.draw(target, look, performed=TRAILS, flash=FLASH)
+        renderer.ctx.finish()
+    def trail_pass() -> None:     # the trail step alone: at the frame's size, whatever the output
+        renderer.advance_trails(TRAILS.feedback, trail_keep(TRAILS.trail_time, 30))
+        renderer.ctx.finish()
+    figures[f"{name}_draw_look_trails_ms"] = milliseconds(trail_period, repeat)
+    figures[f"{name}_trails_cost_ms"] = (figures[f"{name}_draw_look_trails_ms"]
+                                         - figures[f"{name}_draw_look_played_ms"])
+    figures[f"{name}_trail_pass_ms"] = milliseconds(trail_pass, repeat)
+    renderer.advance_trails(0.0, 1.0)
     return figures
 
 

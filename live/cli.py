@@ -145,7 +145,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     checked = preflight(cfg, ShowOptions())
     ControlHub(cfg.control, clock=time.monotonic, network_count=len(checked.specs),
-               resolve=cfg.resolve)  # loads every MIDI map
+               resolve=cfg.resolve, show_file=cfg.path)  # loads every MIDI map
     audio = checked.audio_path
     print(f"{args.config}: ok: {len(checked.specs)} networks, audio {cfg.audio.source}"
           + (f" ({audio})" if audio else "") + f", latents {cfg.latents.source}, "

@@ -24,6 +24,7 @@ uniform float u_punch;         // multiplies u_contrast
 uniform float u_saturation;    // 0 = grey (Rec. 709 luma), 1 = unchanged
 uniform float u_hue;           // HSV hue rotation, in turns (degrees / 360)
 uniform bool u_invert;         // negative
+uniform float u_flash;         // the strobe's flash toward white, 0 = none
 // Zoom, pan and spin as one map of the fragment's place (v_uv - 0.5) to where it reads the
 // frame: made once per draw by live/compositor/look.py:view_transform, not per fragment.
 uniform vec2 u_view_centre;
@@ -139,5 +140,6 @@ void main() {
     if (u_invert) {
         rgb = 1.0 - rgb;
     }
+    rgb = mix(rgb, vec3(1.0), u_flash);
     f_color = vec4(mix(u_background, rgb * (u_master * u_fade), inside), 1.0);
 }

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from live.compositor.config import OutputConfig
 from live.compositor.placement import Placement
 from live.contracts.messages import PerformedLook
+from live.contracts.parameters import parameter
+
+FLASH_BEATS = 0.25     # a strobe flash fades out over a quarter beat (at most half its cycle)
+TRAIL_LEFT = 0.1       # trail_time is how long a trail takes to fade to this share
 
 # frame.frag's UPSCALE_METHOD for each method name. "bicubic" is the 16-point-tap variant,
 # chosen by measurement (benchmarks/bench_compositor.py, tests/compositor/test_upscale.py):
@@ -88,3 +93,19 @@ def view_transform(performed: PerformedLook, frame_width: int, frame_height: int
     aspect = frame_width / frame_height     # texture units: 1 across each axis
     rows = ((cos / zoom, -sin / (zoom * aspect)), (sin * aspect / zoom, cos / zoom))
     return centre, (rows[0][0], rows[1][0], rows[0][1], rows[1][1])
+
+
+def strobe_flash(beat: float, performed: PerformedLook) -> float:
+    """How far toward white the strobe takes the frame at beat position ``beat``: the full
+    ``strobe`` on every ``strobe_every`` beats, fading to nothing over a quarter beat."""
+    if performed.strobe <= 0.0:
+        return 0.0
+    every = float(Fraction(parameter("strobe_every").choices[performed.strobe_every]))
+    since = beat % every
+    return performed.strobe * max(0.0, 1.0 - since / min(FLASH_BEATS, every / 2))
+
+
+def trail_keep(trail_time: float, fps: int) -> float:
+    """How much of a trail is left after one output period, so that it fades to
+    ``TRAIL_LEFT`` in ``trail_time`` seconds whatever the frame rate."""
+    return TRAIL_LEFT ** (1.0 / (trail_time * fps))

@@ -30,8 +30,8 @@ Keys pressed in either window go to the conductor as ``Intent``s ("gain one step
 "toggle freeze"), which it resolves against the show state: the compositor keeps no copy of
 that state, it is told what to draw (``DisplayState``). Esc asks for a confirmation before
 ``quit``. Every shown frame can be logged as a JSON line: its index,
-every field of its slot header, ``t_shown`` and ``mean`` (the mean of its RGB pixels, so a
-black frame is easy to spot).
+every field of its slot header, ``t_shown``, ``mean`` (the mean of its RGB pixels, so a
+black frame is easy to spot) and ``flash`` (the strobe's flash drawn on it, 0 = none).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ import moderngl
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target, window_context
 from live.compositor.keys import KeyboardControl
-from live.compositor.look import Fade, Look
+from live.compositor.look import Fade, Look, strobe_flash, trail_keep
 from live.compositor.readback import FrameReadback
 from live.compositor.recorder import Mp4Recorder, PartLedger, RecordingError, part_path
 from live.compositor.renderer import FrameRenderer, Overlay
@@ -184,6 +184,7 @@ class Compositor:
         self.fade = Fade()
         self.display = DisplayState(blackout=False, hud=spec.output.hud, hud_lines=())
         self.display_pending: list[DisplayState] = []   # render: waiting for their frame
+        self.beat = 0.0               # the shown frame's beat position (its slot header's)
         self.stats = HudStats()
         self.t0: float | None = None
         self.frames: int | None = None
@@ -402,6 +403,7 @@ class Compositor:
             self._show(*decision.show)
         self._advance_output(1.0 / self.spec.fps)
         if self.renderer.has_frame:
+            self._advance_trails()
             # Periods before the first frame are covered by it (nothing black is recorded),
             # so recording frame n always matches show time n / fps and the audio.
             wanted = period + 1 if self.frames is None else min(period + 1, self.frames)
@@ -418,6 +420,7 @@ class Compositor:
                 self._set_display(self.display_pending.pop(0))
             self._show(*decision.show)
             self._advance_output(1.0 / self.spec.fps)
+            self._advance_trails()
             self._output_periods(1)
             self._refresh_screens()
 
@@ -429,8 +432,10 @@ class Compositor:
         header = self.ring.header(slot)
         self.renderer.upload(pixels)
         record = {"index": index, **{name: header[name].item() for name in HEADER_FIELDS}}
+        self.beat = record["beat"]
         if self.frame_log is not None:
             record["mean"] = float(pixels[:, :, :3].mean())
+            record["flash"] = self._flash()
         now = time.monotonic()
         self._free(slot, index, shown=True)
         record["t_shown"] = now
@@ -446,6 +451,18 @@ class Compositor:
         """Show time moved on: the fade ramps and the HUD text may change."""
         if self.fade.moving(self.display.blackout):
             self.fade.advance(self.display.blackout, seconds, self.look.fade_time)
+            self._picture_changed()
+
+    def _flash(self) -> float:
+        """The strobe's flash on the shown frame (from its beat: a render flashes on the same
+        frames every time)."""
+        return strobe_flash(self.beat, self.display.look)
+
+    def _advance_trails(self) -> None:
+        """One output period of feedback trails (the picture changes while they run)."""
+        look = self.display.look
+        self.renderer.advance_trails(look.feedback, trail_keep(look.trail_time, self.spec.fps))
+        if look.feedback > 0.0:
             self._picture_changed()
 
     def _picture_changed(self) -> None:
@@ -467,7 +484,7 @@ class Compositor:
             if self.picture_dirty:
                 # The HUD and the quit prompt are for the performer: the recording is the show.
                 self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True,
-                                   performed=self.display.look)
+                                   performed=self.display.look, flash=self._flash())
                 self._write_recording(self.readback.submit(self.record_target, count))
                 self.picture_dirty = False
             elif not self.readback.add_copies(count):
@@ -540,7 +557,8 @@ class Compositor:
             target = screen.ctx.screen
             target.viewport = (0, 0, *size)
             self.renderer.draw(target, self.look, self.fade.level, flip_y=False,
-                               overlays=overlays, performed=self.display.look)
+                               overlays=overlays, performed=self.display.look,
+                               flash=self._flash())
             screen.window.present()
         screen.dirty = False
         screen.size, screen.overlay_shown = size, wants_overlay

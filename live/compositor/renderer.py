@@ -26,6 +26,9 @@ UPLOAD_BUFFERS = 3
 AT_REST = PerformedLook.declared_defaults()   # the performed look that changes nothing
 _VERTEX_FORMAT = ("2f 2f", "in_position", "in_uv")
 _UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=np.float32)
+# The whole target, texture row 0 in framebuffer row 0: a texel-for-texel pass.
+_TEXEL_FOR_TEXEL = np.array([(-1.0, -1.0, 0.0, 0.0), (1.0, -1.0, 1.0, 0.0),
+                             (-1.0, 1.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)], dtype=np.float32)
 
 
 def target_size(target: moderngl.Framebuffer) -> tuple[int, int]:
@@ -95,6 +98,33 @@ class _Programs:
             resource.release()
 
 
+class _Trails:
+    """Feedback trails at the frame's size: two float trail textures used in turn (one read,
+    one drawn) and the picture drawn from the newest, which the frame program then reads
+    instead of the frame."""
+
+    def __init__(self, ctx: moderngl.Context, width: int, height: int) -> None:
+        self.trails = [ctx.texture((width, height), 4, dtype="f4") for _ in range(2)]
+        self.picture = ctx.texture((width, height), 4)
+        for texture in (*self.trails, self.picture):
+            texture.repeat_x = texture.repeat_y = False
+        for texture in self.trails:
+            texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.picture.filter = (moderngl.LINEAR, moderngl.LINEAR)  # as the frame's (bicubic9)
+        self.targets = [ctx.framebuffer(color_attachments=[trail, self.picture])
+                        for trail in self.trails]
+        self.newest = 0
+        self.started = False    # the first step starts the trail from the frame itself
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.picture.size
+
+    def release(self) -> None:
+        for resource in (*self.targets, *self.trails, self.picture):
+            resource.release()
+
+
 class FrameRenderer:
     """The frame texture, its upload buffers and the programs that draw it.
 
@@ -113,6 +143,13 @@ class FrameRenderer:
         # Every program is compiled now, so a broken shader stops the start, not the show;
         # switching the resampling method is then just a different program.
         self._programs = {ctx: _Programs.compile(ctx, shader_dir)}
+        self._trail_program = load_program(ctx, "quad.vert", "trail.frag", shader_dir)
+        self._trail_program["u_flip_y"].value = 1.0
+        self._trail_program["u_frame"].value, self._trail_program["u_trail"].value = 0, 1
+        self._trail_quad = ctx.buffer(_TEXEL_FOR_TEXEL.tobytes())
+        self._trail_vao = ctx.vertex_array(self._trail_program,
+                                           [(self._trail_quad, *_VERTEX_FORMAT)])
+        self._trails: _Trails | None = None
         self._upload_count = upload_buffers
         self._uploads: list[moderngl.Buffer] = []
         self._next_upload = 0
@@ -147,6 +184,32 @@ class FrameRenderer:
                          for _ in range(self._upload_count)]
         self._next_upload = 0
 
+    def advance_trails(self, feedback: float, keep: float) -> None:
+        """One output period of feedback trails (call once per period, after any upload, with
+        the renderer's own context current): the trail fades by ``keep`` and takes the
+        brighter of itself and the frame; ``draw`` then shows the frame mixed with it by
+        ``feedback``. With ``feedback`` 0 the trails are dropped and the frame drawn as is."""
+        if feedback <= 0.0 or self.texture is None:
+            if self._trails is not None:
+                self._trails.release()
+                self._trails = None
+            return
+        if self._trails is None or self._trails.size != self.texture.size:
+            if self._trails is not None:
+                self._trails.release()
+            self._trails = _Trails(self.ctx, *self.texture.size)
+        trails = self._trails
+        drawn = 1 - trails.newest
+        program = self._trail_program
+        program["u_keep"].value = keep if trails.started else 0.0
+        program["u_feedback"].value = feedback
+        trails.targets[drawn].use()
+        trails.targets[drawn].viewport = (0, 0, *trails.size)
+        self.texture.use(0)
+        trails.trails[trails.newest].use(1)
+        self._trail_vao.render(moderngl.TRIANGLE_STRIP)
+        trails.newest, trails.started = drawn, True
+
     def add_context(self, ctx: moderngl.Context) -> None:
         """Let :meth:`draw` paint into ``ctx``'s framebuffers; ``ctx`` shares this renderer's
         objects and is current now. Call :meth:`forget_context` before it goes."""
@@ -158,12 +221,14 @@ class FrameRenderer:
 
     def draw(self, target: moderngl.Framebuffer, look: Look, fade: float = 1.0,
              flip_y: bool = False, overlays: tuple[Overlay, ...] = (),
-             performed: PerformedLook = AT_REST) -> None:
+             performed: PerformedLook = AT_REST, flash: float = 0.0) -> None:
         """Paint background, frame (if one was uploaded) and overlays into ``target``.
 
         ``fade`` scales the whole picture toward black (1 = full); ``flip_y`` stores the top
         row first, for targets that are read back (see quad.vert); ``performed`` is the
-        performed look, applied after the static ``look``.
+        performed look, applied after the static ``look``; ``flash`` takes the frame toward
+        white (the strobe, see ``look.strobe_flash``). With trails running (see
+        :meth:`advance_trails`) the frame is drawn with its trails.
         """
         target.use()
         programs = self._programs[target.ctx]
@@ -187,9 +252,10 @@ class FrameRenderer:
             program["u_saturation"].value = performed.saturation
             program["u_hue"].value = performed.hue / 360.0
             program["u_invert"].value = performed.invert
+            program["u_flash"].value = flash
             program["u_view_centre"].value, program["u_view"].value = \
                 view_transform(performed, tex_w, tex_h)
-            self.texture.use(0)
+            (self._trails.picture if self._trails is not None else self.texture).use(0)
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
@@ -212,6 +278,9 @@ class FrameRenderer:
     def release(self) -> None:
         """Release everything (forget any added context first)."""
         self.forget_context(self.ctx)
-        for resource in (*self._uploads, self.texture):
+        if self._trails is not None:
+            self._trails.release()
+        for resource in (*self._uploads, self.texture, self._trail_vao, self._trail_quad,
+                         self._trail_program):
             if resource is not None:
                 resource.release()

@@ -26,8 +26,12 @@ class WindowError(LiveError, RuntimeError):
     """No window could be opened (no display, bad monitor, no OpenGL 3.3); one-line message."""
 
 
-def key_name(key: int) -> str | None:
-    """The lower-case name of a glfw key code (``"a"``, ``"7"``, ``"up"``, ``"escape"``), or None."""
+def key_name(key: int, mods: int = 0) -> str | None:
+    """The lower-case name of a glfw key code (``"a"``, ``"7"``, ``"up"``, ``"escape"``,
+    ``"f3"``; a function key held with shift is ``"shift+f3"``), or None."""
+    if glfw.KEY_F1 <= key <= glfw.KEY_F12:
+        name = f"f{key - glfw.KEY_F1 + 1}"
+        return "shift+" + name if mods & glfw.MOD_SHIFT else name
     if glfw.KEY_0 <= key <= glfw.KEY_9:
         return str(key - glfw.KEY_0)
     if glfw.KEY_A <= key <= glfw.KEY_Z:
@@ -202,7 +206,7 @@ class OutputWindow(_GlfwWindow):
         glfw.set_key_callback(self.window, self._on_key)
 
     def _on_key(self, window, key: int, scancode: int, action: int, mods: int) -> None:
-        if action in (glfw.PRESS, glfw.REPEAT) and (name := key_name(key)) is not None:
+        if action in (glfw.PRESS, glfw.REPEAT) and (name := key_name(key, mods)) is not None:
             self._pressed.append(name)
 
     def open_preview(self, output: OutputConfig,

@@ -1,9 +1,10 @@
 """Reading a TOML file and checking it against dataclasses declared with :func:`param`.
 
-A config section (or a MIDI map's header) is a dataclass whose fields are made with
-:func:`~live.contracts.schema.param`. :func:`build_section` checks a parsed table against it
-and turns the first problem into a :class:`ConfigError` whose one-line message names the
-file, the key and what is expected; :func:`describe` lists every key for documentation.
+A config section (or a MIDI map's top level and its ``[[bind]]`` tables) is a dataclass
+whose fields are made with :func:`~live.contracts.schema.param`. :func:`build_section`
+checks a parsed table against it and turns the first problem into a :class:`ConfigError`
+whose one-line message names the file, the key and what is expected (:func:`bad_value`
+words rules that span keys alike); :func:`describe` lists every key for documentation.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ def read_toml(path: Path, what: str, fix: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: not a UTF-8 text file") from None
 
 
-def build_section(cls: type, raw: Any, source: str, prefix: str, skip: set[str] = frozenset()) -> Any:
-    where = f"[{prefix}]" if prefix else "top level"
+def build_section(cls: type, raw: Any, source: str, prefix: str, skip: set[str] = frozenset(),
+                  table: str | None = None) -> Any:
+    """``raw`` checked against ``cls``. Errors name a key as ``[prefix] key``, or as
+    ``TABLE: key`` when ``table`` names the table (``"[[bind]] #2"``, ``"top level"``)."""
+    where = table or (f"[{prefix}]" if prefix else "top level")
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: {where}: expected a table, got {_show(raw)}")
     hints = typing.get_type_hints(cls)
@@ -50,17 +54,22 @@ def build_section(cls: type, raw: Any, source: str, prefix: str, skip: set[str] 
         if dataclasses.is_dataclass(hint):
             values[name] = build_section(hint, value, source, key)
         else:
-            values[name] = _check_value(value, hint, f.metadata, source, key)
+            values[name] = _check_value(value, hint, f.metadata, source, key, table)
     return cls(**values)
 
 
+def bad_value(source: str, label: str, expected: str, got: Any) -> ConfigError:
+    """The one line for a bad value: ``SOURCE: LABEL: expected EXPECTED, got GOT``."""
+    return ConfigError(f"{source}: {label}: expected {expected}, got {_show(got)}")
+
+
 def _check_value(value: Any, hint: Any, meta: typing.Mapping[str, Any], source: str,
-                 key: str) -> Any:
+                 key: str, table: str | None = None) -> Any:
     section, _, name = key.rpartition(".")
-    label = f"[{section}] {name}" if section else name
+    label = f"{table}: {name}" if table else f"[{section}] {name}" if section else name
 
     def fail(expected: str) -> typing.NoReturn:
-        raise ConfigError(f"{source}: {label}: expected {expected}, got {_show(value)}")
+        raise bad_value(source, label, meta.get("expected") or expected, value)
 
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):

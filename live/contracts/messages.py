@@ -82,6 +82,10 @@ class PerformedLook(NamedTuple):
     pan_x: float
     pan_y: float
     spin: float           # degrees
+    feedback: float       # the trails' share of the picture, 0 = off
+    trail_time: float     # seconds for a trail to fade to a tenth
+    strobe: float         # the beat flash's strength, 0 = off
+    strobe_every: int     # index into the strobe_every parameter's choices
 
     @classmethod
     def of(cls, state: Any) -> PerformedLook:

@@ -37,6 +37,8 @@ class Parameter:
     config: str = ""          # "section.key" of the show file whose value starts the show
     #                           ("" = the default above)
     choices: tuple[str, ...] = ()  # choice: the names the index picks (OSC takes names too)
+    in_scenes: bool = True    # a scene snapshots and recalls it (not how the show is run:
+    #                           the HUD, the tempo of the music, the morph time itself)
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS and self.stage in STAGES, self
@@ -180,10 +182,27 @@ PARAMETERS: tuple[Parameter, ...] = (
     # The heads-up display on the window (frame rates, drops, latency, the values here).
     Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
               "values, GPU temperatures", stage="output",
-              key="h", config="output.hud"),
+              key="h", config="output.hud", in_scenes=False),
     # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
     Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",
-              range=(20.0, 300.0), stage="show", hud="bpm", units="bpm"),
+              range=(20.0, 300.0), stage="show", hud="bpm", units="bpm", in_scenes=False),
+    # issue 11: output look and scenes.
+    # Feedback trails: each output period the frame is mixed with the previous period's
+    # trail picture (before the look, so window and recording trail alike): bright things
+    # leave trails that fade over trail_time. 0 = off.
+    Parameter("feedback", "float", 0.0, "feedback trails: how much of the previous picture "
+              "stays (0 = off)", range=(0.0, 1.0), stage="output", hud="trails"),
+    Parameter("trail_time", "float", 1.0, "how long a trail takes to fade to a tenth",
+              range=(0.05, 10.0), stage="output", hud="trail s", units="seconds"),
+    # A flash to white at each strobe_every beats of the shown frame's beat position,
+    # fading over a quarter beat; 0 = off.
+    Parameter("strobe", "float", 0.0, "white flash on the beat (0 = off)", range=(0.0, 1.0),
+              stage="output", hud="strobe"),
+    Parameter("strobe_every", "choice", 1, "beats between strobe flashes", stage="output",
+              hud="every", choices=("1/2", "1", "2", "4"), units="beats"),
+    # A scene recall glides float parameters to the scene's values over this time.
+    Parameter("scene_morph", "float", 2.0, "how long a scene recall glides", range=(0.0, 30.0),
+              stage="show", hud="morph", units="seconds", in_scenes=False),
 )
 
 ACTIONS: tuple[Action, ...] = (
@@ -199,6 +218,12 @@ ACTIONS: tuple[Action, ...] = (
            "shows)", key="s", osc="/favourite"),
     # Taps on the beat set tempo; the control hub turns the taps' timing into tempo events.
     Action("tap_tempo", "tap tempo: tap on the beat", osc="/tap"),
+    # issue 11: output look and scenes. Scene N holds every parameter's value, in
+    # SHOW.scenes.toml beside the show file; F1-F8 recall scenes 1-8, shift+F1-F8 save them.
+    Action("scene_save", "save every parameter's value as scene N", argument="index",
+           key="shift+f1-f8", osc="/scene/save"),
+    Action("scene_recall", "recall scene N, gliding over scene_morph seconds",
+           argument="index", key="f1-f8", osc="/scene"),
     # End the show (the recording is finalised). Only the window's Esc reaches it, after a
     # confirmation, so one stray pad or packet cannot end a show.
     Action("quit", "quit (the recording is finalised)", key="escape"),

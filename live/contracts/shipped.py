@@ -28,3 +28,13 @@ SHADER_DIR = shipped_dir("shaders")
 CONFIG_DIR = shipped_dir("config")
 DEMO_CONFIG = CONFIG_DIR / "demo.toml"
 MIDI_MAP_DIR = CONFIG_DIR / "midi"
+
+
+def beside_show(show: Path | None, suffix: str) -> Path:
+    """Where a file the performer makes for a show goes (its scenes, its learned MIDI
+    bindings): beside the show file, named after it (``set.toml`` -> ``set`` + ``suffix``).
+    A shipped show (the demo), or none, gets it in the current folder instead: shipped files
+    are never written, whoever installed them."""
+    if show is None or show.resolve().is_relative_to(CONFIG_DIR.resolve()):
+        return Path.cwd() / ((show.stem if show is not None else "show") + suffix)
+    return show.parent / (show.stem + suffix)

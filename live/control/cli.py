@@ -23,7 +23,7 @@ from typing import Any
 
 from live.contracts.errors import ConfigError
 from live.control.learn import LearnRequest, choices, describe
-from live.control.midi import MidiMap, MidiMessage
+from live.control.midi import MidiMap, MidiMessage, refuse_shipped
 from live.control.keyboard import key_rows
 from live.control.osc import osc_doc
 from live.contracts.parameters import PARAMETERS
@@ -92,6 +92,7 @@ def parameters_doc() -> str:
 def run_midi_learn(args: argparse.Namespace) -> int:
     """The ``midi-learn`` conversation; 2 with a one-line reason when it cannot start."""
     try:
+        refuse_shipped(args.out)
         midi_map = (MidiMap.load(args.out) if args.out.exists()
                     else MidiMap(args.out.stem, args.port, path=args.out))
     except ConfigError as exc:

@@ -15,8 +15,9 @@ whose name matches a map (again) is opened, so a controller pulled out mid-show 
 up by name when it comes back and nothing else notices.
 
 Learning inside a show: ``/live/learn "network 2"`` (or :meth:`ControlHub.learn`) arms it;
-the next control moved on any controller is bound to that and appended to the map file of
-that controller.
+the next control moved on any controller is bound to that and appended to the show's learned
+map for that controller's map, ``SHOW.MAP.midi.toml`` beside the show file (never to the map
+itself, which may be shipped with gance-live); the next show loads it on top of the map.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any, Callable
 from live.contracts.errors import ConfigError
 from live.control.config import ControlConfig
 from live.control.learn import LearnRequest
-from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage, find_map
+from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage, find_map, learned_map_path
 from live.control.osc import LEARN, LEARN_CANCEL, OscSender, OscServer, events_for_osc, \
     state_messages
 from live.control.ports import MidiError, MidiInput, MidiOutput, PortLister
@@ -53,10 +54,12 @@ STAT_NAMES = ("midi_received", "midi_ignored", "osc_received", "osc_ignored", "e
 
 @dataclass
 class _Device:
-    """A map, checked at start, and the port substring that selects its controllers."""
+    """A map, checked at start, the port substring that selects its controllers, and the
+    file its learned bindings go to (None: a hub without a show file keeps them unsaved)."""
 
     midi_map: MidiMap
     port: str
+    learned: Path | None = None
 
 
 @dataclass
@@ -73,10 +76,10 @@ class ControlHub:
     """MIDI inputs (hot-plugged by name) and the OSC server, as one stream of events."""
 
     def __init__(self, cfg: ControlConfig, clock: Callable[[], float], network_count: int,
-                 resolve: Callable[[str], Path]) -> None:
+                 resolve: Callable[[str], Path], show_file: Path | None = None) -> None:
         self.cfg, self.clock, self.network_count = cfg, clock, network_count
         self._stats: Counter[str] = Counter({name: 0 for name in STAT_NAMES})
-        self._devices = self._load_devices(cfg, resolve)
+        self._devices = self._load_devices(cfg, resolve, show_file)
         # One map per controller (see _identity), kept across reconnects so pickup state
         # survives a controller being pulled out and plugged back in.
         self._maps: dict[str, MidiMap] = {}
@@ -94,15 +97,24 @@ class ControlHub:
         self._taps = TapTempo()
 
     @staticmethod
-    def _load_devices(cfg: ControlConfig, resolve: Callable[[str], Path]) -> list[_Device]:
+    def _load_devices(cfg: ControlConfig, resolve: Callable[[str], Path],
+                      show_file: Path | None) -> list[_Device]:
         ports = cfg.midi.ports
         if ports and len(ports) != len(cfg.midi.maps):
             raise ConfigError(f"[control.midi] ports: expected one substring per map "
                               f"({len(cfg.midi.maps)}), got {len(ports)}")
         devices = []
         for index, value in enumerate(cfg.midi.maps):
-            midi_map = MidiMap.load(find_map(value, resolve))
-            devices.append(_Device(midi_map, (ports[index] if ports else "") or midi_map.port))
+            path = find_map(value, resolve)
+            midi_map = MidiMap.load(path)
+            learned = None if show_file is None else learned_map_path(show_file, path)
+            if learned is not None and learned.exists():
+                try:
+                    midi_map.layer(MidiMap.load(learned))
+                except ConfigError as exc:   # the map alone still plays the show
+                    log.warning("%s (the show goes on without these learned bindings)", exc)
+            devices.append(_Device(midi_map, (ports[index] if ports else "") or midi_map.port,
+                                   learned))
         return devices
 
     def __enter__(self) -> ControlHub:
@@ -216,13 +228,18 @@ class ControlHub:
                 log.warning("MIDI learn: %s", exc)
                 self._stats["midi_ignored"] += 1
                 return
+            device = self._map_devices[_identity(port_name)]
+            midi_map.bind(binding)
             try:
-                midi_map.learn(binding)   # binds first, then appends to the map file
-            except OSError as exc:
+                if device.learned is None:
+                    raise ConfigError("no show file to keep it beside")
+                midi_map.learn(binding, device.learned)
+                log.warning("MIDI learn: %s saved to %s", binding.target, device.learned)
+            except (OSError, ConfigError) as exc:
                 log.warning("MIDI learn: %s not saved (%s); it lasts until the show ends",
                             binding.target, exc)
             # Controllers of the same kind plugged in later get the binding too.
-            self._map_devices[_identity(port_name)].midi_map.bind(binding)
+            device.midi_map.bind(binding)
             self._learning = None
             self._stats["learned"] += 1
             return

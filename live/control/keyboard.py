@@ -9,6 +9,8 @@ the true show state, so a key never acts on a stale copy of it.
 
 from __future__ import annotations
 
+import re
+
 from live.contracts.parameters import ACTIONS, PARAMETERS
 
 QUIT = "quit"  # Esc asks for a confirmation in the window first (compositor/keys.py)
@@ -31,11 +33,24 @@ def _key_intents() -> dict[str, tuple[str, str, float]]:
             keys.update({str(k): (declared.name, "set", float(k - first))
                          for k in range(first, last + 1)})
     for declared_action in ACTIONS:
-        if declared_action.key and declared_action.name != QUIT:
-            # A key picks the first of an action's choices (C: the first cue).
+        if not declared_action.key or declared_action.name == QUIT:
+            continue
+        if "-" in declared_action.key:   # "f1-f8": F3 fires the action with 3 (scene 3)
+            keys.update({key: (declared_action.name, "fire", float(number))
+                         for key, number in numbered_keys(declared_action.key)})
+        else:   # a key picks the first of an action's choices (C: the first cue)
             value = 0.0 if declared_action.argument == "index" else 1.0
             keys[declared_action.key] = (declared_action.name, "fire", value)
     return keys
+
+
+def numbered_keys(span: str) -> list[tuple[str, int]]:
+    """The keys of a declared span such as ``"shift+f1-f8"`` and the number each carries:
+    ``[("shift+f1", 1), ..., ("shift+f8", 8)]``."""
+    first, last = span.split("-")
+    prefix, start = re.fullmatch(r"(.*?)(\d+)", first).groups()
+    end = re.fullmatch(r"\D*(\d+)", last).group(1)
+    return [(f"{prefix}{number}", number) for number in range(int(start), int(end) + 1)]
 
 
 KEY_INTENTS = _key_intents()
@@ -70,6 +85,10 @@ def key_rows() -> list[tuple[str, str]]:
     for declared_action in ACTIONS:
         if declared_action.name == QUIT:
             rows.append(("`Esc`, then `Y`", declared_action.help))
+        elif declared_action.key and "-" in declared_action.key:
+            keys = numbered_keys(declared_action.key)
+            rows.append((f"`{keys[0][0].upper()}`-`{keys[-1][0].upper()}`",
+                         f"{declared_action.help} (N = {keys[0][1]}-{keys[-1][1]})"))
         elif declared_action.key:
             key = declared_action.key
             label = f"`{key.upper()}`" if len(key) == 1 else key

@@ -46,10 +46,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
-from live.contracts.configfile import read_toml
+from live.contracts.configfile import bad_value, build_section, read_toml
 from live.contracts.errors import ConfigError
 from live.contracts.outputs import atomic_output
-from live.contracts.shipped import CONFIG_DIR, MIDI_MAP_DIR
+from live.contracts.schema import param
+from live.contracts.shipped import CONFIG_DIR, MIDI_MAP_DIR, beside_show
 from live.contracts.parameters import INDEX_KINDS, PARAMETERS, parameter, remote_actions
 from live.contracts.state import ShowState
 
@@ -63,6 +64,47 @@ MODES = ("set", "nudge", "press", "toggle", "hold")
 # A fader taken over softly engages once it comes this close (as a fraction of its range)
 # to the parameter's value, or crosses it.
 PICKUP_TOLERANCE = 0.02
+LEARNED_HEADER = ("# Bindings learned with gance-live (midi-learn, or OSC /live/learn in a show). "
+                  "A control bound again further down keeps its last binding.\n")
+
+_CHANNEL = "a channel from 1 to 16"
+_DATA_BYTE = "a number from 0 to 127"
+
+
+@dataclass
+class _MapFile:
+    """The top level of a map file, as the config checker reads it."""
+
+    name: str | None = param(None, "the controller's name (default: the file's name)")
+    port: str = param("", "opened when a port's name contains this (any case)")
+    channel: int = param(1, "MIDI channel of the bindings", range=(1, 16), expected=_CHANNEL)
+    led_on: int | None = param(None, "velocity lighting a pad", range=(0, 127),
+                               expected="a value from 0 to 127")
+    led_off: int | None = param(None, "velocity darkening a pad", range=(0, 127),
+                                expected="a value from 0 to 127")
+    bind: list[dict] = param([], "one table per control", expected="[[bind]] tables")
+
+
+@dataclass
+class _BindTable:
+    """One ``[[bind]]`` table; the rules between its keys are :func:`_parse_binding`'s."""
+
+    cc: int | None = param(None, "CC number", range=(0, 127), expected=_DATA_BYTE)
+    note: int | None = param(None, "note number", range=(0, 127), expected=_DATA_BYTE)
+    channel: int | None = param(None, "channel, if not the map's", range=(1, 16),
+                                expected=_CHANNEL)
+    set: str | None = param(None, "a number parameter the control's 0..127 sets")
+    nudge: str | None = param(None, "a number parameter an encoder's ticks move")
+    press: str | None = param(None, "a parameter set to `value`, or an action")
+    toggle: str | None = param(None, "an on/off parameter flipped on each press")
+    hold: str | None = param(None, "an on/off parameter on while held")
+    value: float | None = param(None, "press: the value sent (default 1)")
+    range: list[float] | None = param(None, "set: the values 0 and 127 give", length=2,
+                                      expected="two numbers [low, high]")
+    curve: str = param("linear", "set: the travel's curve", choices=CURVES)
+    pickup: bool = param(False, "set: soft takeover")
+    step: float = param(1.0, "nudge: the change per tick")
+    encoding: str = param("twos_complement", "nudge: how ticks are sent", choices=ENCODINGS)
 
 
 class MidiMessage(NamedTuple):
@@ -209,30 +251,20 @@ class MidiMap:
     def from_dict(cls, raw: dict[str, Any], source: str = "<map>",
                   path: Path | None = None) -> MidiMap:
         """Build a map from parsed TOML (see the module docstring for the keys)."""
-        known = {"name", "port", "channel", "led_on", "led_off", "bind"}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ConfigError(f"{source}: unknown key '{unknown[0]}' "
-                              f"(known keys: {', '.join(sorted(known))})")
-        name = _get(raw, "name", str, source, "top level", default=Path(source).stem)
-        port = _get(raw, "port", str, source, "top level", default="")
-        channel = _get(raw, "channel", int, source, "top level", default=1)
-        _check(1 <= channel <= 16, source, "top level", "channel", "a channel from 1 to 16",
-               channel)
-        leds = [_get(raw, key, int, source, "top level", default=None)
-                for key in ("led_on", "led_off")]
-        for key, led in zip(("led_on", "led_off"), leds, strict=True):
-            _check(led is None or 0 <= led <= 127, source, "top level", key,
-                   "a value from 0 to 127", led)
-        _check((leds[0] is None) == (leds[1] is None), source, "top level", "led_on",
-               "led_on and led_off together", leds[0])
-        tables = raw.get("bind", [])
-        _check(isinstance(tables, list), source, "top level", "bind",
-               "[[bind]] tables", tables)
-        midi_map = cls(name, port, channel, leds[0], leds[1], path=path)
-        for index, table in enumerate(tables, start=1):
-            midi_map.bind(_parse_binding(table, channel, source, f"[[bind]] #{index}"))
+        top = build_section(_MapFile, raw, source, prefix="", table="top level")
+        if (top.led_on is None) != (top.led_off is None):
+            raise bad_value(source, "top level: led_on", "led_on and led_off together",
+                            top.led_on)
+        midi_map = cls(Path(source).stem if top.name is None else top.name, top.port,
+                       top.channel, top.led_on, top.led_off, path=path)
+        for index, table in enumerate(top.bind, start=1):
+            midi_map.bind(_parse_binding(table, top.channel, source, f"[[bind]] #{index}"))
         return midi_map
+
+    def layer(self, other: MidiMap) -> None:
+        """Bind every control ``other`` binds (a learned map on top of this one)."""
+        for binding in other.bindings.values():
+            self.bind(binding)
 
     def bind(self, binding: Binding) -> None:
         """Add a binding, replacing any other on the same control."""
@@ -242,19 +274,23 @@ class MidiMap:
             self._last_input.pop(old, None)
         self.bindings[binding.control] = binding
 
-    def learn(self, binding: Binding) -> None:
-        """Bind, and append the binding to the map's file (created with a header if new).
+    def learn(self, binding: Binding, into: Path | None = None) -> None:
+        """Bind, and append the binding to the map file ``into`` (by default the map's own;
+        created with this map's header if new; never a shipped map: see
+        :func:`refuse_shipped`).
 
         Appending keeps the file's comments; the new table wins over any earlier binding
         of the same control when the file is loaded again. The grown file is written beside
         the map and renamed onto it, so a crash mid-write leaves the map as it was.
         """
-        if self.path is None:
+        into = into or self.path
+        if into is None:
             raise ValueError(f"map '{self.name}' has no file to learn into")
+        refuse_shipped(into)
         self.bind(binding)
-        before = self.path.read_text(encoding="utf-8") if self.path.exists() \
-            else self.header_toml()
-        with atomic_output(self.path) as temporary:
+        before = into.read_text(encoding="utf-8") if into.exists() \
+            else LEARNED_HEADER + self.header_toml()
+        with atomic_output(into) as temporary:
             temporary.write_text(before + "\n" + binding.to_toml(self.channel), encoding="utf-8")
 
     def header_toml(self) -> str:
@@ -369,87 +405,59 @@ def find_map(value: str, resolve: Callable[[str], Path]) -> Path:
     return shipped if not beside_show.exists() and shipped.is_file() else beside_show
 
 
-def _parse_binding(table: Any, default_channel: int, source: str, where: str) -> Binding:
-    _check(isinstance(table, dict), source, where, "bind", "a table", table)
-    known = {"cc", "note", "channel", *MODES, "value", "range", "curve", "pickup", "step",
-             "encoding"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(f"{source}: {where}: unknown key '{unknown[0]}' "
-                          f"(known keys: {', '.join(sorted(known))})")
-    kinds = [k for k in ("cc", "note") if k in table]
-    _check(len(kinds) == 1, source, where, "cc", "exactly one of cc = N or note = N",
-           kinds or None)
+def learned_map_path(show: Path | None, midi_map: Path) -> Path:
+    """Where a show's learned bindings for the controller of map file ``midi_map`` go:
+    ``SHOW.MAP.midi.toml`` beside the show file (see ``beside_show``); the show loads it on
+    top of the map."""
+    return beside_show(show, f".{midi_map.stem}.midi.toml")
+
+
+def refuse_shipped(path: Path) -> None:
+    """A ConfigError for a file among the shipped maps: learning never writes there (an
+    update would lose it, a wheel's files may be read-only, other shows share them)."""
+    if path.resolve().is_relative_to(MIDI_MAP_DIR.resolve()):
+        raise ConfigError(f"{path}: a map shipped with gance-live is never learned into; "
+                          f"learn into a file of your own (e.g. --out my-{path.name})")
+
+
+def _parse_binding(raw: Any, default_channel: int, source: str, where: str) -> Binding:
+    table = build_section(_BindTable, raw, source, prefix="", table=where)
+
+    def check(ok: bool, key: str, expected: str, got: Any) -> None:
+        if not ok:
+            raise bad_value(source, f"{where}: {key}", expected, got)
+
+    kinds = [k for k in ("cc", "note") if getattr(table, k) is not None]
+    check(len(kinds) == 1, "cc", "exactly one of cc = N or note = N", kinds or None)
     kind = kinds[0]
-    number = _get(table, kind, int, source, where)
-    _check(0 <= number <= 127, source, where, kind, "a number from 0 to 127", number)
-    channel = _get(table, "channel", int, source, where, default=default_channel)
-    _check(1 <= channel <= 16, source, where, "channel", "a channel from 1 to 16", channel)
-    modes = [m for m in MODES if m in table]
-    _check(len(modes) == 1, source, where, "set",
-           "exactly one of set / nudge / press / toggle / hold", modes or None)
+    number = getattr(table, kind)
+    channel = default_channel if table.channel is None else table.channel
+    modes = [m for m in MODES if getattr(table, m) is not None]
+    check(len(modes) == 1, "set", "exactly one of set / nudge / press / toggle / hold",
+          modes or None)
     mode = modes[0]
-    target = _get(table, mode, str, source, where)
+    target = getattr(table, mode)
     binding = Binding(kind, channel, number, mode, target)
     if mode in ("set", "nudge"):
-        _check(_kind(target) in ("float", *INDEX_KINDS), source, where, mode,
-               "a number parameter (" + ", ".join(_names("float", *INDEX_KINDS)) + ")", target)
+        check(_kind(target) in ("float", *INDEX_KINDS), mode,
+              "a number parameter (" + ", ".join(_names("float", *INDEX_KINDS)) + ")", target)
     elif mode in ("toggle", "hold"):
-        _check(_kind(target) == "bool", source, where, mode,
-               "an on/off parameter (" + ", ".join(_names("bool")) + ")", target)
+        check(_kind(target) == "bool", mode,
+              "an on/off parameter (" + ", ".join(_names("bool")) + ")", target)
     else:
-        _check(parameter(target) is not None or target in ACTIONS, source, where, mode,
-               "a parameter or an action (" + ", ".join(ACTIONS) + ")", target)
+        check(parameter(target) is not None or target in ACTIONS, mode,
+              "a parameter or an action (" + ", ".join(ACTIONS) + ")", target)
     if mode == "press":
-        value = _get(table, "value", float, source, where, default=1.0)
-        binding = replace(binding, value=value)
+        binding = replace(binding, value=1.0 if table.value is None else table.value)
     if mode == "set":
-        low, high = _get(table, "range", list, source, where,
-                         default=list(parameter(target).fader_range))
-        curve = _get(table, "curve", str, source, where, default="linear")
-        _check(curve in CURVES, source, where, "curve", "one of " + ", ".join(CURVES), curve)
-        _check(curve != "exponential" or low * high > 0, source, where, "range",
-               "both ends above zero (or both below) for an exponential curve", [low, high])
-        pickup = _get(table, "pickup", bool, source, where, default=False)
-        binding = replace(binding, low=low, high=high, curve=curve, pickup=pickup)
+        low, high = table.range or parameter(target).fader_range
+        check(table.curve != "exponential" or low * high > 0, "range",
+              "both ends above zero (or both below) for an exponential curve", [low, high])
+        binding = replace(binding, low=low, high=high, curve=table.curve, pickup=table.pickup)
     if mode == "nudge":
-        _check(kind == "cc", source, where, "nudge", "a CC (encoders send CCs)", kind)
-        step = _get(table, "step", float, source, where, default=1.0)
-        encoding = _get(table, "encoding", str, source, where, default="twos_complement")
-        _check(encoding in ENCODINGS, source, where, "encoding",
-               "one of " + ", ".join(ENCODINGS), encoding)
-        binding = replace(binding, step=step, encoding=encoding)
+        check(kind == "cc", "nudge", "a CC (encoders send CCs)", kind)
+        binding = replace(binding, step=table.step, encoding=table.encoding)
     return binding
-
-
-def _get(table: dict[str, Any], key: str, kind: type, source: str, where: str,
-         default: Any = None) -> Any:
-    """``table[key]`` checked to be of ``kind``; ``default`` when the key is absent."""
-    if key not in table:
-        return default
-    value = table[key]
-    if kind is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        value = float(value) if ok else value
-    elif kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    elif kind is list:
-        ok = (isinstance(value, list) and len(value) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value))
-        value = [float(v) for v in value] if ok else value
-    else:
-        ok = isinstance(value, kind)
-    expected = {float: "a number", int: "an integer", bool: "true or false", str: "a string",
-                list: "two numbers [low, high]"}[kind]
-    _check(ok, source, where, key, expected, value)
-    return value
-
-
-def _check(ok: bool, source: str, where: str, key: str, expected: str, got: Any) -> None:
-    if not ok:
-        text = repr(got)
-        text = text if len(text) <= 40 else text[:37] + "..."
-        raise ConfigError(f"{source}: {where}: {key}: expected {expected}, got {text}")
 
 
 def _kind(name: str) -> str | None:

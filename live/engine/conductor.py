@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
+from live.contracts.errors import ConfigError
 from live.contracts.features import FeatureFrame
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
                                     ShowStart, SlotFree, Status, Stop)
+from live.control.scenes import Morph, SceneBook, snapshot, split
 from live.control.tempo import BeatClock
 from live.engine.scheduler import Scheduler
 from live.engine.showbox import ShowBox
@@ -98,6 +100,8 @@ class Conductor:
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
             shows them all the time).
         showbox: GPU telemetry, the thermal guard and the cooler (None: not watched).
+        scenes: the show's scenes, which scene_save and scene_recall use (None: a render,
+            whose recalls are in its replayed log as the events they made).
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -111,6 +115,7 @@ class Conductor:
                  favourites: Path = Path("out/favourites"),
                  hud_always: bool = False,
                  showbox: ShowBox | None = None,
+                 scenes: SceneBook | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -119,7 +124,8 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
-        self.hud_always, self.showbox = hud_always, showbox
+        self.hud_always, self.showbox, self.scenes = hud_always, showbox, scenes
+        self._morph: Morph | None = None   # a scene recall's glide under way
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
         self._whole_beats = 0          # whole beats the instrument has been told of
@@ -143,19 +149,69 @@ class Conductor:
     def show_time(self) -> float:
         return self.clock() - self.scheduler.t0 if self.scheduler else 0.0
 
-    def _apply(self, event: ControlEvent) -> None:
+    def _apply(self, event: ControlEvent, replayed: bool = False) -> None:
         if not self.state.apply(event, self.network_count):
             log.info("ignored control event %s", event)
             return
         self.summary.events.append(event)
         if self.on_event:
             self.on_event(event)
-        if event.name == "quit":
+        if self._morph is not None and event.source != self._morph.source:
+            self._morph.leave(event.name)   # the performer takes it over from the glide
+        if event.name in ("scene_save", "scene_recall"):
+            if not replayed:   # a replayed recall's events follow it in the log
+                self._scene(event)
+        elif event.name == "quit":
             self.request_stop("quit from " + event.source)
         elif event.name == "cue" and not self.instrument.jump_to_cue(int(event.value)):
             log.warning("cue %d is not in [latents] cues", int(event.value))
         elif event.name == "save_favourite":
             log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
+
+    def _scene(self, event: ControlEvent) -> None:
+        """Save or recall scene ``event.value``; a problem is a warning, the show goes on."""
+        number = int(event.value)
+        if self.scenes is None:
+            return
+        try:
+            if event.name == "scene_save":
+                self.scenes.save(number, snapshot(self.state))
+                log.warning("scene %d saved to %s", number, self.scenes.path)
+                return
+            switched, glided = split(self.scenes.recall(number))
+        except (ConfigError, OSError) as exc:
+            where = self.scenes.path
+            self._warn(str(exc), hud=str(exc).replace(str(where), where.name))  # HUD: short
+            return
+        source = f"scene {number}"
+        for name, value in switched.items():   # bools, networks, choices: at the start
+            if getattr(self.state, name) != value:
+                self._apply(ControlEvent(event.time, source, name, value))
+        frames = round(self.state.scene_morph * self.fps)
+        if frames == 0:
+            for name, value in glided.items():
+                self._apply(ControlEvent(event.time, source, name, value))
+            self._morph = None
+        else:
+            self._morph = Morph(number, snapshot(self.state), glided, frames)
+
+    def _glide(self, index: int) -> bool:
+        """Frame ``index``'s step of a scene recall's glide, as events (logged, so a replay
+        glides alike); whether anything glided."""
+        if self._morph is None:
+            return False
+        morph = self._morph
+        for name, value in morph.values_at(index).items():
+            self._apply(ControlEvent(index / self.fps, morph.source, name, value))
+        if morph.done:
+            self._morph = None
+        return True
+
+    def _warn(self, text: str, hud: str | None = None) -> None:
+        """A problem the performer should see: the log, and the HUD (``hud``, if shorter)
+        for a while."""
+        log.warning("%s", text)
+        self._warning = (self.clock(), textwrap.shorten(hud or text, HUD_WARNING_CHARS))
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, lead_s: float) -> ShowSummary:
@@ -303,9 +359,10 @@ class Conductor:
         self._note_finished_frames()
         while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
             index, slot, worker = taken
-            if self.replay and self.replay[0].time <= index / self.fps:
-                while self.replay and self.replay[0].time <= index / self.fps:
-                    self._apply(self.replay.pop(0))
+            changed = bool(self.replay) and self.replay[0].time <= index / self.fps
+            while self.replay and self.replay[0].time <= index / self.fps:
+                self._apply(self.replay.pop(0), replayed=True)
+            if self._glide(index) or changed:
                 self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
             beat = self.beats.at(index, self.state.tempo)

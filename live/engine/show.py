@@ -27,7 +27,9 @@ from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
 from live.contracts.paths import check_input_file
 from live.contracts.parameters import PARAMETERS, Parameter
+from live.contracts.shipped import beside_show
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
+from live.control import scenes
 from live.engine.conductor import Conductor, ShowSummary
 from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
@@ -297,7 +299,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
             controls = stack.enter_context(ControlHub(
                 cfg.control, clock=lambda: conductor.show_time(), network_count=len(specs),
-                resolve=cfg.resolve))
+                resolve=cfg.resolve, show_file=cfg.path))
         cooler = None if render else _start_cooler(cfg, stack)   # ahead of the workers' heat
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
@@ -341,7 +343,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
-            hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox)
+            hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
+            scenes=None if render else _scene_book(cfg, len(specs)))
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
@@ -389,6 +392,17 @@ def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str], stack: Ex
     guard = ThermalGuard(cfg.telemetry.guard_settings()) if cfg.telemetry.guard else None
     return ShowBox(sampler, guard, worker_gpus(devices), cooler,
                    starting_s=cfg.hardware.cooler.starting_s)
+
+
+def _scene_book(cfg: Config, network_count: int) -> scenes.SceneBook:
+    """The show's scenes, beside its file; a broken scene file is one warning line and the
+    show goes on without its scenes (saves refuse to write over it until it is fixed)."""
+    book = scenes.SceneBook(beside_show(cfg.path, scenes.SUFFIX), network_count)
+    try:
+        book.load()
+    except ConfigError as exc:
+        log.warning("%s (the show goes on without these scenes)", exc)
+    return book
 
 
 def _remove_stale_segments() -> None:

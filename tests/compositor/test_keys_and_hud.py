@@ -12,6 +12,18 @@ def test_keys_map_through_the_control_concern_to_intents():
     # A toggle stays a toggle: the window keeps no state to flip it from.
     assert keys.press("b", now=0.1) == [("blackout", "toggle", 1.0)]
     assert keys.press("b", now=0.2) == [("blackout", "toggle", 1.0)]
+    # Function keys recall scene N, with shift they save it (the window names them so).
+    assert keys.press("f3", now=0.3) == [("scene_recall", "fire", 3.0)]
+    assert keys.press("shift+f8", now=0.4) == [("scene_save", "fire", 8.0)]
+    assert keys.press("shift+f9", now=0.5) == []
+
+
+def test_the_window_names_function_keys_with_shift():
+    import glfw
+
+    from live.compositor.window import key_name
+    assert key_name(glfw.KEY_F1) == "f1" and key_name(glfw.KEY_F8, glfw.MOD_SHIFT) == "shift+f8"
+    assert key_name(glfw.KEY_A, glfw.MOD_SHIFT) == "a"    # letters stay themselves
 
 
 def test_escape_needs_a_confirmation():

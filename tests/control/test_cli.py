@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from live.control.cli import list_midi_ports, register
+from live.contracts.shipped import MIDI_MAP_DIR
 from live.control.midi import MidiMap
 from live.control.osc import address_tree
 from live.contracts.parameters import PARAMETERS
@@ -110,6 +111,14 @@ def test_midi_learn_into_a_broken_map_names_the_file(tmp_path, capsys):
     assert run_command("midi-learn", "--api", "jack", "--out", str(broken)) == 2
     assert capsys.readouterr().err.strip() == (
         f"midi-learn: {broken}: top level: channel: expected a channel from 1 to 16, got 99")
+
+
+def test_midi_learn_never_writes_into_a_shipped_map(capsys):
+    shipped = MIDI_MAP_DIR / "generic.toml"
+    assert run_command("midi-learn", "--api", "jack", "--out", str(shipped)) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"midi-learn: {shipped}: a map shipped with gance-live is never learned into; learn "
+        f"into a file of your own (e.g. --out my-generic.toml)")
 
 
 def test_osc_doc_prints_every_address(capsys):

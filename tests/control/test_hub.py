@@ -163,22 +163,43 @@ def _receive_all(sock: socket.socket) -> list[tuple[str, list]]:
         messages.append((message.address, list(message.params)))
 
 
-def test_learn_inside_a_show_binds_the_next_control_and_writes_the_map(control_config,
-                                                                        tmp_path):
-    mine = tmp_path / "mine.toml"
-    mine.write_text((MAPS / "korg-nanokontrol2.toml").read_text())
-    control_config.midi.maps = [str(mine)]
-    with FakeController("nanoKONTROL2") as nano, \
-            ControlHub(control_config, time.monotonic, 8, resolve=Path) as hub:
-        assert wait_for(lambda: hub.ports)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-            sender.sendto(build_msg("/live/learn", "network 6").dgram, hub.osc_address)
-            assert wait_for(lambda: hub.poll() == [] and hub.stats["osc_received"] == 1)
-        nano.send([0xB0, 20, 127])          # knob 5, unbound at the factory
-        assert wait_for(lambda: hub.poll() == [] and hub.stats["learned"] == 1)
-        nano.send([0xB0, 20, 127])          # now it picks network 6
-        assert [(e.name, e.value) for e in collect(hub, 1)] == [("network", 6.0)]
-    assert MidiMap.load(mine).translate([0xB0, 20, 127]) == [("network", 6.0)]
+def test_learn_inside_a_show_writes_a_user_map_beside_the_show_never_the_shipped_one(
+        control_config, tmp_path, caplog):
+    shipped = MAPS / "korg-nanokontrol2.toml"
+    factory = shipped.read_bytes()
+    show_file = tmp_path / "set.toml"
+    learned = tmp_path / "set.korg-nanokontrol2.midi.toml"
+    control_config.midi.maps = ["korg-nanokontrol2.toml"]
+
+    def show_hub() -> ControlHub:
+        return ControlHub(control_config, time.monotonic, 8, resolve=lambda p: MAPS / p,
+                          show_file=show_file)
+
+    with FakeController("nanoKONTROL2") as nano:
+        with show_hub() as hub:
+            assert wait_for(lambda: hub.ports)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+                sender.sendto(build_msg("/live/learn", "network 6").dgram, hub.osc_address)
+                assert wait_for(lambda: hub.poll() == [] and hub.stats["osc_received"] == 1)
+            nano.send([0xB0, 20, 127])          # knob 5, unbound at the factory
+            assert wait_for(lambda: hub.poll() == [] and hub.stats["learned"] == 1)
+            nano.send([0xB0, 20, 127])          # now it picks network 6
+            assert [(e.name, e.value) for e in collect(hub, 1)] == [("network", 6.0)]
+        assert shipped.read_bytes() == factory
+        assert MidiMap.load(learned).translate([0xB0, 20, 127]) == [("network", 6.0)]
+        with show_hub() as hub:                 # the next show: the map, learned on top
+            assert wait_for(lambda: hub.ports)
+            nano.send([0xB0, 20, 127])
+            nano.send([0xB0, 0, 64])            # fader 1 still does what the map says
+            assert [e.name for e in collect(hub, 2)] == ["network", "gain"]
+        learned.write_text("channel = 99\n")
+        with show_hub() as hub:                 # a broken learned map: one line, map alone
+            assert wait_for(lambda: hub.ports)
+            nano.send([0xB0, 20, 127])
+            nano.send([0xB0, 0, 64])
+            assert [e.name for e in collect(hub, 1)] == ["gain"]
+    assert f"{learned}: top level: channel: expected a channel from 1 to 16, got 99 (the " \
+           f"show goes on without these learned bindings)" in caplog.text
 
 
 def test_tap_tempo_gives_the_tempo_from_the_taps(control_config):

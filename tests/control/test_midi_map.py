@@ -240,3 +240,10 @@ def test_any_bytes_translate_to_valid_events_or_nothing(data):
     for name, value in m.translate(data):
         assert parameter(name) is not None or name in ACTIONS
         assert math.isfinite(value)
+
+
+def test_pads_save_and_recall_scenes(tmp_path):
+    m = make_map(tmp_path, '[[bind]]\nnote = 36\npress = "scene_save"\nvalue = 2\n\n'
+                           '[[bind]]\nnote = 37\npress = "scene_recall"\nvalue = 2\n')
+    assert m.translate([0x90, 36, 127]) == [("scene_save", 2.0)]
+    assert m.translate([0x90, 37, 127]) == [("scene_recall", 2.0)]

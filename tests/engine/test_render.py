@@ -78,7 +78,11 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
               for n in range(1, 9)),
             ControlEvent(0.65, "osc", "mix", 0.6), ControlEvent(0.65, "osc", "mix_row", 3.0),
             ControlEvent(0.75, "osc", "neighbours_sigma", 1.0),
-            ControlEvent(1.9, "osc", "selection", 2.0)]   # shuffle, after the network checks
+            ControlEvent(1.9, "osc", "selection", 2.0),   # shuffle, after the network checks
+            # Trails and the beat strobe: the same frames flash and trail in every render.
+            ControlEvent(0.2, "osc", "feedback", 0.7), ControlEvent(0.2, "osc", "trail_time", 3.0),
+            ControlEvent(0.4, "osc", "strobe", 0.8), ControlEvent(0.4, "osc", "strobe_every", 0.0),
+            ControlEvent(0.5, "osc", "scene_morph", 0.5)]
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
                                 ControlEvent(1.0, "midi:test", "gain", 1.0),
@@ -89,6 +93,8 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
     second, again = render(tmp_path, "r2", music, "--seconds", 2, "--replay", log)
     assert frame_hashes(first) == frame_hashes(second)
     assert [row["mean"] for row in rows] == [row["mean"] for row in again]
+    flashes = [row["flash"] for row in rows]
+    assert flashes == [row["flash"] for row in again] and max(flashes) > 0.5
     network = {row["index"]: row["network"] for row in rows}
     gain = {row["index"]: row["gain"] for row in rows}
     # An event at show time t applies from the first frame k with k / fps >= t.

@@ -297,6 +297,62 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         frames_with(lambda r: r["crossfade"] not in (0.0, 0.5))
         show.send("selection", 0)
 
+    def flashed(image: np.ndarray) -> tuple[float, float]:
+        """How far toward white the still picture is on ``image`` (fitted), and the mean
+        error of that fit."""
+        room = 255 - base[0]
+        flash = float(((frame_square(image) - base[0]) * room).sum() / (room * room).sum())
+        return flash, float(np.abs(frame_square(image) - (base[0] + flash * room)).mean())
+
+    def strobe_check() -> None:   # some screenshot catches a flash of the still picture
+        image = show.screen_until(lambda im: flashed(im)[0] > 0.3)
+        flash, error = flashed(image)
+        assert flash > 0.3 and error <= 4.0, f"no flash on screen ({flash:.2f}, {error:.1f})"
+
+    def strobe_every_check() -> None:   # every other beat: flashes on even beats only
+        show.state_sent("strobe_every", 2)   # the compositor was told before what follows
+        flashes = show.rows_after(sent_at() + 1, 4, lambda r: r["flash"] > 0.0)
+        assert all(int(r["beat"]) % 2 == 0 for r in flashes), flashes
+        show.send("strobe", 0.0)
+        looks_like(lambda frame: frame, 1.0)
+
+    trailed: list[np.ndarray] = []   # the screen as the picture changed under long trails
+
+    def feedback_check() -> None:   # a picture change leaves the old picture's bright parts
+        show.send("trail_time", 10.0)
+        show.state_sent("trail_time", 10.0)
+        show.send("crossfade", 1.0)
+        frames_with(lambda r: r["crossfade"] == 1.0, 1)
+        trailed.append(frame_square(show.screen_until(lambda im: True)))
+
+    def trail_time_check() -> None:
+        """Short trails leave the new picture alone on screen; against it, the screen under
+        long trails was max(new, old faded) for some fade."""
+        time.sleep(1.0)
+        new = frame_square(show.screen_until(lambda im: True))
+        errors = {keep: float(np.abs(np.maximum(new, base[0] * keep) - trailed[0]).mean())
+                  for keep in np.linspace(0.0, 1.0, 41)}
+        keep = min(errors, key=errors.get)
+        assert np.abs(trailed[0] - new).mean() > 3.0, "the trails should have shown"
+        assert keep >= 0.2 and errors[keep] <= 6.0, f"trails off by {errors[keep]:.1f}"
+
+    scenes = tmp_path / "show.scenes.toml"
+
+    def scene_check() -> None:   # saved, changed, recalled: saturation glides back over 1 s
+        show.send("scene/save", 3)
+        deadline = time.monotonic() + WAIT_S
+        while not scenes.exists():
+            assert time.monotonic() < deadline, "scene 3 was never saved"
+            time.sleep(0.1)
+        show.send("saturation", 0.0)
+        show.state_sent("saturation", 0.0)
+        show.send("scene", 3)
+        show.state_sent("saturation", 1.0)
+        # The trails' crossfade moved the picture: the latent checks start from where it holds.
+        still = show.rows_after(sent_at() + 2, 3)
+        assert static(still), "the picture should hold still after the scene recall"
+        last_static.append(still[-1]["mean"])
+
     plan = [
         ("gain", 0.0, gain_check),
         ("freeze", 1, freeze_check),
@@ -317,6 +373,13 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("pan_y", -1.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0), levels=6.0)),
         ("spin", 90.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0, 90.0), levels=6.0,
                                   rest=("zoom", "pan_x", "pan_y", "spin"))),
+        ("strobe", 1.0, strobe_check),
+        ("strobe_every", "2", strobe_every_check),
+        # Trails after the looks: the picture they leave is no longer the still one the
+        # looks use. The latent parameters then work on the frame log's means.
+        ("feedback", 1.0, feedback_check),
+        ("trail_time", 0.05, trail_time_check),
+        ("scene_morph", 1.0, scene_check),
         *((f"direction_{n}", 2.0 * (-1) ** n, changed_and_static) for n in range(1, 9)),
         ("mix", 1.0, changed_and_static),
         ("mix_row", 2.0, changed_and_static),
@@ -350,6 +413,14 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
     show.state_sent("freeze", 1.0)
     show.keys("f")
     show.state_sent("freeze", 0.0)
+    # Shift+F4 saves scene 4, F3 recalls scene 3 (saved over OSC above).
+    show.keys("shift+F4")
+    deadline = time.monotonic() + WAIT_S
+    while "[scene.4]" not in scenes.read_text():
+        assert time.monotonic() < deadline, "shift+F4 did not save scene 4"
+        time.sleep(0.1)
+    show.keys("F3")
+    show.state_sent("blackout", 0.0)   # scene 3 was saved before the blackout: off at once
     show.keys("Escape", "y")
     show.process.wait(timeout=WAIT_S)
     assert show.process.returncode == 0, show.process.stderr.read()[-2000:]
@@ -357,6 +428,10 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     keyboard = [(e["name"], e["value"]) for e in events if e["source"] == "keyboard"]
     assert keyboard == [("gain", pytest.approx(0.5 + parameter("gain").step)),
-                        ("freeze", 0.0), ("quit", 1.0)]
+                        ("freeze", 0.0), ("scene_save", 4.0), ("scene_recall", 3.0),
+                        ("quit", 1.0)]
     osc = {e["name"] for e in events if e["source"] == "osc"}
-    assert osc == {p.name for p in PARAMETERS}
+    assert osc == {p.name for p in PARAMETERS} | {"scene_save", "scene_recall"}
+    # The recall glided saturation back, eased, as logged events a replay plays alike.
+    glide = [e["value"] for e in events if e["source"] == "scene 3" and e["name"] == "saturation"]
+    assert len(glide) >= 3 and glide == sorted(glide) and glide[-1] == 1.0 and glide[0] < 0.5
