@@ -23,7 +23,8 @@ FACTORY = {
          ((CC, 48), [("crossfade_to", 0.0)]), ((CC, 55), [("crossfade_to", 7.0)]),  # M1, M8
          ((CC, 64), [("blackout", 1.0)]), ((CC, 65), [("freeze", 1.0)]),  # R1, R2
          ((CC, 66), [("hud", 1.0)]), ((CC, 58), [PREVIOUS]), ((CC, 59), [NEXT]),
-         ((CC, 46), [("tap_tempo", 1.0)])],
+         ((CC, 46), [("tap_tempo", 1.0)]), ((CC, 68), [("scene_recall", 1.0)]),
+         ((CC, 71), [("scene_recall", 4.0)])],
         None),
     "akai-midimix.toml": (
         "MIDI Mix:MIDI Mix MIDI 1 24:0", 1,
@@ -41,12 +42,14 @@ FACTORY = {
         [((NOTE_ON, 0), [("network", 0.0)]), ((NOTE_ON, 7), [("network", 7.0)]),
          ((NOTE_ON, 8), [("crossfade_to", 0.0)]), ((NOTE_ON, 15), [("crossfade_to", 7.0)]),
          ((NOTE_ON, 64), [PREVIOUS]), ((NOTE_ON, 65), [NEXT]),
-         ((NOTE_ON, 66), [("blackout", 1.0)]), ((NOTE_ON, 69), [("tap_tempo", 1.0)])],
+         ((NOTE_ON, 66), [("blackout", 1.0)]), ((NOTE_ON, 69), [("tap_tempo", 1.0)]),
+         ((NOTE_ON, 82), [("scene_recall", 1.0)]), ((NOTE_ON, 89), [("scene_recall", 8.0)])],
         [0, 1, 2, 3, 4, 5, 6, 7]),
     "novation-launch-control-xl.toml": (
         "Launch Control XL:Launch Control XL MIDI 1 32:0", 9,
         {77: ("gain", 0.0, 1.0), 78: ("crossfade", 0.0, 1.0), 79: ("truncation_psi", 0.0, 1.5),
-         80: ("speed", 0.1, 4.0), 81: ("tempo", 60.0, 180.0)},
+         80: ("speed", 0.1, 4.0), 81: ("master", 0.0, 1.0), 13: ("direction_1", -3.0, 3.0),
+         49: ("tempo", 60.0, 180.0), 56: ("trail_time", 0.05, 10.0)},
         [((NOTE_ON, 41), [("network", 0.0)]), ((NOTE_ON, 60), [("network", 7.0)]),
          ((NOTE_ON, 73), [("crossfade_to", 0.0)]), ((NOTE_ON, 92), [("crossfade_to", 7.0)]),
          ((NOTE_ON, 105), [("tap_tempo", 1.0)]), ((NOTE_ON, 106), [("blackout", 1.0)]),
@@ -61,6 +64,24 @@ FACTORY = {
          ((NOTE_ON, 46), [("blackout", 1.0)])],
         None),
 }
+
+
+# Every fader and knob each controller has in its factory settings (the makers' docs): the
+# shipped map gives each one something to do.
+EVERY_CONTROL = {
+    "korg-nanokontrol2.toml": {*range(0, 8), *range(16, 24)},
+    "akai-midimix.toml": {*range(16, 32), *range(46, 63)},
+    "akai-apc-mini.toml": set(range(48, 57)),
+    "novation-launch-control-xl.toml": {*range(13, 21), *range(29, 37), *range(49, 57),
+                                        *range(77, 85)},
+}
+
+
+@pytest.mark.parametrize("file", sorted(EVERY_CONTROL))
+def test_every_fader_and_knob_does_something(file):
+    midi_map = MidiMap.load(MAPS / file)
+    bound = {b.number for b in midi_map.bindings.values() if b.kind == "cc" and b.mode == "set"}
+    assert bound == EVERY_CONTROL[file], f"unbound: {sorted(EVERY_CONTROL[file] - bound)}"
 
 
 def test_every_shipped_map_is_covered():
