@@ -30,6 +30,7 @@ first steps:
   gance-live demo --headless          the same as a 10 s mp4 in out/
   gance-live run config/show.toml     a show: networks, audio and controllers from the file
   gance-live render config/show.toml --audio song.wav --out show.mp4
+  gance-live render config/set.toml --out set.mp4     (a set, with its songs' own audio)
   gance-live keys                     every config key with its default and meaning
 """
 
@@ -139,13 +140,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from live.control.hub import ControlHub
     from live.engine.show import ShowOptions, preflight
 
-    checked = preflight(cfg, ShowOptions())
+    checked = preflight(cfg, ShowOptions(), every_song=True)
     ControlHub(cfg.control, clock=time.monotonic, network_count=len(checked.specs),
                resolve=cfg.resolve)  # loads every MIDI map
     audio = checked.audio_path
     print(f"{args.config}: ok: {len(checked.specs)} networks, audio {cfg.audio.source}"
           + (f" ({audio})" if audio else "") + f", latents {cfg.latents.source}, "
-          f"{cfg.show.fps} fps")
+          f"{cfg.show.fps} fps" + (f", {len(cfg.songs)} songs" if cfg.songs else ""))
     return 0
 
 
@@ -228,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Render every frame of a show for an audio file, "
                             "offline and deterministically, with the audio muxed in.")
     show_flags(render)
-    render.add_argument("--audio", required=True, metavar="FILE", help="wav, flac or ogg")
+    render.add_argument("--audio", metavar="FILE", help="wav, flac or ogg; default: the show's "
+                        "own: its songs' audio one after another, or [audio] file")
     render.add_argument("--out", required=True, metavar="FILE", help="mp4 to write")
     render.add_argument("--seconds", type=float, help="render only the first S seconds")
     render.add_argument("--replay", metavar="FILE", help="control events logged by `run --log-events`")

@@ -102,6 +102,14 @@ class AudioProgram:
         samples, rate = join_programme([read_audio(p) for p in paths], names)
         return cls(samples, rate, loop, loop_start, loop_end, name=names[0])
 
+    def write(self, path: str | Path) -> None:
+        """Write every sample of the program (not only the loop region) as FLAC: the set's
+        songs joined, for a render to analyse and mux."""
+        import soundfile
+
+        soundfile.write(str(path), np.clip(self.samples, -1.0, 1.0), self.sample_rate,
+                        format="FLAC", subtype="PCM_24")
+
     @property
     def channels(self) -> int:
         return self.samples.shape[1]

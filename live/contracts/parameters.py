@@ -156,6 +156,12 @@ ACTIONS: tuple[Action, ...] = (
            "shows)", key="s", osc="/favourite"),
     # Taps on the beat set tempo; the control hub turns the taps' timing into tempo events.
     Action("tap_tempo", "tap tempo: tap on the beat", osc="/tap"),
+    # issue 18: the set. Moving through [[songs]], each arriving with its own transition;
+    # PageDown / PageUp are what a presentation clicker sends.
+    Action("next_song", "go to the next song of the set", key="page_down", osc="/song/next"),
+    Action("previous_song", "go to the previous song of the set", key="page_up",
+           osc="/song/previous"),
+    Action("song", "go to a song of the set (0 = the first)", argument="index", osc="/song"),
     # End the show (the recording is finalised). Only the window's Esc reaches it, after a
     # confirmation, so one stray pad or packet cannot end a show.
     Action("quit", "quit (the recording is finalised)", key="escape"),

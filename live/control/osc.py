@@ -24,7 +24,7 @@ RECEIVE_BUFFER = 1 << 20  # room for a burst from a busy layout between two poll
 
 # What each kind of declared argument takes, as osc-doc says it.
 _PARAMETER_ARGUMENTS = {"network": "int network index", "bool": "0 or 1 (T/F too)"}
-_ACTION_ARGUMENTS = {"press": "none, or 1 on press", "index": "int cue number"}
+_ACTION_ARGUMENTS = {"press": "none, or 1 on press", "index": "int: which one, 0 = the first (a cue, a song)"}
 
 
 class OscAddress(NamedTuple):

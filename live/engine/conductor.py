@@ -27,6 +27,13 @@ from live.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
+# The set's moves: each takes the set and the event's value, and says whether it moved.
+SONG_MOVES = {
+    "next_song": lambda songs, _value: songs.step(+1),
+    "previous_song": lambda songs, _value: songs.step(-1),
+    "song": lambda songs, value: songs.go(int(value)),
+}
+
 HUD_REFRESH_S = 0.5        # how often HUD lines are resent while the HUD is on
 STALE_SLOT_S = 5.0         # a slot out this long in live mode is taken back (lost message)
 FINISH_TIMEOUT_S = 1.5     # how long to wait for the compositor to finalise after Stop
@@ -74,7 +81,8 @@ class Conductor:
     """Runs one show from :meth:`start` to the compositor's ``finished``.
 
     Args:
-        instrument: ``frame(index, features, state) -> LatentFrame`` (live.latents).
+        instrument: the set (``live.latents.setlist.SetPlayer``): ``frame(index, features,
+            state, beat) -> SetFrame``, the songs and the moves between them.
         features_at: the audio features for frame ``index`` due at monotonic ``t_due`` (live:
             the newest hop heard by then; render: the file's analysis at ``index / fps``).
         ring: the frame slots (the conductor writes each slot's dispatch header).
@@ -124,6 +132,7 @@ class Conductor:
         self._compositor_up = True     # the compositor of the moment reported ready
         self._compositor_failure = ""  # what the compositor of the moment said when it failed
         self._warning: tuple[float, str] | None = None  # a child's latest warning and when
+        self._set_level = 1.0          # the set's fade through black, applied to the master
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -147,6 +156,9 @@ class Conductor:
             log.warning("cue %d is not in [latents] cues", int(event.value))
         elif event.name == "save_favourite":
             log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
+        elif event.name in SONG_MOVES and not SONG_MOVES[event.name](self.instrument, event.value):
+            log.warning("%s %g: no such song to go to (or it is already playing, or it failed "
+                        "to load)", event.name, event.value)
 
     # -- the loop --------------------------------------------------------------------------
     def run(self, lead_s: float) -> ShowSummary:
@@ -296,7 +308,20 @@ class Conductor:
                     self._apply(self.replay.pop(0))
                 self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
-            latent = self.instrument.frame(index, features, self.state)
+            if (heard := self.instrument.song_heard(features)) is not None:
+                # The rehearsal audio moved on to the next song: the set follows (logged at
+                # this frame's time, so a replay switches on the same frame).
+                self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
+            beat = self.beats.at(index, self.state.tempo)
+            played = self.instrument.frame(index, features, self.state, beat)
+            if played.entered:   # the song's own gain and networks from its first frame on
+                for name, value in self.instrument.starting_values(played.song).items():
+                    self.state.apply(ControlEvent(index / self.fps, "set", name, value),
+                                     self.network_count)
+            if played.level != self._set_level:
+                self._set_level = played.level
+                self._update_display(from_index=index)
+            latent = played.latent
             now = self.clock()
             t_audio = features.time if features is not None else 0.0
             header = self.ring.header(slot)
@@ -305,7 +330,7 @@ class Conductor:
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
-            header["beat"] = self.beats.at(index, self.state.tempo)
+            header["beat"], header["song"] = beat, played.song
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
@@ -318,9 +343,11 @@ class Conductor:
         if (self.state.hud or self.hud_always) and now - self._last_hud >= HUD_REFRESH_S:
             self._last_hud = now
             hud_lines = self._hud_lines()
+        look = PerformedLook.of(self.state)
+        look = look._replace(master=look.master * self._set_level)
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
                                self.scheduler.next_index if from_index is None else from_index,
-                               PerformedLook.of(self.state))
+                               look)
         if self._last_display is None or \
                 display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)
@@ -332,6 +359,8 @@ class Conductor:
         """What only the conductor knows; the compositor adds its own frame figures."""
         lines = ("   ".join(self._hud_values()),
                  f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
+        if self.instrument.size > 1:
+            lines += (self.instrument.hud_line(self.scheduler.next_index),)
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
             lines += (f"WARNING {self._warning[1]}",)
         return lines

@@ -129,6 +129,13 @@ class Instrument:
         self.cue_pending = True
         return True
 
+    def start_at(self, index: int) -> None:
+        """Play the journey from its beginning, frame ``index`` showing its first moment (the
+        set arriving at this instrument's song)."""
+        self.index = index
+        self.clock_frames = 0.0
+        self.cue_pending = True
+
     def save_favourite(self, folder: str | Path) -> Path:
         """Write the journey's current W+ ([num_ws, 512], before truncation and blend) as a new
         .npy in ``folder``, ready to be a keyframe (``[latents.keyframes] points``). Every save
