@@ -27,11 +27,11 @@ from live.engine.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
-# The set's moves: each takes the set and the event's value, and says whether it moved.
+# The set's moves: each takes the set and the event, and says whether it moved.
 SONG_MOVES = {
-    "next_song": lambda songs, _value: songs.step(+1),
-    "previous_song": lambda songs, _value: songs.step(-1),
-    "song": lambda songs, value: songs.go(int(value)),
+    "next_song": lambda songs, _event: songs.step(+1),
+    "previous_song": lambda songs, _event: songs.step(-1),
+    "song": lambda songs, event: songs.go(int(event.value), from_audio=event.source == "audio"),
 }
 
 HUD_REFRESH_S = 0.5        # how often HUD lines are resent while the HUD is on
@@ -100,6 +100,8 @@ class Conductor:
         favourites: the folder "save favourite" writes W files into.
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
             shows them all the time).
+        seek_audio: makes the rehearsal audio jump to a position (seconds into the program)
+            as the set arrives at a song; None when the audio is not the set's.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -112,6 +114,7 @@ class Conductor:
                  on_shown: Callable[[int], None] | None = None,
                  favourites: Path = Path("out/favourites"),
                  hud_always: bool = False,
+                 seek_audio: Callable[[float], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -120,7 +123,7 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
-        self.hud_always = hud_always
+        self.hud_always, self.seek_audio = hud_always, seek_audio
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
         self.scheduler: Scheduler | None = None
@@ -156,7 +159,7 @@ class Conductor:
             log.warning("cue %d is not in [latents] cues", int(event.value))
         elif event.name == "save_favourite":
             log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
-        elif event.name in SONG_MOVES and not SONG_MOVES[event.name](self.instrument, event.value):
+        elif event.name in SONG_MOVES and not SONG_MOVES[event.name](self.instrument, event):
             log.warning("%s %g: no such song to go to (or it is already playing, or it failed "
                         "to load)", event.name, event.value)
 
@@ -313,14 +316,13 @@ class Conductor:
                 # this frame's time, so a replay switches on the same frame).
                 self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
             beat = self.beats.at(index, self.state.tempo)
-            played = self.instrument.frame(index, features, self.state, beat)
-            if played.entered:   # the song's own gain and networks from its first frame on
-                for name, value in self.instrument.starting_values(played.song).items():
-                    self.state.apply(ControlEvent(index / self.fps, "set", name, value),
-                                     self.network_count)
+            played = self.instrument.frame(index, features, self.state, beat,
+                                           on_enter=self._song_entered)
             if played.level != self._set_level:
                 self._set_level = played.level
                 self._update_display(from_index=index)
+            if played.seek is not None and self.seek_audio is not None:
+                self.seek_audio(played.seek)   # the rehearsal audio plays the song arriving
             latent = played.latent
             now = self.clock()
             t_audio = features.time if features is not None else 0.0
@@ -335,6 +337,13 @@ class Conductor:
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
             self.summary.frames_dispatched += 1
+
+    def _song_entered(self, song: int) -> None:
+        """A song's own gain and networks, from its first frame on (not logged: the song
+        event that brought it is, and brings them again in a replay)."""
+        for name, value in self.instrument.starting_values(song).items():
+            self.state.apply(ControlEvent(self.show_time(), "set", name, value),
+                             self.network_count)
 
     def _update_display(self, from_index: int | None = None) -> None:
         """Tell the compositor what changed; by default it belongs to the next frame."""

@@ -388,9 +388,10 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         if render:
             features_at = lambda index, t_due: track.at(index / fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
+            seek_audio = None              # the render's set follows the file as it is
         else:
-            features_at, audio_offset = _start_audio(cfg, supervisor, stack,
-                                                     checked.song_audio or [audio_path])
+            features_at, audio_offset, seek_audio = _start_audio(
+                cfg, supervisor, stack, checked.song_audio or [audio_path])
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
@@ -420,7 +421,8 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
-            hud_always=cfg.output.preview and not compositor_spec.headless)
+            hud_always=cfg.output.preview and not compositor_spec.headless,
+            seek_audio=seek_audio if checked.song_audio else None)
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
@@ -440,9 +442,9 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
                  audio_files: list[Path | None]):
     """Start the audio process and the feature ring it publishes into.
 
-    Returns ``(features_at, audio_offset)``: the features for frame ``index`` due at
-    ``t_due``, and the position in the audio file heard at a monotonic time (for muxing
-    the recording; None for live input).
+    Returns ``(features_at, audio_offset, seek)``: the features for frame ``index`` due at
+    ``t_due``, the position in the audio file heard at a monotonic time (for muxing the
+    recording; None for live input), and a jump of the played file to a position.
     """
     from live.audio.process import audio_main
     from live.contracts.feature_ring import FeatureRing
@@ -450,8 +452,10 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
     feature_ring = FeatureRing.create()
     stack.callback(feature_ring.close)
     files = [path for path in audio_files if path is not None]
+    seeks = supervisor.ctx.Queue()
+    seeks.cancel_join_thread()   # a jump left unread at the end is for nobody
     supervisor.start_child("audio", audio_main, _audio_config(cfg, files), _config_dir(cfg),
-                           feature_ring.name, supervisor.inbox, supervisor.stop_event)
+                           feature_ring.name, supervisor.inbox, supervisor.stop_event, seeks)
 
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music
@@ -465,7 +469,7 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
         origin = feature_ring.playback_origin
         return None if origin is None else t0 - origin
 
-    return features_at, audio_offset
+    return features_at, audio_offset, seeks.put
 
 
 def _progress_bar(stack: ExitStack, frames: int):

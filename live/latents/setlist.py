@@ -51,7 +51,7 @@ class SetFrame(NamedTuple):
     latent: LatentFrame
     song: int            # the song on screen (0-based); the arriving one once it has started
     level: float         # output level of a fade through black: 1 = full, 0 = black
-    entered: bool        # this is ``song``'s first frame: its starting values apply from it
+    seek: float | None   # the audio should jump here (seconds into the program), else None
 
 
 class _Transition(NamedTuple):
@@ -89,6 +89,9 @@ class SetPlayer:
         self._heard = 0
         self._last: LatentFrame | None = None
         self._last_beat = 0.0
+        self._from_audio = False          # the pending move follows the audio: no seek
+        self._seek: float | None = self.bounds[0][0] if self.bounds else None  # the set starts
+        self._awaiting: int | None = 0 if self.bounds else None  # song the audio jumps to
         self._executor = None
         if len(self.songs) > 1:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="set-preload")
@@ -128,12 +131,13 @@ class SetPlayer:
             values["crossfade_to"] = config.networks[1]
         return values
 
-    def go(self, song: int) -> bool:
+    def go(self, song: int, from_audio: bool = False) -> bool:
         """Move to ``song`` (0-based) with its transition; False for no such song, the song
-        already on screen or on its way, or one that failed to load."""
+        already on screen or on its way, or one that failed to load. Unless the move follows
+        the audio (``from_audio``), the audio jumps to the song's start as it arrives."""
         if not 0 <= song < self.size or song == self.target() or song in self.failed:
             return False
-        self._pending = song
+        self._pending, self._from_audio = song, from_audio
         self._pending_beat = self._last_beat
         return True
 
@@ -144,11 +148,16 @@ class SetPlayer:
     def song_heard(self, features: FeatureFrame | None) -> int | None:
         """The song whose audio has just begun playing (rehearsal, render), when the set is
         elsewhere; None otherwise. Only a change of the song heard counts, so a performer's
-        switch is not undone by the audio still playing the song before."""
+        switch is not undone by the audio still playing the song before; after a jump of the
+        audio, nothing counts until the song jumped to is heard."""
         if self.bounds is None or features is None or features.position < 0:
             return None
         starts = [start for start, _ in self.bounds]
         heard = max(0, bisect.bisect_right(starts, features.position + POSITION_SLACK_S) - 1)
+        if self._awaiting is not None:
+            if heard == self._awaiting:
+                self._awaiting, self._heard = None, heard
+            return None
         if heard == self._heard:
             return None
         self._heard = heard
@@ -156,8 +165,10 @@ class SetPlayer:
 
     # -- per frame ---------------------------------------------------------------------------
     def frame(self, index: int, features: FeatureFrame | None, state: ShowState,
-              beat: float) -> SetFrame:
-        """The frame ``index`` (increasing), at the show's ``beat`` position."""
+              beat: float, on_enter: Callable[[int], None] = lambda song: None) -> SetFrame:
+        """The frame ``index`` (increasing), at the show's ``beat`` position. A song arriving
+        at this frame is announced to ``on_enter`` before the frame is made, so the state
+        the song starts with (its gain, its network) is already its first frame's."""
         entered = self._start_pending(index, beat)
         self._last_beat = beat
         transition, level = self._transition, 1.0
@@ -165,6 +176,8 @@ class SetPlayer:
                 index == transition.start + transition.frames // 2:   # black: switch now
             self._enter(transition.arriving, transition.song, index)
             entered = True
+        if entered:
+            on_enter(self.current)
         latent = self.instrument.frame(index, features, state)
         if transition is not None:
             progress = min(1.0, (index - transition.start) / transition.frames)
@@ -176,7 +189,8 @@ class SetPlayer:
             if index >= transition.start + transition.frames:
                 self._transition = None
         self._last = latent
-        return SetFrame(latent, self.current, level, entered)
+        seek, self._seek = self._seek, None
+        return SetFrame(latent, self.current, level, seek)
 
     def seconds_in_song(self, index: int) -> float:
         return max(0, index - self._entered_at) / self.fps
@@ -234,6 +248,8 @@ class SetPlayer:
     def _enter(self, instrument: Instrument, song: int, index: int) -> None:
         self.current, self.instrument, self._entered_at = song, instrument, index
         instrument.start_at(index)
+        if self.bounds is not None and not self._from_audio:
+            self._seek, self._awaiting = self.bounds[song][0], song
 
 
 def _mix(outgoing: LatentFrame, arriving: LatentFrame, outgoing_network: int,

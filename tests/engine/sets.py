@@ -2,7 +2,7 @@
 
 Songs 1 and 2 play GANce projection files that hold one W for every frame (so each song's
 picture is known: that W drawn by the song's network), song 3 a noise loop. Each song has
-its own audio (a tone, ``SONG_SECONDS`` long, at a rate where a frame is a whole number of
+its own audio (a tone, ``SONG_SECONDS`` long unless asked otherwise, at a rate where a frame is a whole number of
 hops, so song boundaries fall exactly on frames).
 """
 
@@ -79,12 +79,14 @@ def song_w(song: int) -> np.ndarray:
     return np.random.default_rng(100 + song).standard_normal(512).astype(np.float32) * 0.5
 
 
-def make_set(folder: Path, frames_per_projection: int = 40) -> Path:
-    """show.toml and its files in ``folder``; returns the show file (vary it with --set)."""
+def make_set(folder: Path, seconds: tuple[float, float, float] = (SONG_SECONDS,) * 3,
+             frames_per_projection: int = 40) -> Path:
+    """show.toml and its files in ``folder``, each song's audio ``seconds`` long; returns the
+    show file (vary it with --set)."""
     import soundfile
 
     for number, name in enumerate(("one", "two", "three")):
-        t = np.arange(int(SONG_SECONDS * RATE)) / RATE
+        t = np.arange(int(seconds[number] * RATE)) / RATE
         tone = 0.2 * np.sin(2 * np.pi * (220 * (number + 1)) * t)
         soundfile.write(folder / f"{name}.wav", tone.astype(np.float32), RATE)
     for song, name in enumerate(("one", "two")):
