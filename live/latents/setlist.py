@@ -17,9 +17,10 @@ song on screen's frame, or, during a transition, a mix of the outgoing and the a
 
 Every song but the first is loaded on a background thread as soon as the set starts (the
 next songs first), so a switch takes an instrument that is already built: the switch costs
-one frame. A switch to a song still loading waits for it while the current song plays on
-(``wait=True``, for a render, blocks instead, so a render is the same every time). A song
-whose files fail to load is refused with a warning; the show goes on.
+one frame. A move during a transition cuts that transition short. A switch to a song still
+loading waits for it while the current song plays on (``wait=True``, for a render, blocks
+instead, so a render is the same every time). A song whose files fail to load is refused
+with a warning; the show goes on.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ class SetPlayer:
         """Begin the pending switch if its song is loaded (and, for cut_on_beat, a beat has
         passed); True when ``index`` is the new song's first frame."""
         song = self._pending
-        if song is None or self._transition is not None:
+        if song is None:
             return False
         future = self._loads[song]
         if not future.done() and not self.wait:
@@ -233,7 +234,8 @@ class SetPlayer:
         config = self.songs[song]
         if config.transition == "cut_on_beat" and int(beat) <= int(self._pending_beat):
             return False
-        self._pending = None
+        # A transition still running is cut short: the performer has moved on.
+        self._pending, self._transition = None, None
         frames = round(config.transition_seconds * self.fps)
         if config.transition == "fade_black" and frames > 1:   # the switch comes at black
             self._transition = _Transition("fade_black", index, frames, None, 0, arriving, song)

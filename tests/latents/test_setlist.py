@@ -78,6 +78,17 @@ def test_a_crossfade_mixes_the_songs_latents_and_networks_over_its_frames():
     assert frames[16].latent.crossfade_to == -1 and frames[16].latent.network == 1
 
 
+def test_a_move_during_a_crossfade_cuts_it_short():
+    show = Show(a_set("crossfade", "cut", wait=True))
+    show.play(0)
+    show.songs.go(1)
+    assert show.play(1).latent.crossfade_to == 0 + 1    # fading from song 1 into song 2
+    assert show.songs.go(2)
+    frame = show.play(2)
+    assert frame.song == 2 and frame.latent.crossfade_to == -1
+    np.testing.assert_allclose(frame.latent.ws, journey(2, 2, 2), rtol=1e-6)
+
+
 def test_a_cut_on_the_beat_waits_for_the_next_whole_beat():
     show = Show(a_set("cut_on_beat", wait=True))
     beats = [k * 0.3 for k in range(12)]           # 180 bpm at 10 fps
