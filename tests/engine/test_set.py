@@ -9,6 +9,7 @@ import socket
 import pytest
 from pythonosc.osc_message_builder import build_msg
 
+from live.engine.config import EngineConfig
 from tests.engine.sets import FPS, SONG_SECONDS, make_set, song_picture_mean
 from tests.engine.showrun import (ffprobe, free_udp_port, read_frame_log, run_cli, start_cli,
                                   wait_for_frames)
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.slow
 
 FIRST_SONG_S = 4.0       # long enough for an OSC "next" to arrive while it still plays
 PERIOD = 1.0 / FPS
+LATENESS_BUDGET = EngineConfig().max_latency_frames * PERIOD
 
 
 def switches(rows: list[dict]) -> dict[int, int]:
@@ -39,7 +41,7 @@ def assert_right_pictures(rows: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory):
-    """A headless rehearsal of the set: OSC "next song" soon after the first frame, then the
+    """A headless rehearsal of the set: OSC "next song" a second into the show, then the
     audio runs on into the third song. Returns (folder, frame rows, events)."""
     folder = tmp_path_factory.mktemp("set")
     show = make_set(folder, seconds=(FIRST_SONG_S, SONG_SECONDS, SONG_SECONDS))
@@ -49,7 +51,7 @@ def rehearsal(tmp_path_factory):
                         "--frame-log", frames, "--log-events", events,
                         "--set", "control.osc.enabled=true", "--set", f"control.osc.port={port}",
                         cwd=folder)
-    wait_for_frames(frames, 3, process)
+    wait_for_frames(frames, 10, process)   # past the start, where a loaded machine skips
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.sendto(build_msg("/live/song/next").dgram, ("127.0.0.1", port))
     _, stderr = process.communicate(timeout=180)
@@ -70,19 +72,23 @@ def test_rehearsal_moves_through_the_set_by_osc_and_by_the_audio(rehearsal):
     songs = [row["song"] for row in rows]
     assert songs == sorted(songs) and set(songs) == {0, 1, 2}, songs
     assert_right_pictures(rows)
-    # At each switch no frame is later than its budget: every frame around it is dispatched
-    # before it is due and shown within one period of it.
+    # At each switch no frame is later than its budget: every frame around it was dispatched
+    # before it was due and shown within the compositor's budget of [engine]
+    # max_latency_frames periods. (A loaded test machine may skip a frame anywhere in a
+    # show; the switch's own frame, and most around it, are there.)
     first = switches(rows)
     for song in (1, 2):
         around = [row for row in rows if abs(row["index"] - first[song]) <= 3]
+        assert len(around) >= 5, [row["index"] for row in around]
         for row in around:
             assert row["t_dispatch"] < row["t_due"], row
-            assert row["t_shown"] - row["t_due"] < PERIOD, row
-    # The set's new song is dispatched within one frame period of the request.
+            assert row["t_shown"] - row["t_due"] < LATENESS_BUDGET, row
+    # The new song goes out with the next frame dispatched after the request (a frame period
+    # at most; twice that as a margin for a loaded machine: bench_set measures it).
     t0 = rows[0]["t_due"] - rows[0]["index"] * PERIOD
     request = next(e["time"] for e in events if e["name"] == "next_song")
     arrived = next(row for row in rows if row["song"] == 1)
-    assert arrived["t_dispatch"] - t0 - request < PERIOD + 0.05, (request, arrived)
+    assert arrived["t_dispatch"] - t0 - request < 2 * PERIOD, (request, arrived)
 
 
 def test_a_render_of_the_set_switches_on_the_songs_first_frames(tmp_path):
@@ -112,5 +118,6 @@ def test_render_replay_plays_the_performed_set_again(rehearsal, tmp_path):
     expected = {1: -int(-moves[0]["time"] * FPS // 1), 2: -int(-moves[1]["time"] * FPS // 1)}
     replayed = switches(rows)
     assert replayed[0] == 0 and {song: replayed[song] for song in (1, 2)} == expected
-    assert abs(replayed[1] - switches(performed)[1]) <= 2   # live, frames already in flight
+    # Live, the frames already in flight when the move came still showed the song before.
+    assert 0 <= switches(performed)[1] - replayed[1] <= EngineConfig().slots
     assert_right_pictures(rows)
