@@ -141,6 +141,10 @@ PARAMETERS: tuple[Parameter, ...] = (
     # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
     Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",
               range=(20.0, 300.0), stage="show", hud="bpm", units="bpm"),
+    # issue 18: the set. Rehearsing one song: when its audio ends it starts again (audio and
+    # picture) instead of the set moving on.
+    Parameter("loop_song", "bool", False, "rehearsal: at the end of the song's audio play the "
+              "song again instead of moving on", stage="show", hud="LOOP SONG", key="l"),
 )
 
 ACTIONS: tuple[Action, ...] = (

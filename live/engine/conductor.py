@@ -311,7 +311,7 @@ class Conductor:
                     self._apply(self.replay.pop(0))
                 self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
-            if (heard := self.instrument.song_heard(features)) is not None:
+            if (heard := self.instrument.song_heard(features, self.state.loop_song)) is not None:
                 # The rehearsal audio moved on to the next song: the set follows (logged at
                 # this frame's time, so a replay switches on the same frame).
                 self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))

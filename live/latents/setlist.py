@@ -93,6 +93,7 @@ class SetPlayer:
         self._from_audio = False          # the pending move follows the audio: no seek
         self._seek: float | None = self.bounds[0][0] if self.bounds else None  # the set starts
         self._awaiting: int | None = 0 if self.bounds else None  # song the audio jumps to
+        self._restart = False             # loop_song: the song on screen starts again
         self._executor = None
         if len(self.songs) > 1:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="set-preload")
@@ -146,11 +147,13 @@ class SetPlayer:
         """Next (+1) or previous (-1) song from the one on screen or on its way."""
         return self.go(self.target() + by)
 
-    def song_heard(self, features: FeatureFrame | None) -> int | None:
+    def song_heard(self, features: FeatureFrame | None, loop: bool = False) -> int | None:
         """The song whose audio has just begun playing (rehearsal, render), when the set is
         elsewhere; None otherwise. Only a change of the song heard counts, so a performer's
         switch is not undone by the audio still playing the song before; after a jump of the
-        audio, nothing counts until the song jumped to is heard."""
+        audio, nothing counts until the song jumped to is heard. With ``loop`` the song on
+        screen starts again instead (its audio from its start, its journey from the next
+        frame)."""
         if self.bounds is None or features is None or features.position < 0:
             return None
         starts = [start for start, _ in self.bounds]
@@ -160,6 +163,9 @@ class SetPlayer:
                 self._awaiting, self._heard = None, heard
             return None
         if heard == self._heard:
+            return None
+        if loop and self._heard == self.current == self.target():
+            self._restart = True
             return None
         self._heard = heard
         return heard if heard != self.target() else None
@@ -171,6 +177,11 @@ class SetPlayer:
         at this frame is announced to ``on_enter`` before the frame is made, so the state
         the song starts with (its gain, its network) is already its first frame's."""
         entered = self._start_pending(index, beat)
+        if self._restart:   # the song's own start values stay as the performer set them
+            self._restart = False
+            if not entered:
+                self._from_audio = False
+                self._enter(self.instrument, self.current, index)
         self._last_beat = beat
         transition, level = self._transition, 1.0
         if transition is not None and transition.kind == "fade_black" and \

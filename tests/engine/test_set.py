@@ -41,19 +41,25 @@ def assert_right_pictures(rows: list[dict]) -> None:
 
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory):
-    """A headless rehearsal of the set: OSC "next song" a second into the show, then the
+    """A headless rehearsal of the set: OSC "next song" and "loop song" a second into the
+    show; once the second song's audio has ended and started again, "loop song" off, and the
     audio runs on into the third song. Returns (folder, frame rows, events)."""
     folder = tmp_path_factory.mktemp("set")
     show = make_set(folder, seconds=(FIRST_SONG_S, SONG_SECONDS, SONG_SECONDS))
     port = free_udp_port()
     frames, events = folder / "frames.jsonl", folder / "events.jsonl"
-    process = start_cli("run", show, "--headless", "--seconds", FIRST_SONG_S + 2 * SONG_SECONDS,
+    process = start_cli("run", show, "--headless", "--seconds", FIRST_SONG_S + 3 * SONG_SECONDS,
                         "--frame-log", frames, "--log-events", events,
                         "--set", "control.osc.enabled=true", "--set", f"control.osc.port={port}",
                         cwd=folder)
     wait_for_frames(frames, 10, process)   # past the start, where a loaded machine skips
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
         sender.sendto(build_msg("/live/song/next").dgram, ("127.0.0.1", port))
+        sender.sendto(build_msg("/live/loop_song", 1).dgram, ("127.0.0.1", port))
+        [arrived, *_] = wait_for_frames(frames, 1, process, where=lambda row: row["song"] == 1)
+        looped = arrived["index"] + round(1.25 * SONG_SECONDS * FPS)
+        wait_for_frames(frames, 1, process, where=lambda row: row["index"] >= looped)
+        sender.sendto(build_msg("/live/loop_song", 0).dgram, ("127.0.0.1", port))
     _, stderr = process.communicate(timeout=180)
     assert process.returncode == 0, stderr[-3000:]
     logged = [json.loads(line) for line in events.read_text().splitlines()]
@@ -63,20 +69,23 @@ def rehearsal(tmp_path_factory):
 def test_rehearsal_moves_through_the_set_by_osc_and_by_the_audio(rehearsal):
     _, rows, events = rehearsal
     moves = [(e["source"], e["name"], e["value"]) for e in events
-             if e["name"] in ("next_song", "previous_song", "song")]
-    # The OSC "next" took the set to song 2 while song 1's audio played; song 2's audio
-    # beginning changed nothing; song 3's audio beginning took the set there.
-    assert moves == [("osc", "next_song", 1.0), ("audio", "song", 2.0)]
+             if e["name"] in ("next_song", "previous_song", "song", "loop_song")]
+    # The OSC "next" took the set to song 2 while song 1's audio played (and its audio to
+    # song 2's start); song 2's audio ending with loop_song on played it again; then song 3's
+    # audio beginning took the set there.
+    assert moves == [("osc", "next_song", 1.0), ("osc", "loop_song", 1.0),
+                     ("osc", "loop_song", 0.0), ("audio", "song", 2.0)]
     indices = [row["index"] for row in rows]
     assert indices == sorted(set(indices))
     songs = [row["song"] for row in rows]
     assert songs == sorted(songs) and set(songs) == {0, 1, 2}, songs
+    first = switches(rows)
+    assert first[2] - first[1] > 1.25 * SONG_SECONDS * FPS   # the second song played twice
     assert_right_pictures(rows)
     # At each switch no frame is later than its budget: every frame around it was dispatched
     # before it was due and shown within the compositor's budget of [engine]
     # max_latency_frames periods. (A loaded test machine may skip a frame anywhere in a
     # show; the switch's own frame, and most around it, are there.)
-    first = switches(rows)
     for song in (1, 2):
         around = [row for row in rows if abs(row["index"] - first[song]) <= 3]
         assert len(around) >= 5, [row["index"] for row in around]

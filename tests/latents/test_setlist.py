@@ -164,3 +164,20 @@ def test_the_set_follows_its_audio_and_the_audio_follows_the_performer():
     assert songs.song_heard(heard(4.05)) is None  # the jump landed: nothing to do
     assert songs.song_heard(heard(0.05)) == 0    # the program looped round
     assert songs.hud_line(22).startswith("song 3/3 s2   0:02")
+
+
+def test_loop_song_plays_the_song_again_instead_of_moving_on():
+    show = Show(a_set("cut", "cut", bounds=[(0.0, 2.0), (2.0, 4.0), (4.0, 6.0)], wait=True))
+    songs = show.songs
+    show.play(0)
+    songs.song_heard(heard(0.1))
+    for k in range(1, 20):
+        show.play(k)
+    assert songs.song_heard(heard(2.05), loop=True) is None   # the song's audio ran out
+    frame = show.play(20)
+    assert (frame.song, frame.seek) == (0, 0.0)                # its audio and journey restart
+    np.testing.assert_allclose(frame.latent.ws, journey(0, 20, 20), rtol=1e-6)
+    assert songs.song_heard(heard(2.1), loop=True) is None    # before the jump landed
+    assert songs.song_heard(heard(0.05), loop=True) is None
+    assert songs.song_heard(heard(2.05)) == 1                  # loop off: the set moves on
+    assert show.entered == []
