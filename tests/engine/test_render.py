@@ -64,7 +64,8 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             ControlEvent(1.1, "keyboard", "invert", 1.0), ControlEvent(1.1, "osc", "zoom", 1.5),
             ControlEvent(1.2, "osc", "pan_x", 0.5), ControlEvent(1.2, "osc", "pan_y", -0.5),
             ControlEvent(1.4, "osc", "spin", 20.0),
-            ControlEvent(1.6, "keyboard", "blackout", 1.0)]
+            ControlEvent(1.6, "keyboard", "blackout", 1.0),
+            ControlEvent(1.7, "keyboard", "loop_song", 1.0)]   # no songs: logged, no effect
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
                                 ControlEvent(1.0, "midi:test", "gain", 1.0),
