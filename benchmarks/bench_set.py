@@ -9,7 +9,9 @@
    switch were against their due time, and whether any frame was skipped.
 2. **Preloaded song**: the memory (tracemalloc: numpy's arrays are traced) and the time of
    building one song's instrument on the background thread, for a projection file of
-   ``--latents`` latents at 1024 px (18 W+ rows) and for a noise loop.
+   ``--latents`` latents at 1024 px (18 W+ rows) and for a noise loop; and what that load
+   costs the conductor's thread meanwhile: its worst delay waking from a 2 ms sleep (the
+   loop's own wait), against the same with nothing loading.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import socket
 import statistics
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -78,6 +81,16 @@ def switch_times(switches: int) -> dict[str, float]:
     }
 
 
+def worst_wake_delay_ms(while_alive: threading.Thread | None, seconds: float = 2.0) -> float:
+    """The longest a 2 ms sleep overran, while ``while_alive`` runs (or for ``seconds``)."""
+    worst, until = 0.0, time.monotonic() + seconds
+    while (while_alive.is_alive() if while_alive else time.monotonic() < until):
+        asleep = time.monotonic()
+        time.sleep(0.002)
+        worst = max(worst, time.monotonic() - asleep - 0.002)
+    return 1e3 * worst
+
+
 def preloaded_song(latents: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -99,6 +112,14 @@ def preloaded_song(latents: int) -> dict[str, float]:
             figures[f"{name}: load time, s"] = took
             del song
         figures["projection latents"] = latents
+        loading = threading.Thread(target=Instrument, args=(projection,), kwargs=dict(
+            seed=0, fps=30, num_ws=NUM_WS, network_count=4, map_z=np.tanh,
+            w_avg=np.zeros(512, np.float32), resolve=lambda p: folder / p))
+        figures["conductor thread: worst wake-up delay, nothing loading, ms"] = \
+            worst_wake_delay_ms(None)
+        loading.start()
+        figures["conductor thread: worst wake-up delay while the projection loads, ms"] = \
+            worst_wake_delay_ms(loading)
         figures["projection: memory per minute of song at 30 fps, MiB"] = \
             figures["projection: memory held, MiB"] * 1800 / latents
     return figures
