@@ -237,8 +237,9 @@ class SetPlayer:
             return False
         try:
             arriving = future.result()
-        except LiveError as exc:
-            self.failed[song] = str(exc)
+        except Exception as exc:  # whatever broke the song's loading, the show plays on
+            self.failed[song] = str(exc) if isinstance(exc, LiveError) \
+                else f"{type(exc).__name__}: {exc}"
             log.warning("song %d (%s) cannot be played: %s", song + 1, self.title(song), exc)
             self._pending = None
             return False
