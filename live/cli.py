@@ -73,7 +73,8 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         audio=Path(args.audio) if getattr(args, "audio", None) else None,
         frame_log=Path(args.frame_log) if args.frame_log else None,
         event_log=Path(args.log_events) if getattr(args, "log_events", None) else None,
-        replay=Path(args.replay) if getattr(args, "replay", None) else None)
+        replay=Path(args.replay) if getattr(args, "replay", None) else None,
+        per_song=getattr(args, "per_song", False))
     summary = run_show(cfg, options)
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
@@ -234,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--out", required=True, metavar="FILE", help="mp4 to write")
     render.add_argument("--seconds", type=float, help="render only the first S seconds")
     render.add_argument("--replay", metavar="FILE", help="control events logged by `run --log-events`")
+    render.add_argument("--per-song", action="store_true",
+                        help="a set: also one mp4 per song beside --out (OUT-01.mp4, ...)")
     render.set_defaults(func=cmd_render)
 
     keys = sub.add_parser("keys", help="list every config key with its default and meaning")

@@ -75,6 +75,7 @@ class ShowSummary:
     stop_reason: str = ""
     output: str = ""
     failed: bool = False  # the show could not do its job (nothing shown, compositor error)
+    song_starts: list[tuple[int, int]] = field(default_factory=list)  # (first frame, song)
 
 
 class Conductor:
@@ -323,6 +324,8 @@ class Conductor:
                 self._update_display(from_index=index)
             if played.seek is not None and self.seek_audio is not None:
                 self.seek_audio(played.seek)   # the rehearsal audio plays the song arriving
+            if not self.summary.song_starts or self.summary.song_starts[-1][1] != played.song:
+                self.summary.song_starts.append((index, played.song))
             latent = played.latent
             now = self.clock()
             t_audio = features.time if features is not None else 0.0

@@ -25,7 +25,7 @@ import numpy as np
 from live.contracts.features import FeatureFrame
 from live.config import Config, ConfigError
 from live.contracts.errors import LiveError, UserError
-from live.contracts.outputs import growing_output
+from live.contracts.outputs import atomic_output, growing_output
 from live.contracts.paths import check_input_file
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
@@ -61,6 +61,7 @@ class ShowOptions:
     frame_log: Path | None = None      # JSON lines, one per shown frame
     event_log: Path | None = None      # JSON lines, one per control event
     replay: Path | None = None         # control events to play back (render)
+    per_song: bool = False             # render: also cut the recording into one mp4 per song
 
 
 def network_specs(cfg: Config) -> list[str]:
@@ -427,7 +428,32 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
+    if options.per_song and options.out is not None and not summary.failed:
+        songs = cut_per_song(options.out, summary.song_starts, summary.frames_shown, fps)
+        summary.output += "".join(f", {path}" for path in songs)
     return summary
+
+
+def cut_per_song(recording: Path, starts: list[tuple[int, int]], frames: int,
+                 fps: int) -> list[Path]:
+    """One mp4 per song of a rendered set, cut from ``recording`` at the frames where each song
+    started (``starts``: (first frame, song), in order), with its audio: ``OUT-01.mp4`` for
+    the first song, and so on. Re-encoded, so every cut falls on its frame."""
+    import subprocess
+
+    written = []
+    ends = [index for index, _ in starts[1:]] + [frames]
+    for (first, song), end in zip(starts, ends):
+        target = recording.with_name(f"{recording.stem}-{song + 1:02d}{recording.suffix}")
+        with atomic_output(target) as temporary:
+            subprocess.run(
+                ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                 "-ss", f"{first / fps:.6f}", "-i", str(recording),
+                 "-frames:v", str(end - first), "-t", f"{(end - first) / fps:.6f}",
+                 "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                 "-f", "mp4", str(temporary)], check=True, capture_output=True, timeout=3600)
+        written.append(target)
+    return written
 
 
 def _remove_stale_segments() -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+
+import numpy as np
 
 import pytest
 from pythonosc.osc_message_builder import build_msg
@@ -27,6 +30,15 @@ def switches(rows: list[dict]) -> dict[int, int]:
     for row in rows:
         first.setdefault(row["song"], row["index"])
     return first
+
+
+def mean_of_frame(path, number: int) -> float:
+    """The mean RGB value of frame ``number`` of a video, decoded by ffmpeg."""
+    decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-vf",
+                              f"select=eq(n\\,{number})", "-frames:v", "1", "-f", "rawvideo",
+                              "-pix_fmt", "rgb24", "-"], capture_output=True, check=True,
+                             timeout=60).stdout
+    return float(np.frombuffer(decoded, np.uint8).mean())
 
 
 def assert_right_pictures(rows: list[dict]) -> None:
@@ -103,7 +115,8 @@ def test_rehearsal_moves_through_the_set_by_osc_and_by_the_audio(rehearsal):
 def test_a_render_of_the_set_switches_on_the_songs_first_frames(tmp_path):
     show = make_set(tmp_path)
     out, log = tmp_path / "set.mp4", tmp_path / "frames.jsonl"
-    result = run_cli("render", show, "--out", out, "--frame-log", log, cwd=tmp_path)
+    result = run_cli("render", show, "--out", out, "--frame-log", log, "--per-song",
+                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = read_frame_log(log)
     per_song = round(SONG_SECONDS * FPS)
@@ -113,6 +126,15 @@ def test_a_render_of_the_set_switches_on_the_songs_first_frames(tmp_path):
     streams = ffprobe(out)
     assert int(streams["video"]["nb_read_frames"]) == 3 * per_song
     assert abs(float(streams["audio"]["duration"]) - 3 * SONG_SECONDS) < 0.05
+    # --per-song: each song its own mp4, its frames and its audio, its picture.
+    for song in range(3):
+        part = tmp_path / f"set-{song + 1:02d}.mp4"
+        streams = ffprobe(part)
+        assert int(streams["video"]["nb_read_frames"]) == per_song, part
+        assert abs(float(streams["audio"]["duration"]) - SONG_SECONDS) < 0.1, part
+        if song < 2:
+            assert mean_of_frame(part, per_song // 2) == pytest.approx(song_picture_mean(song),
+                                                                        abs=2.0)
 
 
 def test_render_replay_plays_the_performed_set_again(rehearsal, tmp_path):
