@@ -31,6 +31,7 @@ first steps:
   gance-live demo --headless          the same as a 10 s mp4 in out/
   gance-live run config/show.toml     a show: networks, audio and controllers from the file
   gance-live render config/show.toml --audio song.wav --out show.mp4
+  gance-live render config/set.toml --out set.mp4     (a set, with its songs' own audio)
   gance-live keys                     every config key with its default and meaning
 """
 
@@ -74,7 +75,8 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         frame_log=Path(args.frame_log) if args.frame_log else None,
         event_log=Path(args.log_events) if getattr(args, "log_events", None) else None,
         replay=Path(args.replay) if getattr(args, "replay", None) else None,
-        telemetry_log=Path(args.telemetry_log) if getattr(args, "telemetry_log", None) else None)
+        telemetry_log=Path(args.telemetry_log) if getattr(args, "telemetry_log", None) else None,
+        per_song=getattr(args, "per_song", False))
     summary = run_show(cfg, options)
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
@@ -143,13 +145,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from live.control.hub import ControlHub
     from live.engine.show import ShowOptions, preflight
 
-    checked = preflight(cfg, ShowOptions())
+    checked = preflight(cfg, ShowOptions(), every_song=True)
     ControlHub(cfg.control, clock=time.monotonic, network_count=len(checked.specs),
                resolve=cfg.resolve, show_file=cfg.path)  # loads every MIDI map
     audio = checked.audio_path
     print(f"{args.config}: ok: {len(checked.specs)} networks, audio {cfg.audio.source}"
           + (f" ({audio})" if audio else "") + f", latents {cfg.latents.source}, "
-          f"{cfg.show.fps} fps")
+          f"{cfg.show.fps} fps" + (f", {len(cfg.songs)} songs" if cfg.songs else ""))
     return 0
 
 
@@ -238,10 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Render every frame of a show for an audio file, "
                             "offline and deterministically, with the audio muxed in.")
     show_flags(render)
-    render.add_argument("--audio", required=True, metavar="FILE", help="wav, flac or ogg")
+    render.add_argument("--audio", metavar="FILE", help="wav, flac or ogg; default: the show's "
+                        "own: its songs' audio one after another, or [audio] file")
     render.add_argument("--out", required=True, metavar="FILE", help="mp4 to write")
     render.add_argument("--seconds", type=float, help="render only the first S seconds")
     render.add_argument("--replay", metavar="FILE", help="control events logged by `run --log-events`")
+    render.add_argument("--per-song", action="store_true",
+                        help="a set: also one mp4 per song beside --out (OUT-01.mp4, ...)")
     render.set_defaults(func=cmd_render)
 
     keys = sub.add_parser("keys", help="list every config key with its default and meaning")

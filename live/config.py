@@ -27,6 +27,7 @@ from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
 from live.hardware.config import HardwareConfig
+from live.latents.songs import SongConfig, overlay
 from live.synth.config import NetworksConfig
 from live.telemetry.config import TelemetryConfig
 
@@ -56,6 +57,7 @@ class Config:
     control: ControlConfig = field(default_factory=ControlConfig)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
+    songs: list[SongConfig] = field(default_factory=list)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:
@@ -92,9 +94,31 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
 
 def build_config(raw: dict[str, Any], source: str = "<built-in>") -> Config:
     """Validate a parsed TOML document into a :class:`Config`."""
-    cfg = build_section(Config, raw, source, prefix="", skip={"path"})
+    sections = {key: value for key, value in raw.items() if key != "songs"}
+    cfg = build_section(Config, sections, source, prefix="", skip={"path", "songs"})
+    cfg.songs = _build_songs(raw.get("songs", []), raw.get("latents", {}), source)
     _check_cross_section(cfg, source)
     return cfg
+
+
+def _build_songs(raw_songs: object, raw_latents: dict[str, Any], source: str) -> list[SongConfig]:
+    """``[[songs]]``: each song's table checked, its ``[songs.latents]`` laid over the show's
+    ``[latents]`` (so its errors name the song)."""
+    if not isinstance(raw_songs, list) or not all(isinstance(s, dict) for s in raw_songs):
+        raise ConfigError(f"{source}: songs: expected [[songs]] tables, one per song")
+    songs = []
+    for number, raw in enumerate(raw_songs, start=1):
+        title = raw.get("name") if isinstance(raw.get("name"), str) and raw["name"] else ""
+        where = f"{source}: song {number}" + (f" ({title})" if title else "")
+        own = raw.get("latents", {})
+        if not isinstance(own, dict):
+            raise ConfigError(f"{where}: [songs.latents]: expected a table, got {own!r}")
+        song = build_section(SongConfig, {**raw, "latents": overlay(raw_latents, own)}, where,
+                             prefix="songs")
+        if not song.latents.selection.networks:   # loudness and shuffle pick among its own
+            song.latents.selection.networks = list(song.networks)
+        songs.append(song)
+    return songs
 
 
 def _check_cross_section(cfg: Config, source: str) -> None:
@@ -106,3 +130,14 @@ def _check_cross_section(cfg: Config, source: str) -> None:
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")
+    count = len(cfg.networks.files)
+    with_audio = [bool(song.audio) for song in cfg.songs]
+    for number, song in enumerate(cfg.songs, start=1):
+        where = f"{source}: song {number}" + (f" ({song.name})" if song.name else "")
+        for index in song.networks:
+            if not 0 <= index < count:
+                raise ConfigError(f"{where}: [songs] networks: {index} is not an index into "
+                                  f"[networks] files (0 to {count - 1})")
+        if any(with_audio) and not song.audio:
+            raise ConfigError(f"{where}: [songs] audio: empty, but other songs have their "
+                              f"audio; give every song its audio file, or none")

@@ -93,6 +93,7 @@ class AudioProgram:
                                   "fix [audio] loop_start / loop_end")
         self.cursor = self.start
         self.finished = False
+        self._seek_to: int | None = None   # a jump the next read makes (see seek)
 
     @classmethod
     def from_files(cls, paths: Sequence[str | Path], loop: bool = True, loop_start: float = 0.0,
@@ -102,14 +103,29 @@ class AudioProgram:
         samples, rate = join_programme([read_audio(p) for p in paths], names)
         return cls(samples, rate, loop, loop_start, loop_end, name=names[0])
 
+    def write(self, path: str | Path) -> None:
+        """Write every sample of the program (not only the loop region) as FLAC: the set's
+        songs joined, for a render to analyse and mux."""
+        import soundfile
+
+        soundfile.write(str(path), np.clip(self.samples, -1.0, 1.0), self.sample_rate,
+                        format="FLAC", subtype="PCM_24")
+
     @property
     def channels(self) -> int:
         return self.samples.shape[1]
 
+    def seek(self, seconds: float) -> None:
+        """Play on from ``seconds`` into the program (the set moving to a song), from the
+        next read on; another thread than the reader's may call it."""
+        self._seek_to = min(max(0, int(round(seconds * self.sample_rate))), len(self.samples) - 1)
+
     def read(self, frames: int) -> tuple[np.ndarray, int]:
         """Up to ``frames`` samples ``[n, channels]`` from the cursor and the index of the
         first. Shorter at a loop jump (the next read continues at ``loop_start``); empty once
-        a non-looping program has ended."""
+        a non-looping program has ended (until a seek)."""
+        if self._seek_to is not None:
+            self.cursor, self._seek_to, self.finished = self._seek_to, None, False
         if self.finished:
             return self.samples[:0], self.cursor
         first = self.cursor

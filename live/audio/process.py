@@ -339,8 +339,11 @@ def make_source(cfg: AudioConfig, config_dir: str, handoff: Handoff,
 
 @child_process
 def audio_main(cfg: AudioConfig, config_dir: str, ring_name: str, status_queue: Any,
-               stop_event: Any) -> None:
+               stop_event: Any, seeks: Any = None) -> None:
     """Run the audio process until ``stop_event`` is set.
+
+    ``seeks`` (a queue, or None) brings positions (seconds into the program) a file source
+    jumps to: the set moving to a song plays that song's audio.
 
     ``ring_name`` names a :class:`FeatureRing` the supervisor created; ``status_queue``
     receives :class:`~live.contracts.messages.Status` messages from source ``"audio"``:
@@ -363,9 +366,21 @@ def audio_main(cfg: AudioConfig, config_dir: str, ring_name: str, status_queue: 
             _send(status_queue, "error", f"audio: cannot open the source: {exc}")
             return
         _send(status_queue, "ready", source.describe())
-        _run(cfg, source, handoff, ring, status_queue, stop_event)
+        _run(cfg, source, handoff, ring, status_queue, stop_event, seeks)
     finally:
         ring.close()
+
+
+def _take_seeks(seeks: Any, program: AudioProgram) -> None:
+    """Jump to the newest position asked for since the last look (older ones are moot)."""
+    wanted = None
+    try:
+        while True:
+            wanted = seeks.get_nowait()
+    except (queue.Empty, ValueError, OSError):
+        pass
+    if wanted is not None:
+        program.seek(wanted)
 
 
 def loss_reason(now: float, opened_at: float, last_piece: float, stream_active: bool) -> str:
@@ -431,13 +446,15 @@ class Outage:
 
 
 def _run(cfg: AudioConfig, source: Any, handoff: Handoff, ring: FeatureRing,
-         status_queue: Any, stop_event: Any) -> None:
+         status_queue: Any, stop_event: Any, seeks: Any = None) -> None:
     publisher = Publisher(cfg, source.sample_rate, ring, handoff)
     paced = isinstance(source, PacedFileSource)
     opened_at = time.monotonic()
     outage: Outage | None = None
     try:
         while not stop_event.is_set():
+            if seeks is not None and not isinstance(source, LiveSource):
+                _take_seeks(seeks, source.program)
             wait = POLL_S
             if paced:
                 source.produce()

@@ -19,7 +19,8 @@ from live.contracts.errors import LiveError
 
 _NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
                glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",
-               glfw.KEY_KP_ENTER: "enter", glfw.KEY_SPACE: "space"}
+               glfw.KEY_KP_ENTER: "enter", glfw.KEY_SPACE: "space",
+               glfw.KEY_PAGE_UP: "page_up", glfw.KEY_PAGE_DOWN: "page_down"}
 
 
 class WindowError(LiveError, RuntimeError):

@@ -138,8 +138,11 @@ def describe(cls: type, prefix: str = "") -> list[tuple[str, Any, str]]:
         if f.name == "path":
             continue
         key = f"{prefix}.{f.name}" if prefix else f.name
-        if dataclasses.is_dataclass(hints[f.name]):
-            rows.extend(describe(hints[f.name], key))
+        hint = hints[f.name]
+        if typing.get_origin(hint) is list and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+            hint = typing.get_args(hint)[0]   # an array of tables ([[songs]]): its keys
+        if dataclasses.is_dataclass(hint):
+            rows.extend(describe(hint, key))
         else:
             default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
             rows.append((key, default, f.metadata.get("help", "")))

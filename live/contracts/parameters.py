@@ -203,6 +203,11 @@ PARAMETERS: tuple[Parameter, ...] = (
     # A scene recall glides float parameters to the scene's values over this time.
     Parameter("scene_morph", "float", 2.0, "how long a scene recall glides", range=(0.0, 30.0),
               stage="show", hud="morph", units="seconds", in_scenes=False),
+    # issue 18: the set. Rehearsing one song: when its audio ends it starts again (audio and
+    # picture) instead of the set moving on.
+    Parameter("loop_song", "bool", False, "rehearsal: at the end of the song's audio play the "
+              "song again instead of moving on", stage="show", hud="LOOP SONG", key="l",
+              in_scenes=False),
 )
 
 ACTIONS: tuple[Action, ...] = (
@@ -224,6 +229,12 @@ ACTIONS: tuple[Action, ...] = (
            key="shift+f1-f8", osc="/scene/save"),
     Action("scene_recall", "recall scene N, gliding over scene_morph seconds",
            argument="index", key="f1-f8", osc="/scene"),
+    # issue 18: the set. Moving through [[songs]], each arriving with its own transition;
+    # PageDown / PageUp are what a presentation clicker sends.
+    Action("next_song", "go to the next song of the set", key="page_down", osc="/song/next"),
+    Action("previous_song", "go to the previous song of the set", key="page_up",
+           osc="/song/previous"),
+    Action("song", "go to a song of the set (0 = the first)", argument="index", osc="/song"),
     # End the show (the recording is finalised). Only the window's Esc reaches it, after a
     # confirmation, so one stray pad or packet cannot end a show.
     Action("quit", "quit (the recording is finalised)", key="escape"),

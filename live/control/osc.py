@@ -24,7 +24,8 @@ RECEIVE_BUFFER = 1 << 20  # room for a burst from a busy layout between two poll
 
 # What each kind of declared argument takes, as osc-doc says it.
 _PARAMETER_ARGUMENTS = {"network": "int network index", "bool": "0 or 1 (T/F too)"}
-_ACTION_ARGUMENTS = {"press": "none, or 1 on press", "index": "int N >= 0"}
+_ACTION_ARGUMENTS = {"press": "none, or 1 on press",
+                     "index": "int N >= 0 (cues and songs count from 0, scenes from 1)"}
 
 
 class OscAddress(NamedTuple):

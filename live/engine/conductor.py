@@ -32,6 +32,13 @@ from live.overlay.hud import warning
 
 log = logging.getLogger(__name__)
 
+# The set's moves: each takes the set and the event, and says whether it moved.
+SONG_MOVES = {
+    "next_song": lambda songs, _event: songs.step(+1),
+    "previous_song": lambda songs, _event: songs.step(-1),
+    "song": lambda songs, event: songs.go(int(event.value), from_audio=event.source == "audio"),
+}
+
 HUD_REFRESH_S = 0.5        # how often HUD lines are resent while the HUD is on
 STALE_SLOT_S = 5.0         # a slot out this long in live mode is taken back (lost message)
 FINISH_TIMEOUT_S = 1.5     # how long to wait for the compositor to finalise after Stop
@@ -75,13 +82,15 @@ class ShowSummary:
     stop_reason: str = ""
     output: str = ""
     failed: bool = False  # the show could not do its job (nothing shown, compositor error)
+    song_starts: list[tuple[int, int]] = field(default_factory=list)  # (first frame, song)
 
 
 class Conductor:
     """Runs one show from :meth:`start` to the compositor's ``finished``.
 
     Args:
-        instrument: ``frame(index, features, state) -> LatentFrame`` (live.latents).
+        instrument: the set (``live.latents.setlist.SetPlayer``): ``frame(index, features,
+            state, beat) -> SetFrame``, the songs and the moves between them.
         features_at: the audio features for frame ``index`` due at monotonic ``t_due`` (live:
             the newest hop heard by then; render: the file's analysis at ``index / fps``).
         ring: the frame slots (the conductor writes each slot's dispatch header).
@@ -102,6 +111,8 @@ class Conductor:
         showbox: GPU telemetry, the thermal guard and the cooler (None: not watched).
         scenes: the show's scenes, which scene_save and scene_recall use (None: a render,
             whose recalls are in its replayed log as the events they made).
+        seek_audio: makes the rehearsal audio jump to a position (seconds into the program)
+            as the set arrives at a song; None when the audio is not the set's.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -116,6 +127,7 @@ class Conductor:
                  hud_always: bool = False,
                  showbox: ShowBox | None = None,
                  scenes: SceneBook | None = None,
+                 seek_audio: Callable[[float], None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -125,6 +137,7 @@ class Conductor:
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
         self.hud_always, self.showbox, self.scenes = hud_always, showbox, scenes
+        self.seek_audio = seek_audio
         self._morph: Morph | None = None   # a scene recall's glide under way
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
@@ -139,6 +152,7 @@ class Conductor:
         self._compositor_up = True     # the compositor of the moment reported ready
         self._compositor_failure = ""  # what the compositor of the moment said when it failed
         self._warning: tuple[float, str] | None = None  # a child's latest warning and when
+        self._set_level = 1.0          # the set's fade through black, applied to the master
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, reason: str) -> None:
@@ -167,6 +181,9 @@ class Conductor:
             log.warning("cue %d is not in [latents] cues", int(event.value))
         elif event.name == "save_favourite":
             log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
+        elif event.name in SONG_MOVES and not SONG_MOVES[event.name](self.instrument, event):
+            log.warning("%s %g: no such song to go to (or it is already playing, or it failed "
+                        "to load)", event.name, event.value)
 
     def _scene(self, event: ControlEvent) -> None:
         """Save or recall scene ``event.value``; a problem is a warning, the show goes on."""
@@ -365,10 +382,23 @@ class Conductor:
             if self._glide(index) or changed:
                 self._update_display(from_index=index)
             features = self.features_at(index, scheduler.due(index))
+            if (heard := self.instrument.song_heard(features, self.state.loop_song)) is not None:
+                # The rehearsal audio moved on to the next song: the set follows (logged at
+                # this frame's time, so a replay switches on the same frame).
+                self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
             beat = self.beats.at(index, self.state.tempo)
             beats_crossed = math.floor(beat) - self._whole_beats
             self._whole_beats += beats_crossed
-            latent = self.instrument.frame(index, features, self.state, beats_crossed)
+            played = self.instrument.frame(index, features, self.state, beat, beats_crossed,
+                                           on_enter=self._song_entered)
+            if played.level != self._set_level:
+                self._set_level = played.level
+                self._update_display(from_index=index)
+            if played.seek is not None and self.seek_audio is not None:
+                self.seek_audio(played.seek)   # the rehearsal audio plays the song arriving
+            if not self.summary.song_starts or self.summary.song_starts[-1][1] != played.song:
+                self.summary.song_starts.append((index, played.song))
+            latent = played.latent
             now = self.clock()
             t_audio = features.time if features is not None else 0.0
             header = self.ring.header(slot)
@@ -377,11 +407,18 @@ class Conductor:
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
-            header["beat"] = beat
+            header["beat"], header["song"] = beat, played.song
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
             self.summary.frames_dispatched += 1
+
+    def _song_entered(self, song: int) -> None:
+        """A song's own gain and networks, from its first frame on (not logged: the song
+        event that brought it is, and brings them again in a replay)."""
+        for name, value in self.instrument.starting_values(song).items():
+            self.state.apply(ControlEvent(self.show_time(), "set", name, value),
+                             self.network_count)
 
     def _update_display(self, from_index: int | None = None) -> None:
         """Tell the compositor what changed; by default it belongs to the next frame."""
@@ -390,9 +427,11 @@ class Conductor:
         if (self.state.hud or self.hud_always) and now - self._last_hud >= HUD_REFRESH_S:
             self._last_hud = now
             hud_lines = self._hud_lines()
+        look = PerformedLook.of(self.state)
+        look = look._replace(master=look.master * self._set_level)
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
                                self.scheduler.next_index if from_index is None else from_index,
-                               PerformedLook.of(self.state))
+                               look)
         if self._last_display is None or \
                 display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)
@@ -410,6 +449,8 @@ class Conductor:
                  + (f"   thinned {self.scheduler.thinned}" if self.scheduler.thinned else ""))
         if self.showbox is not None:
             lines += tuple(self.showbox.hud_lines(self.fps))
+        if self.instrument.size > 1:
+            lines += (self.instrument.hud_line(self.scheduler.next_index),)
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
             lines += (warning(f"WARNING {self._warning[1]}"),)
         return lines

@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import signal
+import tempfile
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,24 +24,26 @@ import numpy as np
 
 from live.contracts.features import FeatureFrame, with_events_of
 from live.config import Config, ConfigError
-from live.contracts.errors import UserError
-from live.contracts.outputs import growing_output
+from live.contracts.errors import LiveError, UserError
+from live.contracts.outputs import atomic_output, growing_output
 from live.contracts.paths import check_input_file
 from live.contracts.parameters import PARAMETERS, Parameter
 from live.contracts.shipped import beside_show
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.control import scenes
-from live.engine.conductor import Conductor, ShowSummary
+from live.engine.conductor import SONG_MOVES, Conductor, ShowSummary
 from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
+from live.latents.songs import SongConfig
 
 if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
     from live.audio.config import AudioConfig
     from live.audio.features import FeatureTrack
     from live.hardware.link import CoolerLink
+    from live.audio.files import AudioProgram
     from live.latents.instrument import Instrument
     from live.synth.networks import Generator
     from live.telemetry.sampler import RecordedTelemetry
@@ -65,6 +68,7 @@ class ShowOptions:
     event_log: Path | None = None      # JSON lines, one per control event
     replay: Path | None = None         # control events to play back (render)
     telemetry_log: Path | None = None  # JSON lines, one per GPU and telemetry sample
+    per_song: bool = False             # render: also cut the recording into one mp4 per song
 
 
 def network_specs(cfg: Config) -> list[str]:
@@ -130,6 +134,43 @@ def _stop_on_signals(conductor: Conductor, supervisor: Supervisor) -> Iterator[N
             signal.signal(sig, handler)
 
 
+def the_songs(cfg: Config) -> list[SongConfig]:
+    """The set's songs; a show without ``[[songs]]`` is a set of one, its ``[latents]``."""
+    return cfg.songs or [SongConfig(name=cfg.show.name, latents=cfg.latents)]
+
+
+def song_where(cfg: Config, song: int) -> str:
+    """Where a song's settings are, for error lines: ``show.toml: song 2 (intro)``."""
+    if not cfg.songs:
+        return str(cfg.path)
+    name = cfg.songs[song].name
+    return f"{cfg.path}: song {song + 1}" + (f" ({name})" if name else "")
+
+
+def set_audio(cfg: Config, override: Path | None = None) -> list[Path]:
+    """The songs' own audio files, in set order, when the set plays them (``[audio] source =
+    "file"``, songs with audio, no ``--audio``); else none."""
+    if override is not None or cfg.audio.source != "file" or not cfg.songs \
+            or not cfg.songs[0].audio:
+        return []
+    return [cfg.input_file(song.audio, f"song {number} [songs] audio", "audio file",
+                           fix="a .wav, .flac or .ogg file, relative to the config")
+            for number, song in enumerate(cfg.songs, start=1)]
+
+
+def song_bounds(files: list[Path]) -> list[tuple[float, float]]:
+    """``[start, end)`` seconds of each file in the program that plays them one after another."""
+    import soundfile
+
+    bounds, start = [], 0.0
+    for path in files:
+        info = soundfile.info(str(path))
+        end = start + info.frames / info.samplerate
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
 def mapping_of(network: Generator) -> Callable[[np.ndarray], np.ndarray]:
     """z [N, 512] -> W [N, 512] through ``network``'s mapping, as numpy (on the CPU)."""
     def map_z(z: np.ndarray) -> np.ndarray:
@@ -152,10 +193,11 @@ def network_directions(spec: str, network: Generator) -> np.ndarray:
 
 
 def build_instrument(cfg: Config, specs: list[str]):
-    """The show's instrument and its first network (loaded on the CPU: the conductor maps
-    the instrument's z stops through its mapping network). Every network is loaded, for its
-    semantic directions. Checks the latent source (projection files, keyframes) against the
-    networks."""
+    """The instrument of the set's first song, a ``load(song)`` that builds any song's, and
+    the first network (loaded on the CPU: the conductor maps the instruments' z stops
+    through its mapping network). Every network is loaded, for its semantic directions.
+    Building checks the song's latent source (projection files, keyframes) against the
+    networks; an error line names the song."""
     from live.latents.instrument import Instrument
     from live.synth import load_network
 
@@ -164,11 +206,22 @@ def build_instrument(cfg: Config, specs: list[str]):
     w_avg = first.mapping.w_avg.detach().cpu().numpy().astype(np.float32)
     directions = np.stack([network_directions(spec, network)
                            for spec, network in zip(specs, networks)])
-    instrument = Instrument(cfg.latents, seed=cfg.show.seed, fps=cfg.show.fps,
-                            num_ws=first.num_ws, network_count=len(specs),
-                            map_z=mapping_of(first), w_avg=w_avg, resolve=cfg.resolve,
-                            config_name=str(cfg.path), directions=directions)
-    return instrument, first
+    map_z = mapping_of(first)
+    songs = the_songs(cfg)
+
+    def load(song: int) -> Instrument:
+        where = song_where(cfg, song)
+        try:
+            return Instrument(songs[song].latents, seed=cfg.show.seed, fps=cfg.show.fps,
+                              num_ws=first.num_ws, network_count=len(specs), map_z=map_z,
+                              w_avg=w_avg, resolve=cfg.resolve, config_name=where,
+                              directions=directions)
+        except LiveError as exc:
+            if str(exc).startswith(where):
+                raise
+            raise type(exc)(f"{where}: {exc}") from None   # a projection file names itself only
+
+    return load(0), load, first
 
 
 @dataclass
@@ -177,34 +230,55 @@ class Preflight:
 
     specs: list[str]                   # network specs, files resolved
     audio_path: Path | None            # the audio file played or rendered (None: live input)
-    instrument: Instrument
+    instrument: Instrument             # the first song's
+    load_song: Callable[[int], Instrument]   # builds a song's instrument (any song)
+    song_audio: list[Path]             # the songs' audio files when the set plays its own
     first: Generator                   # the first network, on the CPU (the instrument's mapping)
     replay: list[ControlEvent]         # control events to play back
     track: FeatureTrack | None         # render: the audio file's analysis
 
 
-def preflight(cfg: Config, options: ShowOptions) -> Preflight:
+def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
+              scratch: Path | None = None) -> Preflight:
     """Everything a show checks before it starts a process; ``gance-live check`` runs it and
     stops. Refuses (one :class:`~live.contracts.errors.LiveError` line) an output that would
     overwrite an input or is a folder, a network that does not load, audio that does not
     decode to finite samples, a latent source that does not fit the networks (a projection
-    is read through its last frame), a replay log that is not one."""
+    is read through its last frame), a replay log that is not one. Of the set, the first
+    song is built; the others' files must exist (they load in the background while the
+    show plays), or, with ``every_song`` (``gance-live check``), are built too. A render of
+    a set whose songs have audio joins it into one file in ``scratch``."""
     specs = network_specs(cfg)
-    audio_path = audio_file(cfg, options.audio)
+    song_audio = set_audio(cfg, options.audio)
+    audio_path = song_audio[0] if song_audio else audio_file(cfg, options.audio)
     refuse_outputs_over_inputs(_outputs(options),
                                show_inputs(cfg, specs, audio_path, options.replay))
     replay = _read_replay(options.replay)
     _recorded_telemetry(cfg)   # a telemetry log to replay is read through before anything starts
-    instrument, first = build_instrument(cfg, specs)   # every network loads
+    instrument, load_song, first = build_instrument(cfg, specs)   # every network loads
+    for song in range(1, len(cfg.songs)):
+        if every_song:
+            load_song(song)
+        else:   # it loads while the show plays: a file missing refuses the show now
+            for role, path in song_files(cfg, song):
+                check_input_file(path, "input file", where=role, error=ConfigError)
     track = None
     if options.mode == "render":
         from live.audio.features import FeatureTrack
 
+        if audio_path is None and not song_audio:
+            raise UserError(f"{cfg.path}: [audio] source = \"{cfg.audio.source}\" plays no "
+                            f"file: give render the music with --audio FILE")
+
+        if song_audio:   # the set's audio, joined, is what the render hears and muxes
+            assert scratch is not None, "a render of a set with audio needs a scratch folder"
+            audio_path = scratch / "set-audio.flac"
+            _check_audio_program(_audio_config(cfg, song_audio), cfg).write(audio_path)
         # With the [audio] settings the live extractor uses, so render sees what live sees.
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     elif audio_path is not None:
-        _check_audio_program(_audio_config(cfg, audio_path), cfg)
-    return Preflight(specs, audio_path, instrument, first, replay, track)
+        _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
+    return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track)
 
 
 def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
@@ -216,17 +290,28 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
         inputs.append(("the audio file", audio_path))
         if cfg.audio.source == "file":
             inputs += [("[audio] playlist", cfg.resolve(name)) for name in cfg.audio.playlist]
-    latents = cfg.latents
-    if latents.source == "projection" and latents.projection.file:
-        inputs.append(("[latents.projection] file", cfg.resolve(latents.projection.file)))
-    inputs += [("[latents.keyframes] points", cfg.resolve(point))
-               for point in latents.keyframes.points if not point.startswith("seed:")]
+    for song in range(len(the_songs(cfg))):
+        inputs += song_files(cfg, song)
     inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
     if cfg.telemetry.replay:
         inputs.append(("[telemetry] replay", cfg.resolve(cfg.telemetry.replay)))
     if replay is not None:
         inputs.append(("--replay", replay))
     return inputs
+
+
+def song_files(cfg: Config, song: int) -> list[tuple[str, Path]]:
+    """The files a song of the set reads (its audio, projection, keyframes), each with the
+    key that names it."""
+    config, where = the_songs(cfg)[song], song_where(cfg, song)
+    latents, prefix = config.latents, f"{where}: " if cfg.songs else ""
+    files = [(f"{prefix}[songs] audio", cfg.resolve(config.audio))] if cfg.songs and config.audio \
+        else []
+    if latents.source == "projection" and latents.projection.file:
+        files.append((f"{prefix}[latents.projection] file", cfg.resolve(latents.projection.file)))
+    files += [(f"{prefix}[latents.keyframes] points", cfg.resolve(point))
+              for point in latents.keyframes.points if not point.startswith("seed:")]
+    return files
 
 
 def _outputs(options: ShowOptions) -> list[tuple[str, Path]]:
@@ -253,33 +338,43 @@ def refuse_outputs_over_inputs(outputs: list[tuple[str, Path]],
                                 f"give each its own name")
 
 
-def _audio_config(cfg: Config, audio_path: Path | None) -> AudioConfig:
-    """The [audio] section the audio process plays: the file chosen, resolved."""
-    if audio_path is None:
+def _audio_config(cfg: Config, files: list[Path]) -> AudioConfig:
+    """The [audio] section the audio process plays: the file chosen, resolved, or the songs'
+    files one after another."""
+    if not files:
         return cfg.audio
-    return replace(cfg.audio, source="file", file=str(audio_path))
+    if len(files) == 1:
+        return replace(cfg.audio, source="file", file=str(files[0]))
+    return replace(cfg.audio, source="file", file=str(files[0]),
+                   playlist=[str(path) for path in files[1:]])
 
 
 def _config_dir(cfg: Config) -> str:
     return str(cfg.path.parent) if cfg.path else "."
 
 
-def _check_audio_program(audio_cfg: AudioConfig, cfg: Config) -> None:
+def _check_audio_program(audio_cfg: AudioConfig, cfg: Config) -> AudioProgram:
     """Decode what the audio process will play (file, playlist, loop region), as it does:
     a file that does not decode, or holds samples that are not finite, refuses the show."""
     from live.audio.backends import quiet_stderr
     from live.audio.process import load_program
 
     with quiet_stderr():  # libsndfile's decoders print notes about garbage on the way to failing
-        load_program(audio_cfg, _config_dir(cfg))
+        return load_program(audio_cfg, _config_dir(cfg))
 
 
 def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     """Start every process, conduct the show, and clean up on every exit path."""
+    with tempfile.TemporaryDirectory(prefix="gance-live-") as scratch:
+        return _run_show(cfg, options, Path(scratch))
+
+
+def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     from live.compositor.process import CompositorSpec
+    from live.latents.setlist import SetPlayer
 
     render = options.mode == "render"
-    checked = preflight(cfg, options)
+    checked = preflight(cfg, options, scratch=scratch)
     _remove_stale_segments()
     specs, audio_path, track = checked.specs, checked.audio_path, checked.track
     devices = worker_devices(cfg)
@@ -291,8 +386,17 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         options.out.parent.mkdir(parents=True, exist_ok=True)
     state = ShowState(**{p.name: _start_value(cfg, p) for p in PARAMETERS if p.config},
                       crossfade_to=min(1, len(specs) - 1))
+    # The set follows its audio (rehearsal, render) unless a replayed log says where it went.
+    follows_audio = checked.song_audio and not any(e.name in SONG_MOVES for e in checked.replay)
+    songs = SetPlayer(the_songs(cfg), checked.load_song, checked.instrument, fps,
+                      bounds=song_bounds(checked.song_audio) if follows_audio else None,
+                      wait=render)
+    if cfg.songs:
+        for name, value in songs.starting_values(0).items():
+            state.apply(ControlEvent(0.0, "set", name, value), len(specs))
 
     with ExitStack() as stack:
+        stack.callback(songs.close)
         controls = None
         if not render:  # opened first: a bad map or a busy OSC port refuses the show at once
             from live.control.hub import ControlHub
@@ -311,8 +415,10 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         if render:
             features_at = _render_features(track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
+            seek_audio = None              # the render's set follows the file as it is
         else:
-            features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path)
+            features_at, audio_offset, seek_audio = _start_audio(
+                cfg, supervisor, stack, checked.song_audio or [audio_path])
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
@@ -337,18 +443,22 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             event_stream = stack.enter_context(growing_output(options.event_log))
         showbox = None if render else _watch_gpus(cfg, options, devices, stack, cooler)
         conductor = Conductor(
-            fps=fps, state=state, network_count=len(specs), instrument=checked.instrument,
+            fps=fps, state=state, network_count=len(specs), instrument=songs,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
             controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
-            scenes=None if render else _scene_book(cfg, len(specs)))
+            scenes=None if render else _scene_book(cfg, len(specs)),
+            seek_audio=seek_audio if checked.song_audio else None)
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
+    if options.per_song and options.out is not None and not summary.failed:
+        songs = cut_per_song(options.out, summary.song_starts, summary.frames_shown, fps)
+        summary.output += "".join(f", {path}" for path in songs)
     return summary
 
 
@@ -405,6 +515,28 @@ def _scene_book(cfg: Config, network_count: int) -> scenes.SceneBook:
     return book
 
 
+def cut_per_song(recording: Path, starts: list[tuple[int, int]], frames: int,
+                 fps: int) -> list[Path]:
+    """One mp4 per song of a rendered set, cut from ``recording`` at the frames where each song
+    started (``starts``: (first frame, song), in order), with its audio: ``OUT-01.mp4`` for
+    the first song, and so on. Re-encoded, so every cut falls on its frame."""
+    import subprocess
+
+    written = []
+    ends = [index for index, _ in starts[1:]] + [frames]
+    for (first, song), end in zip(starts, ends):
+        target = recording.with_name(f"{recording.stem}-{song + 1:02d}{recording.suffix}")
+        with atomic_output(target) as temporary:
+            subprocess.run(
+                ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                 "-ss", f"{first / fps:.6f}", "-i", str(recording),
+                 "-frames:v", str(end - first), "-t", f"{(end - first) / fps:.6f}",
+                 "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                 "-f", "mp4", str(temporary)], check=True, capture_output=True, timeout=3600)
+        written.append(target)
+    return written
+
+
 def _remove_stale_segments() -> None:
     """A show killed outright (SIGKILL, the OOM killer) leaves its shared memory behind;
     the next one removes it, so /dev/shm does not fill up over a tour."""
@@ -413,20 +545,24 @@ def _remove_stale_segments() -> None:
         log.warning("removed shared memory left by dead shows: %s", ", ".join(removed))
 
 
-def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_path: Path | None):
+def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
+                 audio_files: list[Path | None]):
     """Start the audio process and the feature ring it publishes into.
 
-    Returns ``(features_at, audio_offset)``: the features for frame ``index`` due at
-    ``t_due``, and the position in the audio file heard at a monotonic time (for muxing
-    the recording; None for live input).
+    Returns ``(features_at, audio_offset, seek)``: the features for frame ``index`` due at
+    ``t_due``, the position in the audio file heard at a monotonic time (for muxing the
+    recording; None for live input), and a jump of the played file to a position.
     """
     from live.audio.process import audio_main
     from live.contracts.feature_ring import FeatureRing
 
     feature_ring = FeatureRing.create()
     stack.callback(feature_ring.close)
-    supervisor.start_child("audio", audio_main, _audio_config(cfg, audio_path), _config_dir(cfg),
-                           feature_ring.name, supervisor.inbox, supervisor.stop_event)
+    files = [path for path in audio_files if path is not None]
+    seeks = supervisor.ctx.Queue()
+    seeks.cancel_join_thread()   # a jump left unread at the end is for nobody
+    supervisor.start_child("audio", audio_main, _audio_config(cfg, files), _config_dir(cfg),
+                           feature_ring.name, supervisor.inbox, supervisor.stop_event, seeks)
 
     heard_until = [-math.inf]   # the time of the last hop a frame was given
 
@@ -447,7 +583,7 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_pa
         origin = feature_ring.playback_origin
         return None if origin is None else t0 - origin
 
-    return features_at, audio_offset
+    return features_at, audio_offset, seeks.put
 
 
 def _render_features(track: FeatureTrack, fps: int) -> Callable[[int, float], FeatureFrame]:

@@ -82,7 +82,8 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             # Trails and the beat strobe: the same frames flash and trail in every render.
             ControlEvent(0.2, "osc", "feedback", 0.7), ControlEvent(0.2, "osc", "trail_time", 3.0),
             ControlEvent(0.4, "osc", "strobe", 0.8), ControlEvent(0.4, "osc", "strobe_every", 0.0),
-            ControlEvent(0.5, "osc", "scene_morph", 0.5)]
+            ControlEvent(0.5, "osc", "scene_morph", 0.5),
+            ControlEvent(1.7, "keyboard", "loop_song", 1.0)]   # no songs: logged, no effect
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
                                 ControlEvent(1.0, "midi:test", "gain", 1.0),

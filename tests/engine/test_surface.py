@@ -396,6 +396,8 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("blackout", 1, blackout_check),
         ("hud", 1, hud_check),
         ("tempo", 200.0, lambda: show.state_sent("tempo", 200.0)),
+        # Its effect on a set's audio is tests/engine/test_set.py's; this show has no songs.
+        ("loop_song", 1, lambda: show.state_sent("loop_song", 1.0)),
     ]
     # A parameter declared without an effect check here fails: walk them all.
     assert sorted(name for name, _, _ in plan) == sorted(p.name for p in PARAMETERS)
