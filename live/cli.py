@@ -22,7 +22,8 @@ DEMO_HEADLESS_SECONDS = 10.0
 OUT_DIR = Path("out")
 
 # Concerns that add their own subcommands with register(subparsers).
-COMMAND_MODULES = ("live.synth.cli", "live.compositor.cli", "live.control.cli")
+COMMAND_MODULES = ("live.synth.cli", "live.compositor.cli", "live.control.cli",
+                   "live.projector.cli")
 
 EPILOG = """\
 first steps:
