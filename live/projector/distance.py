@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import warnings
 from pathlib import Path
 from typing import Protocol
 
@@ -76,7 +77,9 @@ class VGGDistance:
                                      f"vgg16.pt, from {VGG_URL}", error=ProjectorError)
         self.md5 = file_md5(self.path)
         try:
-            self.module = torch.jit.load(str(self.path), map_location=device).eval()
+            with warnings.catch_warnings():  # TorchScript is deprecated, but it is the format
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.module = torch.jit.load(str(self.path), map_location=device).eval()
         except (RuntimeError, ValueError) as exc:
             raise ProjectorError(f"{self.path}: not a TorchScript file ({_first_line(exc)}); "
                                  f"--vgg takes StyleGAN2-ADA's vgg16.pt ({VGG_URL})") from None
