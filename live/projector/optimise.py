@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
 import numpy as np
@@ -43,6 +43,11 @@ class ProjectorSettings:
     lr_rampdown_length: float = 0.25
     lr_rampup_length: float = 0.05
     regularize_noise_weight: float = 1e5
+    # A frame starting from the previous frame's result starts close to its answer: the step
+    # size and perturbation meant to search from the mean W would throw that away (measured:
+    # docs/BENCHMARKS.md, projector).
+    warm_learning_rate: float = 0.01
+    warm_noise_factor: float = 0.005
     optimise_noise: bool = False           # also fit the per-pixel noise maps (see run.py)
     w_plus: bool = False                   # one W per layer instead of one W for all
     seed: int = 0
@@ -116,10 +121,15 @@ class BatchResult:
 
 def project_batch(G: Generator, targets: np.ndarray, starts: np.ndarray, frames: list[int],
                   settings: ProjectorSettings, distance: Distance, w_std: float,
+                  warm: bool = False,
                   on_step: Callable[[int, torch.Tensor], None] | None = None) -> BatchResult:
     """Optimise each of ``targets`` (``[N, R, R, 3]`` uint8) from its start (``[N, num_ws,
     w_dim]``, row 0 used unless ``settings.w_plus``); ``frames`` are the frames' indices in
-    the video (their seeds). ``on_step(step, images)`` sees each step's drawn images."""
+    the video (their seeds); ``warm``: the starts are previous frames' results, not the mean
+    W. ``on_step(step, images)`` sees each step's drawn images."""
+    if warm:
+        settings = replace(settings, initial_learning_rate=settings.warm_learning_rate,
+                           initial_noise_factor=settings.warm_noise_factor)
     device = G.mapping.w_avg.device
     count = len(frames)
     assert targets.shape == (count, G.img_resolution, G.img_resolution, 3), targets.shape

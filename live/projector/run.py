@@ -112,6 +112,10 @@ def project_video(video_path: str | Path, network: str, out: str | Path,
     if options.fit not in FIT_MODES:
         raise ProjectorError(f"--fit {options.fit}: expected one of {', '.join(FIT_MODES)}")
     video = VideoSource(video_path)
+    inputs = [video.path] + ([Path(network)] if Path(network).is_file() else [])
+    if any(Path(out).resolve() == path.resolve() for path in inputs):
+        raise ProjectorError(f"--out {out} is one of the inputs (the video or the network); "
+                             f"name a new .hdf5 file")
     sources = video.sources(options.fps)
     fps = options.fps or video.fps
     nets = _load_networks(network, options.devices)
@@ -209,7 +213,7 @@ def _project_rounds(nets: list[Generator], distances: list[Distance], video: Vid
                       for i in range(0, len(members), per_device)]
             jobs = [pool.submit(project_batch, nets[d], targets[g.start:g.stop],
                                 starts[g.start:g.stop], [f for _, f in members[g.start:g.stop]],
-                                options.settings, distances[d], w_std)
+                                options.settings, distances[d], w_std, warm=t > 0)
                     for d, g in enumerate(groups)]
             results: list[BatchResult] = [job.result() for job in jobs]
             latents = np.concatenate([r.latents for r in results])

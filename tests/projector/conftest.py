@@ -11,6 +11,7 @@ import torch
 
 from live.synth.cache import save_safetensors
 from live.synth.networks import Generator
+# The network cache fixtures too: no test here (nor a CLI it starts) writes the user's cache.
 from tests.synth.conftest import private_cache, shared_demo_cache, small_generator  # noqa: F401
 
 RESOLUTION = 64

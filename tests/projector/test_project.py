@@ -57,11 +57,12 @@ def test_projected_back_resumed_identical(tmp_path, network_file):
     np.testing.assert_array_equal(targets, frames)  # lossless video: the frames themselves
     quality = psnr(finals, targets)
     assert quality.min() >= 30.0, quality
-    # The final images are what a show draws from the stored latents.
+    # The final images are what a show draws from the stored latents (to a rounding: the
+    # projector drew them two at a time, here all six at once).
     shown = load_network(network_file)
     with torch.no_grad():
         drawn = to_rgb8(shown.synthesis(torch.from_numpy(projection.latents)))
-    np.testing.assert_array_equal(drawn, finals)
+    assert np.abs(drawn.astype(int) - finals).max() <= 1
 
     # Killed after the first round, the file is refused by a show, then resumed.
     halves = tmp_path / "halves.hdf5"
