@@ -126,15 +126,16 @@ def project_video(video_path: str | Path, network: str, out: str | Path,
     w_avg = first.mapping.w_avg.cpu().numpy()
     count = len(sources)
     bounds = shard_bounds(count, options.batch * len(options.devices))
-    settings = {"video_md5": file_md5(video.path), "network": str(network),
-                "network_md5": file_md5(Path(network)) if Path(network).is_file() else "",
+    network_md5 = file_md5(Path(network)) if Path(network).is_file() else ""
+    # What a resumed run must share with the first (files by content, not by path).
+    settings = {"video_md5": file_md5(video.path), "network": network_md5 or network,
                 "distance": distances[0].name, "vgg_md5": getattr(distances[0], "md5", ""),
-                "projection_fps": fps, "frames": count, "shards": len(bounds),
+                "projection_fps": fps, "frames": count, "shards (--batch x devices)": len(bounds),
                 "fit": options.fit, **asdict(options.settings)}
     root = root_attributes(count, (size, size), fps, original_fps=video.fps, complete=False)
     root.update({"original_target_path": str(video.path), "target_md5_hash": settings["video_md5"],
                  "original_network_path": str(network),
-                 "network_md5_hash": settings["network_md5"],
+                 "network_md5_hash": network_md5,
                  "original_width_height": np.array([video.width, video.height]),
                  "original_frame_count": video.frame_count,
                  "steps_in_projection": options.settings.steps})

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 import torch
 
+from live.cli import main
 from live.latents.projection import ProjectionFile, ProjectionFileError
 from live.projector.optimise import psnr, to_rgb8
+from live.synth.cache import save_safetensors
 from live.synth.loading import load_network
 from tests.engine.showrun import run_cli, start_cli
-from tests.projector.conftest import moving_latents, projectable_generator, write_video
+from tests.projector.conftest import (moving_latents, projectable_generator, small_generator,
+                                     write_video)
 
 FRAMES = 6
 VIDEO_FPS = 10.0
@@ -91,3 +94,24 @@ def test_projected_back_resumed_identical(tmp_path, network_file):
     assert again_run.returncode == 2
     assert "already a complete projection" in again_run.stderr
     assert "Traceback" not in again_run.stderr
+
+
+def test_bad_input_gets_one_line(tmp_path, network_file, capsys):
+    video = write_video(tmp_path / "clip.avi", np.zeros((2, 64, 64, 3), np.uint8), 5.0)
+    narrow = save_safetensors(small_generator(resolution=64), tmp_path / "narrow.safetensors")
+    cases = {
+        ("project", tmp_path / "missing.mp4", network_file, "--out", tmp_path / "a.hdf5"):
+            "missing.mp4: no such video",
+        ("project", video, network_file, "--out", tmp_path / "b.hdf5", "--steps", "0"):
+            "--steps 0: give at least 1",
+        ("project", video, narrow, "--out", tmp_path / "c.hdf5"):
+            "W has 64 dimensions; GANce projection files hold 512",
+        ("project", video, network_file, "--out", video): "is one of the inputs",
+        ("project", video, network_file, "--out", tmp_path / "d.hdf5", "--fps", "30"):
+            "--fps 30 is above the video's own 5 fps",
+    }
+    for args, expected in cases.items():
+        assert main([str(a) for a in args] + ["--device", "cpu"]) == 2, args
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0], (args, err)
+    assert not any(tmp_path.glob("?.hdf5"))   # nothing written for a refused run
