@@ -23,7 +23,7 @@ OUT_DIR = Path("out")
 
 # Concerns that add their own subcommands with register(subparsers).
 COMMAND_MODULES = ("live.synth.cli", "live.compositor.cli", "live.control.cli",
-                   "live.hardware.cli")
+                   "live.hardware.cli", "live.projector.cli")
 
 EPILOG = """\
 first steps:

@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"contracts"},
     {"telemetry", "hardware", "overlay", "synth", "audio"},
     {"latents", "control"},
-    {"compositor"},
+    {"compositor", "projector"},
     {"engine", "config", "cli", "__main__"},
 ]
 ROOT = len(LAYERS) - 1

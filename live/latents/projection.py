@@ -143,36 +143,50 @@ class ProjectionFile:
             assert stack is None or (stack.shape[0] == count and stack.shape[3] == 3
                                      and stack.dtype == np.uint8), name
         height_width = next((s.shape[1:3] for s in images.values() if s is not None), (0, 0))
-        network_key = "network" if version == 2 else "model"
-        root = {
-            "version_number": version, "complete": complete,
-            "original_target_path": "", "original_width_height": np.array(height_width[::-1]),
-            "projection_width_height": np.array(height_width[::-1]), "target_md5_hash": "",
-            f"original_{network_key}_path": "", f"{network_key}_md5_hash": "",
-            "steps_in_projection": 0, "noises_shapes": np.nan,
-            "latents_histories_enabled": False, "noises_histories_enabled": False,
-            "images_histories_enabled": False,
-            "original_fps": float(original_fps if original_fps is not None else fps),
-            "projection_fps": float(fps), "original_frame_count": count,
-            "projection_frame_count": count,
-        }
+        root = root_attributes(count, height_width, fps, original_fps, complete, version)
         root.update(attributes)
         with h5py.File(path, "w") as f:
-            f.attrs.update(root)
-            # GANce always creates every top-level group, filled or not.
-            for name in (TARGET_IMAGES, FINAL_LATENTS, FINAL_IMAGES, *HISTORY_GROUPS):
-                f.create_group(name)
+            start_layout(f, root)
             for index in range(count):
-                _write_dataset(f[FINAL_LATENTS], f"{FINAL_LATENTS}_{index}", latents[index][None])
+                write_dataset(f, FINAL_LATENTS, index, latents[index][None])
                 for name, stack in images.items():
                     if stack is not None:
-                        _write_dataset(f[name], f"{name}_{index}", stack[index])
+                        write_dataset(f, name, index, stack[index])
         return path
 
 
-def _write_dataset(group: h5py.Group, name: str, data: np.ndarray) -> None:
-    group.create_dataset(name, data=data, compression="gzip",
-                         compression_opts=COMPRESSION_LEVEL, shuffle=True)
+def root_attributes(count: int, height_width: tuple[int, int], fps: float,
+                    original_fps: float | None = None, complete: bool = True,
+                    version: int = WRITTEN_VERSION) -> dict[str, Any]:
+    """GANce's root attributes of a projection of ``count`` frames of ``height_width``, with
+    empty provenance (paths, hashes) for the writer to fill in."""
+    network_key = "network" if version == 2 else "model"
+    return {
+        "version_number": version, "complete": complete,
+        "original_target_path": "", "original_width_height": np.array(height_width[::-1]),
+        "projection_width_height": np.array(height_width[::-1]), "target_md5_hash": "",
+        f"original_{network_key}_path": "", f"{network_key}_md5_hash": "",
+        "steps_in_projection": 0, "noises_shapes": np.nan,
+        "latents_histories_enabled": False, "noises_histories_enabled": False,
+        "images_histories_enabled": False,
+        "original_fps": float(original_fps if original_fps is not None else fps),
+        "projection_fps": float(fps), "original_frame_count": count,
+        "projection_frame_count": count,
+    }
+
+
+def start_layout(f: h5py.File, root: dict[str, Any]) -> None:
+    """A new file's root attributes and GANce's top-level groups (it always creates every
+    one, filled or not)."""
+    f.attrs.update(root)
+    for name in (TARGET_IMAGES, FINAL_LATENTS, FINAL_IMAGES, *HISTORY_GROUPS):
+        f.create_group(name)
+
+
+def write_dataset(f: h5py.File, group: str, index: int, data: np.ndarray) -> None:
+    """Entry ``{group}/{group}_{index}``, compressed as GANce compresses it."""
+    f[group].create_dataset(f"{group}_{index}", data=data, compression="gzip",
+                            compression_opts=COMPRESSION_LEVEL, shuffle=True)
 
 
 def _open_hdf5(path: Path) -> h5py.File:

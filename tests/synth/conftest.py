@@ -15,12 +15,13 @@ SMALL_CHANNEL_MAX = 32
 
 def small_generator(seed: int = 0, architecture: str = "skip", num_fp16_res: int = 0,
                     conv_clamp: float | None = None, resolution: int = SMALL_RESOLUTION,
-                    mapping_layers: int = 2) -> Generator:
+                    mapping_layers: int = 2, w_dim: int = 64) -> Generator:
     """A random StyleGAN2 whose every weight, bias, noise strength and w_avg is non-trivial
     (NVIDIA's init leaves biases and noise strengths at 0, which would hide mapping bugs).
-    Affine biases are multiples of 2^-10 so TensorFlow's ``mod_bias = bias - 1`` is exact."""
+    Affine biases are multiples of 2^-10 so TensorFlow's ``mod_bias = bias - 1`` is exact.
+    ``w_dim`` (z too): 512 where W must be what real networks and projection files hold."""
     G = build_generator(dict(
-        z_dim=64, c_dim=0, w_dim=64, img_resolution=resolution, img_channels=3,
+        z_dim=w_dim, c_dim=0, w_dim=w_dim, img_resolution=resolution, img_channels=3,
         mapping_kwargs=dict(num_layers=mapping_layers),
         synthesis_kwargs=dict(channel_base=SMALL_CHANNEL_BASE, channel_max=SMALL_CHANNEL_MAX,
                               architecture=architecture, num_fp16_res=num_fp16_res,
