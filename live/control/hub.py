@@ -14,6 +14,12 @@ looks for controllers every ``rescan_seconds``: a port that disappears is closed
 whose name matches a map (again) is opened, so a controller pulled out mid-show is picked
 up by name when it comes back and nothing else notices.
 
+Tempo: the followed clock (``tempo_source``: Ableton Link, or MIDI clock from the port
+``[control.tempo] midi_clock_port`` names) becomes ``tempo`` and ``beat_sync`` events in
+``poll`` like any control. The show joins the Link session at start with
+``[control.tempo] link``, else when it first follows Link; when the show leads (``tap``),
+``feedback`` sets the session's tempo to the show's.
+
 Learning inside a show: ``/live/learn "network 2"`` (or :meth:`ControlHub.learn`) arms it;
 the next control moved on any controller is bound to that and appended to the map file of
 that controller.
@@ -34,12 +40,15 @@ from typing import Any, Callable
 from live.contracts.errors import ConfigError
 from live.control.config import ControlConfig
 from live.control.learn import LearnRequest
+from live.control.link import LinkSession
 from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage, find_map
+from live.control.midi_clock import CLOCK, CLOCK_STATUSES, MidiClock
 from live.control.osc import LEARN, LEARN_CANCEL, OscSender, OscServer, events_for_osc, \
     state_messages
 from live.control.ports import MidiError, MidiInput, MidiOutput, PortLister
 from live.contracts.state import ControlEvent, ShowState
-from live.control.tempo import TapTempo
+from live.contracts.parameters import parameter
+from live.control.tempo import BeatFollower, TapTempo
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +57,9 @@ log = logging.getLogger(__name__)
 RETIRE_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0  # longest pause between attempts to reach a missing MIDI system
 STAT_NAMES = ("midi_received", "midi_ignored", "osc_received", "osc_ignored", "events",
-              "midi_connects", "midi_reconnects", "midi_disconnects", "learned")
+              "midi_connects", "midi_reconnects", "midi_disconnects", "learned", "clock_ticks")
+TEMPO_SOURCES = parameter("tempo_source").choices
+LINK_TOLERANCE_S = 0.001  # Link's timeline is exact: only a real jump is worth an event
 
 
 @dataclass
@@ -81,6 +92,7 @@ class ControlHub:
         # survives a controller being pulled out and plugged back in.
         self._maps: dict[str, MidiMap] = {}
         self._map_devices: dict[str, _Device] = {}
+        self._clocks_seen: set[str] = set()    # clock ports opened before (reconnect count)
         self._connections: dict[str, _Connection] = {}
         self._lock = threading.Lock()          # guards _connections against the watcher
         self._stop = threading.Event()
@@ -92,6 +104,11 @@ class ControlHub:
         self._osc_sent: dict[str, Any] = {}
         self._learning: LearnRequest | None = None
         self._taps = TapTempo()
+        self._tempo_source = cfg.tempo.source
+        self._midi_clock = MidiClock()
+        self._link: LinkSession | None = None
+        self._link_follower = BeatFollower("link", LINK_TOLERANCE_S)
+        self._link_led: float | None = None   # the tempo last sent to the Link session
 
     @staticmethod
     def _load_devices(cfg: ControlConfig, resolve: Callable[[str], Path]) -> list[_Device]:
@@ -117,7 +134,9 @@ class ControlHub:
             if self.cfg.osc.send_port:
                 self._osc_out = OscSender(self.cfg.osc.send_host, self.cfg.osc.send_port)
                 self._osc_out.__enter__()
-        if self._devices:
+        if self.cfg.tempo.link:
+            self._join_link(parameter("tempo").default)
+        if self._devices or self.cfg.tempo.midi_clock_port:
             self._watcher = threading.Thread(target=self._watch, name="midi-hotplug",
                                              daemon=True)
             self._watcher.start()
@@ -134,10 +153,10 @@ class ControlHub:
         if self._retired:
             time.sleep(max(0.0, self._retired[-1][0] + RETIRE_SECONDS - time.monotonic()))
             self._close_retired(time.monotonic())
-        for port in (self._osc, self._osc_out):
+        for port in (self._osc, self._osc_out, self._link):
             if port is not None:
                 port.__exit__(None, None, None)
-        self._osc = self._osc_out = None
+        self._osc = self._osc_out = self._link = None
 
     @property
     def stats(self) -> dict[str, int]:
@@ -150,6 +169,11 @@ class ControlHub:
         """Names of the MIDI ports open right now."""
         with self._lock:
             return sorted(self._connections)
+
+    @property
+    def link_peers(self) -> int | None:
+        """Other peers of the Link session (None when the show is not in one)."""
+        return self._link.peers if self._link is not None else None
 
     @property
     def osc_address(self) -> tuple[str, int] | None:
@@ -172,6 +196,8 @@ class ControlHub:
         for port_name, (arrival, data) in arrivals:
             self._stats["midi_received"] += 1
             self._midi_events(arrival, port_name, data, events)
+        if self._link is not None and self._tempo_source == "link":
+            events += self._link_follower.follow(*self._link.read())
         if self._osc is not None:
             messages, bad_packets = self._osc.receive()
             self._stats["osc_received"] += len(messages) + bad_packets
@@ -184,7 +210,18 @@ class ControlHub:
         return events
 
     def feedback(self, state: ShowState) -> None:
-        """Show ``state`` on the controllers' LEDs and to the OSC target; sends only changes."""
+        """Show ``state`` on the controllers' LEDs and to the OSC target; sends only changes.
+        Leading (tap tempo), set the Link session's tempo."""
+        source = TEMPO_SOURCES[state.tempo_source]
+        if source != self._tempo_source:   # what the show was told of a source is stale
+            self._tempo_source = source
+            self._link_follower.reset()
+            self._midi_clock.follower.reset()
+        if self._link is None and source == "link":
+            self._join_link(state.tempo)
+        if self._link is not None and source == "tap" and state.tempo != self._link_led:
+            self._link.lead(state.tempo)
+            self._link_led = state.tempo
         for midi_map in list(self._maps.values()):
             midi_map.follow(state)
         with self._lock:  # the watcher must not close a port while LEDs are sent to it
@@ -196,12 +233,23 @@ class ControlHub:
                 if self._osc_sent.get(address) != value and self._osc_out.send(address, value):
                     self._osc_sent[address] = value
 
+    def _join_link(self, tempo: float) -> None:
+        """Join the Link session (at ``tempo`` if this show starts it)."""
+        self._link = LinkSession(tempo, self.cfg.tempo.link_quantum, self.clock).__enter__()
+        log.info("joined the Ableton Link session (%d other peers)", self._link.peers)
+
     # -- translation (caller's thread) ---------------------------------------------------
 
     def _midi_events(self, arrival: float, port_name: str, data: list[int],
                      events: list[ControlEvent]) -> None:
-        midi_map = self._maps[_identity(port_name)]
-        message = MidiMessage.from_bytes(data)
+        if data and data[0] in CLOCK_STATUSES and self._is_clock(port_name):
+            self._stats["clock_ticks"] += data[0] == CLOCK
+            clock_events = self._midi_clock.receive(arrival, data)
+            if self._tempo_source == "midi_clock":
+                events += clock_events
+            return
+        midi_map = self._maps.get(_identity(port_name))
+        message = MidiMessage.from_bytes(data) if midi_map is not None else None
         if message is None:
             self._stats["midi_ignored"] += 1
             return
@@ -311,7 +359,9 @@ class ControlHub:
         destinations = [p for p in lister.destinations() if not self._is_ours(p)]
         for port_name in sources:
             device = self._device_for(port_name)
-            if port_name in open_names or device is None or self._stop.is_set():
+            clock = self._is_clock(port_name)
+            if port_name in open_names or (device is None and not clock) or \
+                    self._stop.is_set():
                 continue
             connection = self._open(port_name, device, destinations)
             if connection is not None:
@@ -325,24 +375,35 @@ class ControlHub:
         catch_all = [d for d in self._devices if not d.port]
         return (named or catch_all or [None])[0]
 
-    def _open(self, port_name: str, device: _Device,
+    def _is_clock(self, port_name: str) -> bool:
+        wanted = self.cfg.tempo.midi_clock_port.lower()
+        return bool(wanted) and wanted in port_name.lower()
+
+    def _open(self, port_name: str, device: _Device | None,
               destinations: list[str]) -> _Connection | None:
+        """Open a controller (``device``: its map) or a clock port, or both in one."""
         identity = _identity(port_name)
-        reconnect = identity in self._maps
-        if not reconnect:
+        reconnect = identity in self._maps or identity in self._clocks_seen
+        clock = self._is_clock(port_name)
+        if device is not None and identity not in self._maps:
             self._map_devices[identity] = device
             self._maps[identity] = copy.deepcopy(device.midi_map)
-        midi_map = self._maps[identity]
-        midi_in = MidiInput(self.cfg.midi.api, port_name, self.cfg.midi.client_name)
+        if clock:
+            self._clocks_seen.add(identity)
+        midi_in = MidiInput(self.cfg.midi.api, port_name, self.cfg.midi.client_name,
+                            clock=clock)
         try:
             midi_in.__enter__()
         except (MidiError, ValueError) as exc:
             log.warning("cannot open MIDI input %s: %s", port_name, exc)
             return None
-        midi_out = self._open_feedback(device, midi_map, destinations)
+        midi_out = None if device is None else \
+            self._open_feedback(device, self._maps[identity], destinations)
         self._stats["midi_reconnects" if reconnect else "midi_connects"] += 1
-        log.info("MIDI %s: %s with map %s", "reconnected" if reconnect else "connected",
-                 port_name, midi_map.name)
+        what = ", ".join(([f"map {self._maps[identity].name}"] if device else []) +
+                         (["MIDI clock"] if clock else []))
+        log.info("MIDI %s: %s with %s", "reconnected" if reconnect else "connected",
+                 port_name, what)
         return _Connection(port_name, midi_in, midi_out)
 
     def _open_feedback(self, device: _Device, midi_map: MidiMap,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol
 
 from live.contracts.features import FeatureFrame
-from live.contracts.parameters import PARAMETERS
+from live.contracts.parameters import PARAMETERS, parameter
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
@@ -35,6 +35,7 @@ MAX_WAIT_S = 0.01          # ... and at most this long (control events are polle
 FIRST_FRAME_TIMEOUT_S = 30.0  # live: no frame on screen by then means the workers cannot cope
 HUD_WARNING_S = 5.0        # a child's warning (e.g. a network drawing NaN) stays on the HUD
 HUD_WARNING_CHARS = 96     # ... shortened to this (the log has it all)
+ANALYSIS = parameter("tempo_source").choices.index("analysis")
 
 
 class Workers(Protocol):
@@ -145,6 +146,8 @@ class Conductor:
             self.request_stop("quit from " + event.source)
         elif event.name == "cue" and not self.instrument.jump_to_cue(int(event.value)):
             log.warning("cue %d is not in [latents] cues", int(event.value))
+        elif event.name == "beat_sync":
+            self.beats.sync(event.time, event.value)
         elif event.name == "save_favourite":
             log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
 
@@ -305,11 +308,18 @@ class Conductor:
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
-            header["beat"] = self.beats.at(index, self.state.tempo)
+            header["beat"] = self.beats.at(index, self._tempo(features))
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
             self.summary.frames_dispatched += 1
+
+    def _tempo(self, features: FeatureFrame | None) -> float:
+        """The tempo frames move at: the music's estimate when the show follows analysis
+        (and has one), else the show's tempo (tap, or Link and MIDI clock's events)."""
+        if self.state.tempo_source == ANALYSIS and features is not None and features.tempo > 0:
+            return features.tempo
+        return self.state.tempo
 
     def _update_display(self, from_index: int | None = None) -> None:
         """Tell the compositor what changed; by default it belongs to the next frame."""

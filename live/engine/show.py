@@ -26,7 +26,7 @@ from live.config import Config, ConfigError
 from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
 from live.contracts.paths import check_input_file
-from live.contracts.parameters import PARAMETERS
+from live.contracts.parameters import PARAMETERS, Parameter
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
@@ -265,7 +265,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         frames = max(1, math.floor(track.duration * fps))
     if options.out is not None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
-    state = ShowState(**{p.name: _config_value(cfg, p.config) for p in PARAMETERS if p.config},
+    state = ShowState(**{p.name: _start_value(cfg, p) for p in PARAMETERS if p.config},
                       crossfade_to=min(1, len(specs) - 1))
 
     with ExitStack() as stack:
@@ -389,9 +389,10 @@ def _read_replay(path: Path | None) -> list[ControlEvent]:
 
 
 
-def _config_value(cfg: Config, dotted: str) -> Any:
-    """The value of a ``section.key`` of the show config (a parameter's starting value)."""
+def _start_value(cfg: Config, declared: Parameter) -> Any:
+    """A parameter's starting value from its ``section.key`` of the show config (a choice's
+    name becomes its index)."""
     value: Any = cfg
-    for part in dotted.split("."):
+    for part in declared.config.split("."):
         value = getattr(value, part)
-    return value
+    return declared.choices.index(value) if declared.kind == "choice" else value
