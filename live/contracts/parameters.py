@@ -88,7 +88,7 @@ class Action:
     help: str                 # one line for osc-doc, `gance-live parameters` and the README
     argument: str = "press"   # "press": a button (OSC: none, or >= 0.5 on press);
     #                           "index": a number >= 0 saying which (a cue);
-    #                           "beat": a beat position >= 0 (tempo followers, never OSC)
+    #                           "beat": a beat position (tempo followers, never OSC)
     key: str = ""             # window key ("" = none)
     osc: str | None = None    # OSC address under /live; None: neither OSC nor MIDI reach it
     page: str = ""            # TouchOSC layout page (PAGES); "" = scenes for an index

@@ -57,7 +57,7 @@ class _Checks:
         declared_action = action(name)
         if declared_action is not None:
             if declared_action.argument == "beat":
-                return value >= 0
+                return True   # any beat position (Link's run negative before its start)
             return declared_action.argument == "press" or (value == int(value) and value >= 0)
         declared = parameter(name)
         if declared is None:

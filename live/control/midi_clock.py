@@ -1,7 +1,7 @@
 """Following MIDI clock: 24 ticks per beat, start / stop / continue and song position (pure).
 
 A drum machine or a DAW sends ``0xF8`` 24 times a beat while it plays. :class:`MidiClock`
-counts the ticks into a beat position, estimates the tempo from the last beat's worth of
+counts the ticks into a beat position, fits the tempo to the last bar's worth of
 ticks (so one late tick moves it a little), and hands each whole beat to a
 :class:`~live.control.tempo.BeatFollower`, which says when the show must be told::
 
@@ -9,11 +9,12 @@ ticks (so one late tick moves it a little), and hands each whole beat to a
     for arrival, data in port.receive(now):
         events += clock.receive(arrival, data)
 
-Dropouts: a tick that comes more than half an interval late means ticks were lost; up to half
-a beat of them are counted as if they had come, so the beat count stays right, and the gap is
-left out of the tempo estimate. A longer pause (the sender stopped without a stop message)
-starts the estimate again. Senders keep ticking while stopped, so the tempo is known again
-the moment they continue.
+Dropouts: every tick is counted as it comes. A busy MIDI system (or a cable's hiccup) delivers
+late ticks in a burst rather than losing them, so guessing "lost" ticks from a gap would count
+them twice; the fit over a bar keeps a burst from moving the tempo much, and the next whole
+beat puts the show's beat right again. A pause longer than :data:`STALLED_S` (the sender
+stopped without a stop message) starts the tempo estimate again. Senders keep ticking while
+stopped, so the tempo is known again the moment they continue.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from live.control.tempo import BeatFollower
 
 TICKS_PER_BEAT = 24
 TICKS_PER_SIXTEENTH = 6           # song position counts sixteenth notes
-TICKS_AVERAGED = TICKS_PER_BEAT   # the tempo is the mean tick interval over the last beat
-MIN_TICKS = 6                     # ticks needed before a first tempo (a quarter beat)
+TICKS_AVERAGED = 4 * TICKS_PER_BEAT  # the tempo is fitted to the ticks of the last bar
+MIN_TICKS = TICKS_PER_BEAT         # ticks needed before a first tempo (a beat)
 STALLED_S = 1.0                   # no tick for this long: the estimate starts again
-MAX_LOST = TICKS_PER_BEAT // 2    # more ticks missing than this: the sender paused
 TOLERANCE_S = 0.003               # MIDI jitter below this is not corrected
 TEMPO_STEP = 0.5                  # bpm; the estimate jitters less, MIDI's timing being coarse
 
@@ -45,14 +45,21 @@ class MidiClock:
         self.running = False
         self.position = 0                 # the tick the next clock message stands for
         self._ticks: deque[float] = deque(maxlen=TICKS_AVERAGED + 1)  # their arrival times
-        self._before_dropout: float | None = None  # the tempo while ticks refill after one
+        self._before_dropout: float | None = None  # the tempo while ticks refill after a pause
 
     @property
     def tempo(self) -> float | None:
         """Beats per minute from the recent ticks; None until enough have come."""
-        if len(self._ticks) < MIN_TICKS:
+        count = len(self._ticks)
+        if count < MIN_TICKS:
             return self._before_dropout
-        interval = (self._ticks[-1] - self._ticks[0]) / (len(self._ticks) - 1)
+        # The interval is the least-squares slope of arrival against tick number: one late
+        # tick (a busy MIDI system delivers in bursts) moves it far less than a first-to-last
+        # difference would.
+        middle = (count - 1) / 2
+        mean = sum(self._ticks) / count
+        slope = sum((i - middle) * (t - mean) for i, t in enumerate(self._ticks))
+        interval = slope / sum((i - middle) ** 2 for i in range(count))
         return 60.0 / (interval * TICKS_PER_BEAT)
 
     def receive(self, time: float, data: Sequence[int]) -> list[ControlEvent]:
@@ -77,18 +84,10 @@ class MidiClock:
 
     def _tick(self, time: float) -> list[ControlEvent]:
         # Senders tick while stopped too: the tempo is kept up to date all along.
-        tempo = self.tempo
-        if self._ticks:
-            gap = time - self._ticks[-1]
-            lost = -1 if tempo is None else round(gap * tempo * TICKS_PER_BEAT / 60.0) - 1
-            if gap > STALLED_S or lost > MAX_LOST:
-                self._ticks.clear()
-                self._before_dropout = None
-                self.follower.reset()
-            elif lost > 0:   # ticks that never came: counted, and left out of the tempo
-                self.position += lost if self.running else 0
-                self._ticks.clear()
-                self._before_dropout = tempo
+        if self._ticks and time - self._ticks[-1] > STALLED_S:
+            self._ticks.clear()
+            self._before_dropout = None
+            self.follower.reset()
         self._ticks.append(time)
         if not self.running:
             return []

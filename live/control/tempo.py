@@ -129,6 +129,6 @@ class BeatFollower:
             events.append(ControlEvent(time, self.source, "tempo", tempo))
         predicted = self.predicted(time)
         if moved or predicted is None or abs(beat - predicted) * 60.0 / tempo > self.tolerance:
-            self._anchor = (time, max(beat, 0.0))
-            events.append(ControlEvent(time, self.source, "beat_sync", max(beat, 0.0)))
+            self._anchor = (time, beat)
+            events.append(ControlEvent(time, self.source, "beat_sync", beat))
         return events
