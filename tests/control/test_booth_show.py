@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 LINK_TEMPO, LINK_CHANGED, CLOCK_TEMPO = 100.0, 130.0, 90.0
 SETTLE_S = 3.0     # Link peers find each other within a second or two
-FOLLOW_S = 4.0     # each source is followed this long
+FOLLOW_S = 3.0     # each source is followed this long
 
 
 def test_link_then_midi_clock_drive_the_beat_of_every_frame(jack_server, tmp_path):
