@@ -1,9 +1,10 @@
 """A real NDI receiver in its own process, standing in for Resolume or OBS.
 
-Run as ``python -m tests.compositor.ndi_receiver SOURCE OUT SECONDS``: it finds the source
-whose name contains SOURCE, receives video for SECONDS (RGBA) and writes one JSON line per
-frame to OUT/frames.jsonl (arrival, NDI's send timestamp, size, four-cc, mean of each
-channel), the first and every 10th frame's pixels to OUT/frame-N.npy. ``loopback_config``
+Run as ``python -m tests.compositor.ndi_receiver SOURCE OUT SECONDS [SAVE_EVERY]``: it finds
+the source whose name contains SOURCE, receives video for SECONDS (RGBA) and writes one JSON
+line per frame to OUT/frames.jsonl (arrival, NDI's send timestamp, size, four-cc, mean of each
+channel, sampled on large frames), the first and every SAVE_EVERY-th frame's pixels (default 10, 0 = none) to
+OUT/frame-N.npy. ``loopback_config``
 lets sender and receiver on one machine find each other (mDNS does not cross loopback); the
 tests and ``benchmarks/bench_booth.py`` use them.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 FIND_TIMEOUT_S = 30.0
-SAVE_EVERY = 10
+LARGE_PIXELS = 1 << 20
 
 
 def loopback_config(folder: Path) -> dict[str, str]:
@@ -34,7 +35,13 @@ def read_frames(out: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def main(wanted: str, out: Path, seconds: float) -> int:
+def _sampled(pixels: np.ndarray) -> np.ndarray:
+    """Every pixel of a small frame; every 4th of every 4th row of a large one, so a
+    receiver of 1080p keeps up on a small machine."""
+    return pixels if pixels[..., 0].size <= LARGE_PIXELS else pixels[::4, ::4]
+
+
+def main(wanted: str, out: Path, seconds: float, save_every: int = 10) -> int:
     from cyndilib.finder import Finder
     from cyndilib.receiver import ReceiveFrameType, Receiver
     from cyndilib.video_frame import VideoRecvFrame
@@ -67,16 +74,16 @@ def main(wanted: str, out: Path, seconds: float) -> int:
                 pixels = np.empty(frame.get_buffer_size(), np.uint8)
                 frame.fill_p_data(pixels)
                 pixels = pixels.reshape(height, width, 4)
-                if count % SAVE_EVERY == 0:
+                if save_every and count % save_every == 0:
                     np.save(out / f"frame-{count}.npy", pixels)
                 log.write(json.dumps({
                     "count": count, "arrival": arrival, "sent": frame.get_timestamp_posix(),
                     "width": width, "height": height, "fourcc": frame.get_fourcc().name,
-                    "mean": pixels.reshape(-1, 4).mean(axis=0).tolist()}) + "\n")
+                    "mean": _sampled(pixels).reshape(-1, 4).mean(axis=0).tolist()}) + "\n")
                 log.flush()
                 count += 1
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])))
+    sys.exit(main(sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), *map(int, sys.argv[4:5])))
