@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import numpy as np
@@ -65,3 +66,37 @@ def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
     shown = [row["mean"] for row in read_frame_log(tmp_path / "frames.jsonl")]
     for row in frames[::10]:
         assert min(abs(np.mean(row["mean"][:3]) - mean) for mean in shown) < 2.0
+
+
+def test_a_source_counts_its_receivers_and_drops_what_it_cannot_send(tmp_path, monkeypatch):
+    """The mailbox: frames offered faster than the source sends replace one another (counted
+    as dropped), the output loop never waits, and the HUD line names the receivers."""
+    for name, value in loopback_config(tmp_path / "ndi").items():
+        monkeypatch.setenv(name, value)
+    from live.compositor.ndi import NdiSource
+
+    name = f"gance-test-{uuid.uuid4().hex[:6]}"
+    receiver = subprocess.Popen(
+        [sys.executable, "-m", "tests.compositor.ndi_receiver", f"({name})",
+         str(tmp_path / "received"), "60", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    source = NdiSource(name, 640, 360, 30)
+    try:
+        picture = bytes(640 * 360 * 4)
+        deadline = time.monotonic() + 60
+        while source.receivers < 1:
+            assert time.monotonic() < deadline, "no receiver connected in a minute"
+            source.offer(picture)
+            time.sleep(0.05)
+        assert f"NDI '{name}' 640x360: 1 receivers" in source.hud_line()
+        offered, before = 200, source.sent + source.dropped
+        start = time.monotonic()
+        for _ in range(offered):
+            source.offer(picture)          # back to back: far faster than NDI sends
+        assert time.monotonic() - start < 1.0
+        time.sleep(0.5)
+        assert source.dropped > 0
+        assert source.sent + source.dropped - before == offered   # each frame sent or dropped
+    finally:
+        source.close()
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait(timeout=30)
