@@ -58,6 +58,9 @@ class TempoConfig:
     midi_clock_port: str = param("", "MIDI input ports whose name contains this are followed "
                                      "as MIDI clock (24 ppqn, start/stop/continue, song "
                                      "position); \"\" = none")
+    midi_clock_out: str = param("", "send the show's tempo as MIDI clock (24 ppqn, start and "
+                                    "stop) to the output port whose name contains this; "
+                                    "\"\" = none")
 
 
 @dataclass

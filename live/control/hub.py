@@ -40,6 +40,7 @@ from typing import Any, Callable
 from live.contracts.errors import ConfigError
 from live.control.config import ControlConfig
 from live.control.learn import LearnRequest
+from live.control.clock_out import MidiClockOut
 from live.control.link import LinkSession
 from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage, find_map
 from live.control.midi_clock import CLOCK, CLOCK_STATUSES, MidiClock
@@ -109,6 +110,8 @@ class ControlHub:
         self._link: LinkSession | None = None
         self._link_follower = BeatFollower("link", LINK_TOLERANCE_S)
         self._link_led: float | None = None   # the tempo last sent to the Link session
+        self._clock_out: MidiClockOut | None = None   # opened by the watcher
+        self._tempo = parameter("tempo").default      # the show's, for the clock sent out
 
     @staticmethod
     def _load_devices(cfg: ControlConfig, resolve: Callable[[str], Path]) -> list[_Device]:
@@ -136,7 +139,7 @@ class ControlHub:
                 self._osc_out.__enter__()
         if self.cfg.tempo.link:
             self._join_link(parameter("tempo").default)
-        if self._devices or self.cfg.tempo.midi_clock_port:
+        if self._devices or self.cfg.tempo.midi_clock_port or self.cfg.tempo.midi_clock_out:
             self._watcher = threading.Thread(target=self._watch, name="midi-hotplug",
                                              daemon=True)
             self._watcher.start()
@@ -146,6 +149,9 @@ class ControlHub:
         self._stop.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5.0)
+        if self._clock_out is not None:
+            self._clock_out.__exit__(None, None, None)
+            self._clock_out = None
         with self._lock:
             connections, self._connections = list(self._connections.values()), {}
         for connection in connections:
@@ -217,6 +223,9 @@ class ControlHub:
             self._tempo_source = source
             self._link_follower.reset()
             self._midi_clock.follower.reset()
+        self._tempo = state.tempo
+        if self._clock_out is not None:
+            self._clock_out.tempo = state.tempo
         if self._link is None and source == "link":
             self._join_link(state.tempo)
         if self._link is not None and source == "tap" and state.tempo != self._link_led:
@@ -357,6 +366,7 @@ class ControlHub:
         self._stats["midi_disconnects"] += len(gone)
         self._close_retired(now - RETIRE_SECONDS)
         destinations = [p for p in lister.destinations() if not self._is_ours(p)]
+        self._open_clock_out(destinations)
         for port_name in sources:
             device = self._device_for(port_name)
             clock = self._is_clock(port_name)
@@ -374,6 +384,32 @@ class ControlHub:
         named = [d for d in self._devices if d.port and d.port.lower() in name]
         catch_all = [d for d in self._devices if not d.port]
         return (named or catch_all or [None])[0]
+
+    def _open_clock_out(self, destinations: list[str]) -> None:
+        """Start sending MIDI clock once its port is there (again, after an unplug)."""
+        wanted = self.cfg.tempo.midi_clock_out.lower()
+        if not wanted or (self._clock_out is not None and self._clock_out.running):
+            return
+        matches = [p for p in destinations if wanted in p.lower()]
+        if not matches or self._stop.is_set():
+            return
+        if self._clock_out is not None:   # its port vanished: let it go
+            self._clock_out.__exit__(None, None, None)
+        self._clock_out = None
+        port = MidiOutput(self.cfg.midi.api, matches[0], self.cfg.midi.client_name)
+        try:
+            port.__enter__()
+        except (MidiError, ValueError) as exc:
+            log.warning("cannot send MIDI clock to %s: %s", matches[0], exc)
+            return
+        clock = MidiClockOut(port, self._tempo)
+        try:
+            self._clock_out = clock.__enter__()
+        except MidiError as exc:
+            port.__exit__(None, None, None)
+            log.warning("cannot send MIDI clock to %s: %s", matches[0], exc)
+            return
+        log.info("MIDI clock out: %s", matches[0])
 
     def _is_clock(self, port_name: str) -> bool:
         wanted = self.cfg.tempo.midi_clock_port.lower()

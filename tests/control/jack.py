@@ -120,6 +120,7 @@ class FakeController:
         self._out.__enter__()
         # Read by polling: no Python on JACK's thread (see live.control.ports.MidiInput).
         self._in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name=self.client + "-leds")
+        self._in.ignore_types(sysex=True, timing=False, active_sense=True)   # MIDI clock too
         self._in.open_virtual_port(f"{self.port} in")
         return self
 
