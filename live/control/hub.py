@@ -18,7 +18,8 @@ Tempo: the followed clock (``tempo_source``: Ableton Link, or MIDI clock from th
 ``[control.tempo] midi_clock_port`` names) becomes ``tempo`` and ``beat_sync`` events in
 ``poll`` like any control. The show joins the Link session at start with
 ``[control.tempo] link``, else when it first follows Link; when the show leads (``tap``),
-``feedback`` sets the session's tempo to the show's.
+``feedback`` sets the session's tempo to the show's. ``[control.tempo] midi_clock_out``
+sends the show's tempo as MIDI clock to the port it names (opened by the watcher).
 
 Learning inside a show: ``/live/learn "network 2"`` (or :meth:`ControlHub.learn`) arms it;
 the next control moved on any controller is bound to that and appended to the map file of
@@ -109,7 +110,7 @@ class ControlHub:
         self._midi_clock = MidiClock()
         self._link: LinkSession | None = None
         self._link_follower = BeatFollower("link", LINK_TOLERANCE_S)
-        self._link_led: float | None = None   # the tempo last sent to the Link session
+        self._link_tempo_sent: float | None = None   # the tempo last sent to the Link session
         self._clock_out: MidiClockOut | None = None   # opened by the watcher
         self._tempo = parameter("tempo").default      # the show's, for the clock sent out
 
@@ -177,11 +178,6 @@ class ControlHub:
             return sorted(self._connections)
 
     @property
-    def link_peers(self) -> int | None:
-        """Other peers of the Link session (None when the show is not in one)."""
-        return self._link.peers if self._link is not None else None
-
-    @property
     def osc_address(self) -> tuple[str, int] | None:
         """Where the OSC server listens (None when it is off)."""
         return self._osc.address if self._osc is not None else None
@@ -228,9 +224,9 @@ class ControlHub:
             self._clock_out.tempo = state.tempo
         if self._link is None and source == "link":
             self._join_link(state.tempo)
-        if self._link is not None and source == "tap" and state.tempo != self._link_led:
+        if self._link is not None and source == "tap" and state.tempo != self._link_tempo_sent:
             self._link.lead(state.tempo)
-            self._link_led = state.tempo
+            self._link_tempo_sent = state.tempo
         for midi_map in list(self._maps.values()):
             midi_map.follow(state)
         with self._lock:  # the watcher must not close a port while LEDs are sent to it

@@ -1,8 +1,8 @@
 """Following MIDI clock: 24 ticks per beat, start / stop / continue and song position (pure).
 
 A drum machine or a DAW sends ``0xF8`` 24 times a beat while it plays. :class:`MidiClock`
-counts the ticks into a beat position, fits the tempo to the last bar's worth of
-ticks (so one late tick moves it a little), and hands each whole beat to a
+counts the ticks into a beat position, fits the tempo to the last bar's worth of ticks (so
+one late tick moves it a little), and hands each whole beat to a
 :class:`~live.control.tempo.BeatFollower`, which says when the show must be told::
 
     clock = MidiClock()
@@ -31,7 +31,7 @@ TICKS_AVERAGED = 4 * TICKS_PER_BEAT  # the tempo is fitted to the ticks of the l
 MIN_TICKS = TICKS_PER_BEAT         # ticks needed before a first tempo (a beat)
 STALLED_S = 1.0                   # no tick for this long: the estimate starts again
 TOLERANCE_S = 0.003               # MIDI jitter below this is not corrected
-TEMPO_STEP = 0.5                  # bpm; the estimate jitters less, MIDI's timing being coarse
+TEMPO_STEP = 0.5                  # bpm; smaller moves of the estimate are MIDI's jitter
 
 CLOCK, START, CONTINUE, STOP, SONG_POSITION = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 CLOCK_STATUSES = frozenset((CLOCK, START, CONTINUE, STOP, SONG_POSITION))
@@ -45,14 +45,14 @@ class MidiClock:
         self.running = False
         self.position = 0                 # the tick the next clock message stands for
         self._ticks: deque[float] = deque(maxlen=TICKS_AVERAGED + 1)  # their arrival times
-        self._before_dropout: float | None = None  # the tempo while ticks refill after a pause
+        self._resumed_tempo: float | None = None  # the tempo before a pause, while ticks refill
 
     @property
     def tempo(self) -> float | None:
         """Beats per minute from the recent ticks; None until enough have come."""
         count = len(self._ticks)
         if count < MIN_TICKS:
-            return self._before_dropout
+            return self._resumed_tempo
         # The interval is the least-squares slope of arrival against tick number: one late
         # tick (a busy MIDI system delivers in bursts) moves it far less than a first-to-last
         # difference would.
@@ -86,7 +86,7 @@ class MidiClock:
         # Senders tick while stopped too: the tempo is kept up to date all along.
         if self._ticks and time - self._ticks[-1] > STALLED_S:
             self._ticks.clear()
-            self._before_dropout = None
+            self._resumed_tempo = None
             self.follower.reset()
         self._ticks.append(time)
         if not self.running:
@@ -99,6 +99,6 @@ class MidiClock:
 
     def _resume(self) -> None:
         """Playing (again): the pause is no dropout, and the next beat is told."""
-        self._before_dropout = self.tempo
+        self._resumed_tempo = self.tempo
         self._ticks.clear()
         self.follower.reset()
