@@ -9,9 +9,10 @@ one late tick moves it a little), and hands each whole beat to a
     for arrival, data in port.receive(now):
         events += clock.receive(arrival, data)
 
-Dropouts: every tick is counted as it comes. A busy MIDI system (or a cable's hiccup) delivers
-late ticks in a burst rather than losing them, so guessing "lost" ticks from a gap would count
-them twice; the fit over a bar keeps a burst from moving the tempo much, and the next whole
+Dropouts: once the tempo is known, ticks are counted on the time grid. A gap of k intervals
+is k ticks, so ticks lost on the way (a MIDI system that misses a cycle drops them) still
+count; and when late ticks come in a burst, the first stands for all of them and the rest,
+arriving together, count for nothing. Either way the count stays right and the next whole
 beat puts the show's beat right again. A pause longer than :data:`STALLED_S` (the sender
 stopped without a stop message) starts the tempo estimate again. Senders keep ticking while
 stopped, so the tempo is known again the moment they continue.
@@ -28,7 +29,7 @@ from live.control.tempo import BeatFollower
 TICKS_PER_BEAT = 24
 TICKS_PER_SIXTEENTH = 6           # song position counts sixteenth notes
 TICKS_AVERAGED = 4 * TICKS_PER_BEAT  # the tempo is fitted to the ticks of the last bar
-MIN_TICKS = TICKS_PER_BEAT         # ticks needed before a first tempo (a beat)
+MIN_TICKS = 2 * TICKS_PER_BEAT     # ticks needed before a first tempo (two beats)
 STALLED_S = 1.0                   # no tick for this long: the estimate starts again
 TOLERANCE_S = 0.003               # MIDI jitter below this is not corrected
 TEMPO_STEP = 0.5                  # bpm; smaller moves of the estimate are MIDI's jitter
@@ -44,23 +45,10 @@ class MidiClock:
         self.follower = BeatFollower(source, tolerance, TEMPO_STEP)
         self.running = False
         self.position = 0                 # the tick the next clock message stands for
-        self._ticks: deque[float] = deque(maxlen=TICKS_AVERAGED + 1)  # their arrival times
-        self._resumed_tempo: float | None = None  # the tempo before a pause, while ticks refill
-
-    @property
-    def tempo(self) -> float | None:
-        """Beats per minute from the recent ticks; None until enough have come."""
-        count = len(self._ticks)
-        if count < MIN_TICKS:
-            return self._resumed_tempo
-        # The interval is the least-squares slope of arrival against tick number: one late
-        # tick (a busy MIDI system delivers in bursts) moves it far less than a first-to-last
-        # difference would.
-        middle = (count - 1) / 2
-        mean = sum(self._ticks) / count
-        slope = sum((i - middle) * (t - mean) for i, t in enumerate(self._ticks))
-        interval = slope / sum((i - middle) ** 2 for i in range(count))
-        return 60.0 / (interval * TICKS_PER_BEAT)
+        self.tempo: float | None = None   # beats per minute, None until ticks have told it
+        # (tick number, arrival) of the recent ticks that counted, for the tempo fit.
+        self._ticks: deque[tuple[int, float]] = deque(maxlen=TICKS_AVERAGED + 1)
+        self._last: tuple[int, float] | None = None   # the last tick that counted
 
     def receive(self, time: float, data: Sequence[int]) -> list[ControlEvent]:
         """The events one message calls for; anything but clock messages is ignored."""
@@ -77,28 +65,56 @@ class MidiClock:
             self.running = False
         elif status == SONG_POSITION and len(data) == 3:
             self.position = (data[1] | data[2] << 7) * TICKS_PER_SIXTEENTH
-            self.follower.reset()   # a jump: the next beat is told, whatever the drift
+            self._resume()   # a jump: the next beat is told, whatever the drift
         elif status == CLOCK:
             return self._tick(time)
         return []
 
     def _tick(self, time: float) -> list[ControlEvent]:
         # Senders tick while stopped too: the tempo is kept up to date all along.
-        if self._ticks and time - self._ticks[-1] > STALLED_S:
-            self._ticks.clear()
-            self._resumed_tempo = None
-            self.follower.reset()
-        self._ticks.append(time)
+        steps = 1
+        if self._last is not None:
+            gap = time - self._last[1]
+            if gap > STALLED_S:
+                self._ticks.clear()
+                self.tempo = None
+                self.follower.reset()
+            elif self.tempo is not None:
+                # Ticks on the time grid: a gap of k intervals is k ticks (ones lost on the
+                # way count), and the rest of a burst of late ones, arriving together, none.
+                steps = round(gap * self.tempo * TICKS_PER_BEAT / 60.0)
+                if steps == 0:
+                    return []
+        number = (self._last[0] if self._last else -1) + steps
+        self._last = (number, time)
+        self._ticks.append(self._last)
+        self.tempo = self._fitted_tempo() or self.tempo
         if not self.running:
             return []
-        position, self.position = self.position, self.position + 1
-        tempo = self.tempo
-        if tempo is None or position % TICKS_PER_BEAT:
+        before, self.position = self.position, self.position + steps
+        if self.tempo is None or (self.position - 1) // TICKS_PER_BEAT == \
+                (before - 1) // TICKS_PER_BEAT:
             return []
-        return self.follower.follow(time, position / TICKS_PER_BEAT, tempo)
+        # This tick is, or (after a loss) passed, a whole beat: where the show should be.
+        return self.follower.follow(time, (self.position - 1) / TICKS_PER_BEAT, self.tempo)
+
+    def _fitted_tempo(self) -> float | None:
+        """Beats per minute fitted to the recent ticks; None while they are too few."""
+        if len(self._ticks) < MIN_TICKS:
+            return None
+        # The interval is the least-squares slope of arrival against tick number: one late
+        # tick moves it far less than a first-to-last difference would, and lost ones (gaps
+        # in the numbers) not at all.
+        count = len(self._ticks)
+        mean_n = sum(n for n, _ in self._ticks) / count
+        mean_t = sum(t for _, t in self._ticks) / count
+        spread = sum((n - mean_n) ** 2 for n, _ in self._ticks)
+        interval = sum((n - mean_n) * (t - mean_t) for n, t in self._ticks) / spread
+        return 60.0 / (interval * TICKS_PER_BEAT) if interval > 0 else None
 
     def _resume(self) -> None:
-        """Playing (again): the pause is no dropout, and the next beat is told."""
-        self._resumed_tempo = self.tempo
+        """Playing (again), or from another song position: the pause is no tempo, and the
+        next beat is told."""
         self._ticks.clear()
+        self._last = None
         self.follower.reset()
