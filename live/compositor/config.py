@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from live.contracts.schema import param
+
+
+@dataclass
+class NdiConfig:
+    """``[output.ndi]``: the output as NDI sources for Resolume, OBS, TouchDesigner (live
+    shows; a render writes its mp4 only)."""
+
+    enabled: bool = param(False, "send the output (what is recorded: no HUD) as an NDI source "
+                                 "at the show's fps and output size")
+    name: str = param("gance-live", "the NDI source's name; receivers list it as "
+                                    "\"HOST (name)\"")
+    frame: bool = param(False, "also send each network frame as it comes (its own size, RGBA "
+                               "with alpha) as the source \"name frame\", for compositing in "
+                               "the receiver")
 
 
 @dataclass
@@ -51,3 +65,4 @@ class OutputConfig:
     record_preset: str = param("veryfast", "x264 speed preset of the recording",
                                choices=("ultrafast", "superfast", "veryfast", "faster", "fast",
                                         "medium", "slow"))
+    ndi: NdiConfig = field(default_factory=NdiConfig)

@@ -44,7 +44,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import moderngl
 
@@ -64,6 +64,9 @@ from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.overlay.hud import HudStats, render_text
+
+if TYPE_CHECKING:
+    from live.compositor.ndi import NdiSource
 
 SOURCE = "compositor"
 POLL_SECONDS = 0.05          # longest wait between checks for Stop / SIGTERM / window events
@@ -201,6 +204,8 @@ class Compositor:
         self._finalisers: list[threading.Thread] = []   # parts whose encoder died, being muxed
         self._encoder_deaths: list[float] = []   # when (monotonic)
         self.ctx = self.ring = self.record_target = self.readback = None
+        self.ndi: NdiSource | None = None          # the output as an NDI source
+        self.ndi_frame: NdiSource | None = None    # each network frame as an NDI source
         try:
             self._open(spec)
         except BaseException:
@@ -229,15 +234,26 @@ class Compositor:
             self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
             if spec.output.preview and spec.mode == "live":
                 self._open_preview(spec.output)
-        if spec.record_path:
+        ndi = spec.output.ndi if spec.mode == "live" else None
+        if spec.record_path or (ndi and ndi.enabled):
             self.record_target = offscreen_target(self.ctx, spec.output.width, spec.output.height)
             self.readback = FrameReadback(self.ctx, spec.output.width, spec.output.height)
+        if spec.record_path:
             self._open_part(spec.record_part, first_period=0)
+        if ndi and (ndi.enabled or ndi.frame):
+            from live.compositor.ndi import NdiSource   # NDI's runtime loads only when used
+        if ndi and ndi.enabled:
+            self.ndi = NdiSource(ndi.name, spec.output.width, spec.output.height, spec.fps)
+        if ndi and ndi.frame:
+            self.ndi_frame = NdiSource(f"{ndi.name} frame", self.ring.width, self.ring.height,
+                                       spec.fps)
         if spec.frame_log:
             self.frame_log = self._open_frame_log(spec.frame_log, append=spec.restarted)
         self.description = (f"{where} {width}x{height}, {self.ctx.info['GL_RENDERER']}, "
                             f"{spec.mode} at {spec.fps} fps"
                             + (f", recording {self.recorder.path}" if self.recorder else "")
+                            + "".join(f", NDI '{source.name}'" for source in
+                                      (self.ndi, self.ndi_frame) if source is not None)
                             + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
                                f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
 
@@ -431,6 +447,8 @@ class Compositor:
         pixels = self.ring.pixels(slot)
         header = self.ring.header(slot)
         self.renderer.upload(pixels)
+        if self.ndi_frame is not None:   # a copy: the slot goes back to the workers below
+            self.ndi_frame.offer(pixels.tobytes())
         record = {"index": index, **{name: header[name].item() for name in HEADER_FIELDS}}
         self.beat = record["beat"]
         if self.frame_log is not None:
@@ -480,16 +498,28 @@ class Compositor:
         """
         if count <= 0:
             return
-        if self.recorder is not None:
+        if self.readback is not None:
+            if self.ndi is not None:
+                # The read queued a period ago was finished by the GPU long since: collected
+                # now it costs no wait, and receivers are one period behind the window.
+                self._deliver(self.readback.flush())
             if self.picture_dirty:
-                # The HUD and the quit prompt are for the performer: the recording is the show.
+                # The HUD and the quit prompt are for the performer: the output is the show.
                 self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True,
                                    performed=self.display.look, flash=self._flash())
-                self._write_recording(self.readback.submit(self.record_target, count))
+                self._deliver(self.readback.submit(self.record_target, count))
                 self.picture_dirty = False
-            elif not self.readback.add_copies(count):
+            elif not self.readback.add_copies(count) and self.recorder is not None:
                 self._write_recording([(self._last_recorded, count)])
         self.periods_out += count
+
+    def _deliver(self, frames: list[tuple[bytes, int]]) -> None:
+        """Read-back output frames to NDI (once each) and the recording (each period)."""
+        if self.ndi is not None:
+            for frame, _ in frames:
+                self.ndi.offer(frame)
+        if self.recorder is not None:
+            self._write_recording(frames)
 
     def _write_recording(self, frames: list[tuple[bytes, int]]) -> None:
         # A window must never wait for the encoder; headless, the recording is the product.
@@ -518,7 +548,7 @@ class Compositor:
         self._finalisers.append(finaliser)
         if goes_on:
             self._open_part(number + 1, self.part_start + dead.frames_written)
-        else:
+        elif self.ndi is None:
             self.readback.release()   # its queued frames have nowhere to go
             self.readback = None
 
@@ -571,6 +601,8 @@ class Compositor:
             lines = list(self.display.hud_lines) if self.display.hud else []
             if shows_hud:
                 lines += self.stats.lines(now)
+                lines += [source.hud_line() for source in (self.ndi, self.ndi_frame)
+                          if source is not None]
             if prompt:
                 lines.append(prompt)
             screen.overlay.set_image(render_text(lines), HUD_POSITION)
@@ -613,6 +645,10 @@ class Compositor:
             self.frame_log = None
         if self.readback is not None:
             self.readback.release()
+        for source in (self.ndi, self.ndi_frame):
+            if source is not None:
+                source.close()
+        self.ndi = self.ndi_frame = None
         if self.preview is not None:
             self._close_preview()
         for screen in self.screens:

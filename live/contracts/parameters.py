@@ -15,7 +15,10 @@ from dataclasses import dataclass
 KINDS = ("float", "network", "choice", "bool")
 INDEX_KINDS = ("network", "choice")   # an int picking one of several (networks, choices)
 STAGES = ("latents", "output", "show")
-ARGUMENTS = ("press", "index")
+ARGUMENTS = ("press", "index", "beat")
+# Pages of the generated TouchOSC layout (`gance-live osc-layout`), one per part of the show.
+PAGES = ("audio", "latent", "look", "networks", "scenes")
+_STAGE_PAGES = {"latents": "latent", "output": "look", "show": "audio"}
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,12 @@ class Parameter:
     choices: tuple[str, ...] = ()  # choice: the names the index picks (OSC takes names too)
     in_scenes: bool = True    # a scene snapshots and recalls it (not how the show is run:
     #                           the HUD, the tempo of the music, the morph time itself)
+    page: str = ""            # TouchOSC layout page (PAGES); "" = networks for a network,
+    #                           else by stage: latents -> latent, output -> look, show -> audio
 
     def __post_init__(self) -> None:
         assert self.kind in KINDS and self.stage in STAGES, self
+        assert self.page in PAGES + ("",), self
         assert (self.range is not None) == (self.kind == "float"), self
         assert bool(self.choices) == (self.kind == "choice"), self
         assert self.kind != "choice" or 0 <= self.default < len(self.choices), self
@@ -68,6 +74,13 @@ class Parameter:
             return "on" if value else "off"
         return f"{value:g}"
 
+    @property
+    def layout_page(self) -> str:
+        """The TouchOSC layout page its control goes on."""
+        if self.page:
+            return self.page
+        return "networks" if self.kind == "network" else _STAGE_PAGES[self.stage]
+
 
 @dataclass(frozen=True)
 class Action:
@@ -76,19 +89,29 @@ class Action:
     name: str                 # event name and MIDI map target
     help: str                 # one line for osc-doc, `gance-live parameters` and the README
     argument: str = "press"   # "press": a button (OSC: none, or >= 0.5 on press);
-    #                           "index": a number >= 0 saying which (a cue)
+    #                           "index": a number >= 0 saying which (a cue);
+    #                           "beat": a beat position (tempo followers, never OSC)
     key: str = ""             # window key ("" = none)
     osc: str | None = None    # OSC address under /live; None: neither OSC nor MIDI reach it
+    page: str = ""            # TouchOSC layout page (PAGES); "" = scenes for an index
+    #                           (a cue), else latent
 
     def __post_init__(self) -> None:
-        assert self.argument in ARGUMENTS, self
+        assert self.argument in ARGUMENTS and self.page in PAGES + ("",), self
+        assert self.argument != "beat" or self.osc is None, self
+
+    @property
+    def layout_page(self) -> str:
+        """The TouchOSC layout page its button goes on."""
+        return self.page or ("scenes" if self.argument == "index" else "latent")
 
 
 PARAMETERS: tuple[Parameter, ...] = (
     # How strongly the music moves the picture: the spectrum blend's alpha is
     # gain ** [latents] gain_curve, so the fader and the keys work on gain, never on alpha.
     Parameter("gain", "float", 0.5, "audio gain, how strongly the music moves the picture",
-              range=(0.0, 1.0), hud="gain", key="up/down", step=0.05, config="latents.gain"),
+              range=(0.0, 1.0), hud="gain", key="up/down", step=0.05, config="latents.gain",
+              page="audio"),
     # The network drawing the picture; keys 1-9 pick the first nine.
     Parameter("network", "network", 0, "the network on screen (0-based index)",
               hud="network", key="1-9"),
@@ -202,19 +225,27 @@ PARAMETERS: tuple[Parameter, ...] = (
               hud="every", choices=("1/2", "1", "2", "4"), units="beats"),
     # A scene recall glides float parameters to the scene's values over this time.
     Parameter("scene_morph", "float", 2.0, "how long a scene recall glides", range=(0.0, 30.0),
-              stage="show", hud="morph", units="seconds", in_scenes=False),
+              stage="show", hud="morph", units="seconds", in_scenes=False, page="scenes"),
     # issue 18: the set. Rehearsing one song: when its audio ends it starts again (audio and
     # picture) instead of the set moving on.
     Parameter("loop_song", "bool", False, "rehearsal: at the end of the song's audio play the "
               "song again instead of moving on", stage="show", hud="LOOP SONG", key="l",
               in_scenes=False),
+    # --- booth (issue 15): where the beat comes from. The followers (live/control/tempo.py,
+    # link.py, clock.py) turn the chosen source into tempo and beat_sync events, so a replayed
+    # show lands on the same beats; with "tap" the show leads and sends its tempo to Link.
+    Parameter("tempo_source", "choice", 0, "where tempo and beat come from: tap (the show "
+              "leads), the music's analysis, an Ableton Link session, or MIDI clock",
+              stage="show", hud="beat", choices=("tap", "analysis", "link", "midi_clock"),
+              config="control.tempo.source", in_scenes=False),
 )
 
 ACTIONS: tuple[Action, ...] = (
     # Step through [networks] files, wrapping around at either end.
-    Action("next_network", "show the next network", key="right", osc="/network/next"),
+    Action("next_network", "show the next network", key="right", osc="/network/next",
+           page="networks"),
     Action("previous_network", "show the previous network", key="left",
-           osc="/network/previous"),
+           osc="/network/previous", page="networks"),
     # Jump the latent journey to a time of [latents] cues; the C key jumps to the first.
     Action("cue", "jump the latent journey to a cue of [latents] cues", argument="index",
            key="c", osc="/cue"),
@@ -222,7 +253,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("save_favourite", "save the current W to out/favourites/ (a keyframe for later "
            "shows)", key="s", osc="/favourite"),
     # Taps on the beat set tempo; the control hub turns the taps' timing into tempo events.
-    Action("tap_tempo", "tap tempo: tap on the beat", osc="/tap"),
+    Action("tap_tempo", "tap tempo: tap on the beat", osc="/tap", page="audio"),
     # issue 11: output look and scenes. Scene N holds every parameter's value, in
     # SHOW.scenes.toml beside the show file; F1-F8 recall scenes 1-8, shift+F1-F8 save them.
     Action("scene_save", "save every parameter's value as scene N", argument="index",
@@ -231,13 +262,17 @@ ACTIONS: tuple[Action, ...] = (
            argument="index", key="f1-f8", osc="/scene"),
     # issue 18: the set. Moving through [[songs]], each arriving with its own transition;
     # PageDown / PageUp are what a presentation clicker sends.
-    Action("next_song", "go to the next song of the set", key="page_down", osc="/song/next"),
+    Action("next_song", "go to the next song of the set", key="page_down", osc="/song/next",
+           page="scenes"),
     Action("previous_song", "go to the previous song of the set", key="page_up",
-           osc="/song/previous"),
+           osc="/song/previous", page="scenes"),
     Action("song", "go to a song of the set (0 = the first)", argument="index", osc="/song"),
     # End the show (the recording is finalised). Only the window's Esc reaches it, after a
     # confirmation, so one stray pad or packet cannot end a show.
     Action("quit", "quit (the recording is finalised)", key="escape"),
+    # --- booth (issue 15): the beat position an external clock (Link, MIDI clock) says at the
+    # event's show time; the conductor's BeatClock takes it as the beat from there on.
+    Action("beat_sync", "the followed clock's beat position at this time", argument="beat"),
 )
 
 _PARAMETERS = {p.name: p for p in PARAMETERS}

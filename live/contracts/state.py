@@ -56,6 +56,8 @@ class _Checks:
             return False
         declared_action = action(name)
         if declared_action is not None:
+            if declared_action.argument == "beat":
+                return True   # any beat position (Link's run negative before its start)
             return declared_action.argument == "press" or (value == int(value) and value >= 0)
         declared = parameter(name)
         if declared is None:

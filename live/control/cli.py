@@ -1,4 +1,5 @@
-"""Command-line tools of the control concern: ``midi-learn``, ``osc-doc`` and ``parameters``.
+"""Command-line tools of the control concern: ``midi-learn``, ``osc-doc``, ``osc-layout`` and
+``parameters``.
 
 ``register`` adds them to ``gance-live``; ``list_midi_ports`` is here for
 ``gance-live devices``.
@@ -21,12 +22,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from live.contracts.errors import ConfigError
+from live.contracts.errors import ConfigError, UserError
 from live.control.learn import LearnRequest, choices, describe
 from live.control.midi import MidiMap, MidiMessage, refuse_shipped
 from live.control.keyboard import key_rows
 from live.control.osc import osc_doc
-from live.contracts.parameters import PARAMETERS
+from live.contracts.outputs import atomic_output
+from live.contracts.parameters import PAGES, PARAMETERS
+from live.control.touchosc import layout_bytes
 from live.control.ports import APIS, MidiError, MidiInput, input_port_names, list_midi_ports
 
 __all__ = ["register", "list_midi_ports"]
@@ -52,6 +55,18 @@ def register(subparsers: Any) -> None:
     doc = subparsers.add_parser("osc-doc", help="print the OSC address tree",
                                 description="Print every OSC address the show understands.")
     doc.set_defaults(func=run_osc_doc)
+    layout = subparsers.add_parser(
+        "osc-layout", help="write a TouchOSC layout of every parameter",
+        description="Write a TouchOSC layout (.tosc): a page per part of the show (audio, "
+                    "latent, look, networks, scenes), a control per parameter and action, "
+                    "bound to its OSC address and range and moved by the state the show "
+                    "sends back ([control.osc] send_port).")
+    layout.add_argument("--out", required=True, type=Path, help="file to write, e.g. "
+                        "show.tosc")
+    layout.add_argument("--networks", type=int, default=9, choices=range(1, 65),
+                        metavar="N", help="networks of the show, one radio segment each "
+                        "(default 9, as many as the keys reach)")
+    layout.set_defaults(func=run_osc_layout)
     parameters = subparsers.add_parser(
         "parameters", help="list the window keys and every performable parameter",
         description="Print the window keys and every parameter MIDI, OSC and the keys "
@@ -62,6 +77,19 @@ def register(subparsers: Any) -> None:
 
 def run_osc_doc(args: argparse.Namespace) -> int:
     print(osc_doc())
+    return 0
+
+
+def run_osc_layout(args: argparse.Namespace) -> int:
+    target = args.out
+    try:
+        with atomic_output(target) as temporary:
+            temporary.write_bytes(layout_bytes(args.networks))
+    except OSError as exc:
+        raise UserError(f"--out {target}: cannot write the layout ({exc.strerror}): name a "
+                        f"file in a folder that exists and can be written") from None
+    print(f"{target}: TouchOSC layout, {len(PARAMETERS)} parameters on pages "
+          f"{', '.join(PAGES)}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from live.contracts.parameters import parameter
 from live.contracts.schema import param
 
 
@@ -42,8 +43,30 @@ class OscConfig:
 
 
 @dataclass
+class TempoConfig:
+    """``[control.tempo]``: where the show's beat comes from (the tempo_source parameter
+    switches it during the show)."""
+
+    source: str = param("tap", "tempo and beat at the start: tap (the show leads), analysis "
+                               "(of the music), link (an Ableton Link session) or midi_clock",
+                        choices=parameter("tempo_source").choices)
+    link: bool = param(False, "join the Ableton Link session of this network even when not "
+                              "following it, so tap tempo leads the session (always joined "
+                              "when source is link)")
+    link_quantum: float = param(4.0, "beats in a Link bar: peers agree on the phase within it",
+                                range=(1.0, 16.0))
+    midi_clock_port: str = param("", "MIDI input ports whose name contains this are followed "
+                                     "as MIDI clock (24 ppqn, start/stop/continue, song "
+                                     "position); \"\" = none")
+    midi_clock_out: str = param("", "send the show's tempo as MIDI clock (24 ppqn, start and "
+                                    "stop) to the output port whose name contains this; "
+                                    "\"\" = none")
+
+
+@dataclass
 class ControlConfig:
     keyboard: bool = param(True, "keys in the output window: 1-9 networks, arrows gain, "
                                  "B blackout, H HUD, Esc quit")
     midi: MidiConfig = field(default_factory=MidiConfig)
     osc: OscConfig = field(default_factory=OscConfig)
+    tempo: TempoConfig = field(default_factory=TempoConfig)

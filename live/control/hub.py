@@ -14,6 +14,13 @@ looks for controllers every ``rescan_seconds``: a port that disappears is closed
 whose name matches a map (again) is opened, so a controller pulled out mid-show is picked
 up by name when it comes back and nothing else notices.
 
+Tempo: the followed clock (``tempo_source``: Ableton Link, or MIDI clock from the port
+``[control.tempo] midi_clock_port`` names) becomes ``tempo`` and ``beat_sync`` events in
+``poll`` like any control. The show joins the Link session at start with
+``[control.tempo] link``, else when it first follows Link; when the show leads (``tap``),
+``feedback`` sets the session's tempo to the show's. ``[control.tempo] midi_clock_out``
+sends the show's tempo as MIDI clock to the port it names (opened by the watcher).
+
 Learning inside a show: ``/live/learn "network 2"`` (or :meth:`ControlHub.learn`) arms it;
 the next control moved on any controller is bound to that and appended to the show's learned
 map for that controller's map, ``SHOW.MAP.midi.toml`` beside the show file (never to the map
@@ -35,12 +42,16 @@ from typing import Any, Callable
 from live.contracts.errors import ConfigError
 from live.control.config import ControlConfig
 from live.control.learn import LearnRequest
+from live.control.clock_out import MidiClockOut
+from live.control.link import LinkSession
 from live.control.midi import TAP_TEMPO, MidiMap, MidiMessage, find_map, learned_map_path
+from live.control.midi_clock import CLOCK, CLOCK_STATUSES, MidiClock
 from live.control.osc import LEARN, LEARN_CANCEL, OscSender, OscServer, events_for_osc, \
     state_messages
 from live.control.ports import MidiError, MidiInput, MidiOutput, PortLister
 from live.contracts.state import ControlEvent, ShowState
-from live.control.tempo import TapTempo
+from live.contracts.parameters import parameter
+from live.control.tempo import BeatFollower, TapTempo
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +60,9 @@ log = logging.getLogger(__name__)
 RETIRE_SECONDS = 0.5
 MAX_RETRY_SECONDS = 30.0  # longest pause between attempts to reach a missing MIDI system
 STAT_NAMES = ("midi_received", "midi_ignored", "osc_received", "osc_ignored", "events",
-              "midi_connects", "midi_reconnects", "midi_disconnects", "learned")
+              "midi_connects", "midi_reconnects", "midi_disconnects", "learned", "clock_ticks")
+TEMPO_SOURCES = parameter("tempo_source").choices
+LINK_TOLERANCE_S = 0.001  # Link's timeline is exact: only a real jump is worth an event
 
 
 @dataclass
@@ -84,6 +97,7 @@ class ControlHub:
         # survives a controller being pulled out and plugged back in.
         self._maps: dict[str, MidiMap] = {}
         self._map_devices: dict[str, _Device] = {}
+        self._clocks_seen: set[str] = set()    # clock ports opened before (reconnect count)
         self._connections: dict[str, _Connection] = {}
         self._lock = threading.Lock()          # guards _connections against the watcher
         self._stop = threading.Event()
@@ -95,6 +109,13 @@ class ControlHub:
         self._osc_sent: dict[str, Any] = {}
         self._learning: LearnRequest | None = None
         self._taps = TapTempo()
+        self._tempo_source = cfg.tempo.source
+        self._midi_clock = MidiClock()
+        self._link: LinkSession | None = None
+        self._link_follower = BeatFollower("link", LINK_TOLERANCE_S)
+        self._link_tempo_sent: float | None = None   # the tempo last sent to the Link session
+        self._clock_out: MidiClockOut | None = None   # opened by the watcher
+        self._tempo = parameter("tempo").default      # the show's, for the clock sent out
 
     @staticmethod
     def _load_devices(cfg: ControlConfig, resolve: Callable[[str], Path],
@@ -129,7 +150,9 @@ class ControlHub:
             if self.cfg.osc.send_port:
                 self._osc_out = OscSender(self.cfg.osc.send_host, self.cfg.osc.send_port)
                 self._osc_out.__enter__()
-        if self._devices:
+        if self.cfg.tempo.link:
+            self._join_link(parameter("tempo").default)
+        if self._devices or self.cfg.tempo.midi_clock_port or self.cfg.tempo.midi_clock_out:
             self._watcher = threading.Thread(target=self._watch, name="midi-hotplug",
                                              daemon=True)
             self._watcher.start()
@@ -139,6 +162,9 @@ class ControlHub:
         self._stop.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5.0)
+        if self._clock_out is not None:
+            self._clock_out.__exit__(None, None, None)
+            self._clock_out = None
         with self._lock:
             connections, self._connections = list(self._connections.values()), {}
         for connection in connections:
@@ -146,10 +172,10 @@ class ControlHub:
         if self._retired:
             time.sleep(max(0.0, self._retired[-1][0] + RETIRE_SECONDS - time.monotonic()))
             self._close_retired(time.monotonic())
-        for port in (self._osc, self._osc_out):
+        for port in (self._osc, self._osc_out, self._link):
             if port is not None:
                 port.__exit__(None, None, None)
-        self._osc = self._osc_out = None
+        self._osc = self._osc_out = self._link = None
 
     @property
     def stats(self) -> dict[str, int]:
@@ -184,6 +210,8 @@ class ControlHub:
         for port_name, (arrival, data) in arrivals:
             self._stats["midi_received"] += 1
             self._midi_events(arrival, port_name, data, events)
+        if self._link is not None and self._tempo_source == "link":
+            events += self._link_follower.follow(*self._link.read())
         if self._osc is not None:
             messages, bad_packets = self._osc.receive()
             self._stats["osc_received"] += len(messages) + bad_packets
@@ -196,7 +224,21 @@ class ControlHub:
         return events
 
     def feedback(self, state: ShowState) -> None:
-        """Show ``state`` on the controllers' LEDs and to the OSC target; sends only changes."""
+        """Show ``state`` on the controllers' LEDs and to the OSC target; sends only changes.
+        Leading (tap tempo), set the Link session's tempo."""
+        source = TEMPO_SOURCES[state.tempo_source]
+        if source != self._tempo_source:   # what the show was told of a source is stale
+            self._tempo_source = source
+            self._link_follower.reset()
+            self._midi_clock.follower.reset()
+        self._tempo = state.tempo
+        if self._clock_out is not None:
+            self._clock_out.tempo = state.tempo
+        if self._link is None and source == "link":
+            self._join_link(state.tempo)
+        if self._link is not None and source == "tap" and state.tempo != self._link_tempo_sent:
+            self._link.lead(state.tempo)
+            self._link_tempo_sent = state.tempo
         for midi_map in list(self._maps.values()):
             midi_map.follow(state)
         with self._lock:  # the watcher must not close a port while LEDs are sent to it
@@ -212,12 +254,23 @@ class ControlHub:
                 if self._osc_sent.get(address) != value and self._osc_out.send(address, value):
                     self._osc_sent[address] = value
 
+    def _join_link(self, tempo: float) -> None:
+        """Join the Link session (at ``tempo`` if this show starts it)."""
+        self._link = LinkSession(tempo, self.cfg.tempo.link_quantum, self.clock).__enter__()
+        log.info("joined the Ableton Link session (%d other peers)", self._link.peers)
+
     # -- translation (caller's thread) ---------------------------------------------------
 
     def _midi_events(self, arrival: float, port_name: str, data: list[int],
                      events: list[ControlEvent]) -> None:
-        midi_map = self._maps[_identity(port_name)]
-        message = MidiMessage.from_bytes(data)
+        if data and data[0] in CLOCK_STATUSES and self._is_clock(port_name):
+            self._stats["clock_ticks"] += data[0] == CLOCK
+            clock_events = self._midi_clock.receive(arrival, data)
+            if self._tempo_source == "midi_clock":
+                events += clock_events
+            return
+        midi_map = self._maps.get(_identity(port_name))
+        message = MidiMessage.from_bytes(data) if midi_map is not None else None
         if message is None:
             self._stats["midi_ignored"] += 1
             return
@@ -330,9 +383,12 @@ class ControlHub:
         self._stats["midi_disconnects"] += len(gone)
         self._close_retired(now - RETIRE_SECONDS)
         destinations = [p for p in lister.destinations() if not self._is_ours(p)]
+        self._open_clock_out(destinations)
         for port_name in sources:
             device = self._device_for(port_name)
-            if port_name in open_names or device is None or self._stop.is_set():
+            clock = self._is_clock(port_name)
+            if port_name in open_names or (device is None and not clock) or \
+                    self._stop.is_set():
                 continue
             connection = self._open(port_name, device, destinations)
             if connection is not None:
@@ -346,24 +402,61 @@ class ControlHub:
         catch_all = [d for d in self._devices if not d.port]
         return (named or catch_all or [None])[0]
 
-    def _open(self, port_name: str, device: _Device,
+    def _open_clock_out(self, destinations: list[str]) -> None:
+        """Start sending MIDI clock once its port is there (again, after an unplug)."""
+        wanted = self.cfg.tempo.midi_clock_out.lower()
+        if not wanted or (self._clock_out is not None and self._clock_out.running):
+            return
+        matches = [p for p in destinations if wanted in p.lower()]
+        if not matches or self._stop.is_set():
+            return
+        if self._clock_out is not None:   # its port vanished: let it go
+            self._clock_out.__exit__(None, None, None)
+        self._clock_out = None
+        port = MidiOutput(self.cfg.midi.api, matches[0], self.cfg.midi.client_name)
+        try:
+            port.__enter__()
+        except (MidiError, ValueError) as exc:
+            log.warning("cannot send MIDI clock to %s: %s", matches[0], exc)
+            return
+        clock = MidiClockOut(port, self._tempo)
+        try:
+            self._clock_out = clock.__enter__()
+        except MidiError as exc:
+            port.__exit__(None, None, None)
+            log.warning("cannot send MIDI clock to %s: %s", matches[0], exc)
+            return
+        log.info("MIDI clock out: %s", matches[0])
+
+    def _is_clock(self, port_name: str) -> bool:
+        wanted = self.cfg.tempo.midi_clock_port.lower()
+        return bool(wanted) and wanted in port_name.lower()
+
+    def _open(self, port_name: str, device: _Device | None,
               destinations: list[str]) -> _Connection | None:
+        """Open a controller (``device``: its map) or a clock port, or both in one."""
         identity = _identity(port_name)
-        reconnect = identity in self._maps
-        if not reconnect:
+        reconnect = identity in self._maps or identity in self._clocks_seen
+        clock = self._is_clock(port_name)
+        if device is not None and identity not in self._maps:
             self._map_devices[identity] = device
             self._maps[identity] = copy.deepcopy(device.midi_map)
-        midi_map = self._maps[identity]
-        midi_in = MidiInput(self.cfg.midi.api, port_name, self.cfg.midi.client_name)
+        if clock:
+            self._clocks_seen.add(identity)
+        midi_in = MidiInput(self.cfg.midi.api, port_name, self.cfg.midi.client_name,
+                            clock=clock)
         try:
             midi_in.__enter__()
         except (MidiError, ValueError) as exc:
             log.warning("cannot open MIDI input %s: %s", port_name, exc)
             return None
-        midi_out = self._open_feedback(device, midi_map, destinations)
+        midi_out = None if device is None else \
+            self._open_feedback(device, self._maps[identity], destinations)
         self._stats["midi_reconnects" if reconnect else "midi_connects"] += 1
-        log.info("MIDI %s: %s with map %s", "reconnected" if reconnect else "connected",
-                 port_name, midi_map.name)
+        what = ", ".join(([f"map {self._maps[identity].name}"] if device else []) +
+                         (["MIDI clock"] if clock else []))
+        log.info("MIDI %s: %s with %s", "reconnected" if reconnect else "connected",
+                 port_name, what)
         return _Connection(port_name, midi_in, midi_out)
 
     def _open_feedback(self, device: _Device, midi_map: MidiMap,

@@ -133,13 +133,16 @@ class MidiInput(_OpenedPort):
     callback in flight: closing a port while a message arrives could crash the process.)
     """
 
-    def __init__(self, api: str, port_name: str, client_name: str) -> None:
+    def __init__(self, api: str, port_name: str, client_name: str, *,
+                 clock: bool = False) -> None:
         self.api, self.port_name, self.client_name = api, port_name, client_name
+        self.clock = clock   # pass MIDI clock through (rtmidi drops it by default)
         self._last_arrival: float | None = None
 
     def __enter__(self) -> MidiInput:
         midi = _client(rtmidi.MidiIn, self.api, name=self.client_name,
                        queue_size_limit=QUEUE_SIZE)
+        midi.ignore_types(sysex=True, timing=not self.clock, active_sense=True)
         self._open(midi, lambda: midi.open_port(_index_of(midi.get_ports(), self.port_name),
                                                 name="in"))
         return self

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Protocol
 
 from live.contracts.errors import ConfigError
 from live.contracts.features import FeatureFrame
-from live.contracts.parameters import PARAMETERS
+from live.contracts.parameters import PARAMETERS, parameter
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
@@ -47,6 +47,7 @@ MAX_WAIT_S = 0.01          # ... and at most this long (control events are polle
 FIRST_FRAME_TIMEOUT_S = 30.0  # live: no frame on screen by then means the workers cannot cope
 HUD_WARNING_S = 5.0        # a child's warning (e.g. a network drawing NaN) stays on the HUD
 HUD_WARNING_CHARS = 96     # ... shortened to this (the log has it all)
+ANALYSIS = parameter("tempo_source").choices.index("analysis")
 
 
 class Workers(Protocol):
@@ -179,6 +180,8 @@ class Conductor:
             self.request_stop("quit from " + event.source)
         elif event.name == "cue" and not self.instrument.jump_to_cue(int(event.value)):
             log.warning("cue %d is not in [latents] cues", int(event.value))
+        elif event.name == "beat_sync":
+            self.beats.sync(event.time, event.value)
         elif event.name == "save_favourite":
             log.warning("favourite W saved to %s", self.instrument.save_favourite(self.favourites))
         elif event.name in SONG_MOVES and not SONG_MOVES[event.name](self.instrument, event):
@@ -386,7 +389,7 @@ class Conductor:
                 # The rehearsal audio moved on to the next song: the set follows (logged at
                 # this frame's time, so a replay switches on the same frame).
                 self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
-            beat = self.beats.at(index, self.state.tempo)
+            beat = self.beats.at(index, self._tempo(features))
             beats_crossed = math.floor(beat) - self._whole_beats
             self._whole_beats += beats_crossed
             played = self.instrument.frame(index, features, self.state, beat, beats_crossed,
@@ -419,6 +422,13 @@ class Conductor:
         for name, value in self.instrument.starting_values(song).items():
             self.state.apply(ControlEvent(self.show_time(), "set", name, value),
                              self.network_count)
+
+    def _tempo(self, features: FeatureFrame | None) -> float:
+        """The tempo frames move at: the music's estimate when the show follows analysis
+        (and has one), else the show's tempo (tap, or Link and MIDI clock's events)."""
+        if self.state.tempo_source == ANALYSIS and features is not None and features.tempo > 0:
+            return features.tempo
+        return self.state.tempo
 
     def _update_display(self, from_index: int | None = None) -> None:
         """Tell the compositor what changed; by default it belongs to the next frame."""

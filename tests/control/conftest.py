@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Iterator
 
@@ -10,20 +11,28 @@ import pytest
 from live.control.config import ControlConfig
 from tests.control.jack import FakeController, JackUnavailable, dummy_jack_server, wait_for
 
-__all__ = ["FakeController", "wait_for", "MAPS", "REPO"]
+__all__ = ["FakeController", "wait_for", "jack_or_skip", "MAPS", "REPO"]
 
 REPO = Path(__file__).resolve().parents[2]
 MAPS = REPO / "config" / "midi"
 
 
-@pytest.fixture(scope="session")
-def jack_server() -> Iterator[str]:
-    """A private ``jackd -d dummy`` for the session (skips the test where JACK is missing)."""
+@contextlib.contextmanager
+def jack_or_skip(period: int = 128) -> Iterator[str]:
+    """A private ``jackd -d dummy`` (see dummy_jack_server); skips the test where JACK is
+    missing."""
     try:
-        with dummy_jack_server() as name:
+        with dummy_jack_server(period=period) as name:
             yield name
     except JackUnavailable as exc:
         pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def jack_server() -> Iterator[str]:
+    """A private ``jackd -d dummy`` for the session (skips the test where JACK is missing)."""
+    with jack_or_skip() as name:
+        yield name
 
 
 @pytest.fixture

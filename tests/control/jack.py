@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from typing import Callable, Iterator
@@ -118,6 +120,7 @@ class FakeController:
         self._out.__enter__()
         # Read by polling: no Python on JACK's thread (see live.control.ports.MidiInput).
         self._in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name=self.client + "-leds")
+        self._in.ignore_types(sysex=True, timing=False, active_sense=True)   # MIDI clock too
         self._in.open_virtual_port(f"{self.port} in")
         return self
 
@@ -133,3 +136,38 @@ class FakeController:
 
     def send(self, data: list[int]) -> None:
         self._out.send(data)
+
+
+class ClockSender:
+    """A drum machine's MIDI clock on a :class:`FakeController`: start, then 24 ticks a beat
+    at ``bpm``, sent from a thread on an absolute schedule. ``sent`` holds the monotonic time
+    of each tick as it went out (tick ``i`` is beat ``i / 24``).
+
+        with FakeController("Clock Box") as box, ClockSender(box, 90.0) as clock:
+            ...
+    """
+
+    def __init__(self, controller: FakeController, bpm: float) -> None:
+        self.controller, self.interval = controller, 60.0 / bpm / 24
+        self.sent: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="midi-clock", daemon=True)
+
+    def __enter__(self) -> ClockSender:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+        self.controller.send([0xFC])
+
+    def _run(self) -> None:
+        self.controller.send([0xFA])
+        start = time.monotonic()
+        for tick in itertools.count():
+            due = start + tick * self.interval
+            if self._stop.wait(max(0.0, due - time.monotonic())):
+                return
+            self.controller.send([0xF8])
+            self.sent.append(time.monotonic())

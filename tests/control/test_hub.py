@@ -244,3 +244,20 @@ def test_without_a_midi_system_the_hub_still_serves_osc(control_config, monkeypa
             events = collect(hub, 1)
         assert hub.ports == []
     assert [(e.name, e.value) for e in events] == [("hud", 1.0)]
+
+
+def test_the_show_tempo_goes_out_as_midi_clock(control_config):
+    """Start, then 24 ticks a beat at the show's tempo, to the port named; stop at the end."""
+    control_config.tempo.midi_clock_out = "Drum Box"
+    state = ShowState(tempo=150.0)
+    with FakeController("Drum Box") as drums:
+        with open_hub(control_config) as hub:
+            hub.feedback(state)
+            assert wait_for(lambda: drums.leds[:1] == [[0xFA]], timeout=10)
+            start = time.monotonic()
+            time.sleep(2.0)
+            ticks = sum(message == [0xF8] for message in drums.leds)
+            elapsed = time.monotonic() - start
+        assert wait_for(lambda: drums.leds[-1] == [0xFC])
+    expected = elapsed * 150.0 / 60.0 * 24
+    assert abs(ticks - expected) < 0.1 * expected, (ticks, expected)

@@ -83,13 +83,17 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             ControlEvent(0.2, "osc", "feedback", 0.7), ControlEvent(0.2, "osc", "trail_time", 3.0),
             ControlEvent(0.4, "osc", "strobe", 0.8), ControlEvent(0.4, "osc", "strobe_every", 0.0),
             ControlEvent(0.5, "osc", "scene_morph", 0.5),
-            ControlEvent(1.7, "keyboard", "loop_song", 1.0)]   # no songs: logged, no effect
+            ControlEvent(1.7, "keyboard", "loop_song", 1.0),   # no songs: logged, no effect
+            # Following Link: the logged tempo and beat events are what a render replays.
+            ControlEvent(0.4, "osc", "tempo_source", 2.0),
+            ControlEvent(0.7, "link", "tempo", 140.0), ControlEvent(0.7, "link", "beat_sync", 12.5)]
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
                                 ControlEvent(1.0, "midi:test", "gain", 1.0),
                                 ControlEvent(1.2, "keyboard", "next_network", 1.0), *uses],
                                key=lambda event: event.time), stream)
-    assert {e.name for e in uses} | {"network", "gain"} == {p.name for p in PARAMETERS}
+    assert {e.name for e in uses} | {"network", "gain"} == \
+        {p.name for p in PARAMETERS} | {"beat_sync"}
     first, rows = render(tmp_path, "r1", music, "--seconds", 2, "--replay", log)
     second, again = render(tmp_path, "r2", music, "--seconds", 2, "--replay", log)
     assert frame_hashes(first) == frame_hashes(second)
@@ -102,6 +106,9 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
     assert network[7] == 0 and network[8] == 2 and network[17] == 2 and network[19] == 3
     assert gain[14] < 1.0 and gain[15] == pytest.approx(1.0)
     assert {row["crossfade_to"] for row in rows[5:7]} == {3}
+    synced = next(index for index in range(2 * FPS) if index / FPS >= 0.7)
+    for index in (synced, synced + 5):
+        assert rows[index]["beat"] == pytest.approx(12.5 + (index / FPS - 0.7) * 140 / 60)
 
 
 def test_render_refuses_bad_input_in_one_line(tmp_path, music):

@@ -28,6 +28,7 @@ from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import build_msg
 
 from live.contracts.parameters import PARAMETERS, parameter
+from live.control.link import LinkSession
 from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
 from tests.engine.showrun import (free_udp_port, make_show, read_frame_log, start_cli,
                                   write_loop)
@@ -37,6 +38,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.display]
 WAIT_S = 90.0         # a loaded machine draws a few frames a second at worst
 GAIN_CURVE = 2.0      # alpha = gain ** 2: the header's "gain" is not the gain
 LOOP_RATE, HOP = 22050, 512   # the show's loop and its analysis hop ([audio] hop)
+LINK_PEER_TEMPO = 93.0
 
 
 class Show:
@@ -398,12 +400,17 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("tempo", 200.0, lambda: show.state_sent("tempo", 200.0)),
         # Its effect on a set's audio is tests/engine/test_set.py's; this show has no songs.
         ("loop_song", 1, lambda: show.state_sent("loop_song", 1.0)),
+        # Following Link, the show joins the session of the peer below and takes its tempo.
+        ("tempo_source", "link", lambda: show.state_sent("tempo", LINK_PEER_TEMPO)),
     ]
     # A parameter declared without an effect check here fails: walk them all.
     assert sorted(name for name, _, _ in plan) == sorted(p.name for p in PARAMETERS)
-    for name, value, check in plan:
-        assert value != parameter(name).default, name
-        walk(name, value, check)
+    with LinkSession(LINK_PEER_TEMPO, 4.0, time.monotonic):   # the band's Ableton Live
+        for name, value, check in plan:
+            declared = parameter(name)   # a choice is sent by its name
+            index = declared.choices.index(value) if isinstance(value, str) else value
+            assert index != declared.default, name
+            walk(name, value, check)
 
     # Keys: gain 0.5 shows as alpha 0.25; one "up" must step from 0.5, not from 0.25.
     show.send("gain", 0.5)
