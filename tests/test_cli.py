@@ -17,7 +17,7 @@ def test_help_lists_every_command_and_first_steps():
     result = gance("--help")
     assert result.returncode == 0
     for command in ("demo", "run", "render", "check", "keys", "devices", "convert", "bench",
-                    "midi-learn", "osc-doc", "monitors"):
+                    "midi-learn", "osc-doc", "monitors", "overlays"):
         assert command in result.stdout
     assert "first steps:" in result.stdout
 
