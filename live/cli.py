@@ -155,6 +155,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     from live.compositor import list_monitors
     from live.control.ports import list_midi_ports
     from live.telemetry.gpus import list_gpus
+    from live.video.sources import describe_cameras, list_cameras
 
     print(describe_audio_devices(args.backend))
     with quiet_stderr():  # ALSA prints to stderr when this kernel has no sequencer
@@ -170,6 +171,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     print("\nGPUs:" + "".join(
         f"\n  {g['index']}: {g['name']}  {g['memory_mib']} MiB  {g.get('temperature_c', '?')} °C"
         for g in gpus) if gpus else "\nGPUs: none (no NVIDIA driver): CPU workers")
+    print("\n" + describe_cameras(list_cameras()))
     return 0
 
 
@@ -236,10 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="list every config key with its default and meaning")
     keys.set_defaults(func=cmd_keys)
-    devices = sub.add_parser("devices", help="list audio devices, MIDI ports, monitors and GPUs",
+    devices = sub.add_parser("devices",
+                             help="list audio devices, MIDI ports, monitors, GPUs and cameras",
                              description="What this machine offers the show. Use a name "
                              "substring or index from here in [audio] input_device / "
-                             "output_device, [output] monitor and the MIDI map's port.")
+                             "output_device, [output] monitor, [video] device and the MIDI "
+                             "map's port.")
     devices.add_argument("--backend", choices=("sounddevice", "pyaudio"), default="sounddevice",
                          help="audio library to ask (default: sounddevice)")
     devices.set_defaults(func=cmd_devices)

@@ -27,6 +27,7 @@ from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
 from live.synth.config import NetworksConfig
+from live.video.config import VideoConfig
 
 __all__ = ["Config", "ConfigError", "ShowConfig", "build_config", "describe", "load_config"]
 
@@ -52,6 +53,7 @@ class Config:
     latents: LatentsConfig = field(default_factory=LatentsConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    video: VideoConfig = field(default_factory=VideoConfig)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:

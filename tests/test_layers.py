@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "live"
 # (the composition root) may import across its members.
 LAYERS: list[set[str]] = [
     {"contracts"},
-    {"telemetry", "overlay", "synth", "audio"},
+    {"telemetry", "overlay", "synth", "audio", "video"},
     {"latents", "control"},
     {"compositor"},
     {"engine", "config", "cli", "__main__"},

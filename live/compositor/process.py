@@ -63,8 +63,10 @@ from live.contracts.frames import SLOT_HEADER, FrameRing
 from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
+from live.contracts.video import VideoRing
 from live.overlay.hud import HudStats, render_text
 from live.telemetry.gpus import GpuThermometer
+from live.video.sources import VideoError, VideoFile, cover
 
 SOURCE = "compositor"
 POLL_SECONDS = 0.05          # longest wait between checks for Stop / SIGTERM / window events
@@ -87,7 +89,8 @@ class CompositorSpec:
     ``frame_log`` gets one JSON line per shown frame. ``record_path`` is the recording's
     first part; this compositor records into part ``record_part`` and on, noting each in
     ``parts`` (shared with the supervisor). ``restarted``: a compositor taking over a show
-    already running from one that died.
+    already running from one that died. The video layer comes from ``video_ring`` live and
+    from ``video_file`` in a render (so that frame k always has the file's frame at k / fps).
     """
 
     output: OutputConfig
@@ -104,6 +107,8 @@ class CompositorSpec:
     record_part: int = 1
     parts: PartLedger | None = None
     restarted: bool = False
+    video_ring: str | None = None   # live: the video process's ring (the layer under frames)
+    video_file: str | None = None   # render: the [video] file, read here frame by frame
 
 
 @dataclass
@@ -165,7 +170,8 @@ def compositor_main(spec: CompositorSpec, inbox: Any, to_conductor: Any) -> None
 def _one_line(exc: BaseException) -> str:
     """An exception as one line; our own errors are already worded for the performer."""
     text = " ".join(str(exc).split())
-    if isinstance(exc, (ShaderError, WindowError, RecordingError, CompositorError)) and text:
+    if isinstance(exc, (ShaderError, WindowError, RecordingError, CompositorError,
+                        VideoError)) and text:
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -202,6 +208,9 @@ class Compositor:
         self._finalisers: list[threading.Thread] = []   # parts whose encoder died, being muxed
         self._encoder_deaths: list[float] = []   # when (monotonic)
         self.ctx = self.ring = self.record_target = self.readback = None
+        self.video: VideoRing | None = None
+        self.video_file: VideoFile | None = None
+        self._video_sequence = -1     # the video picture last uploaded
         try:
             self._open(spec)
         except BaseException:
@@ -226,6 +235,10 @@ class Compositor:
             width, height = self.window.framebuffer_size
             where = f"{mode} on '{self.window.monitor['name']}'"
         self.renderer = FrameRenderer(self.ctx)
+        if spec.video_ring and spec.mode == "live":
+            self.video = VideoRing.attach(spec.video_ring)
+        elif spec.video_file and spec.mode == "render":
+            self.video_file = VideoFile(spec.video_file)
         if self.window is not None:
             self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
             if spec.output.preview and spec.mode == "live":
@@ -323,6 +336,8 @@ class Compositor:
                 self._set_display(message)
         elif isinstance(message, ShowStart):
             self.t0, self.frames = message.t0, message.frames
+            if self.video is not None:   # a video file plays on the show's clock
+                self.video.set_t0(message.t0)
             if message.audio_offset is not None:
                 self.spec.audio_offset = message.audio_offset
         elif isinstance(message, OutputConfig):
@@ -397,6 +412,7 @@ class Compositor:
             self._refresh_screens()
 
     def _live_period(self, period: int) -> None:
+        self._take_video()
         decision = self.reorder.at_period(period)
         for index, slot in decision.drop:
             self._free(slot, index, shown=False)
@@ -418,10 +434,26 @@ class Compositor:
             while self.display_pending and \
                     self.display_pending[0].from_index <= decision.show[0]:
                 self._set_display(self.display_pending.pop(0))
+            if self.video_file is not None:
+                self.renderer.layers.upload_video(cover(
+                    self.video_file.at(decision.show[0] / self.spec.fps)[1],
+                    self.spec.output.width, self.spec.output.height))
             self._show(*decision.show)
             self._advance_output(1.0 / self.spec.fps)
             self._output_periods(1)
             self._refresh_screens()
+
+    def _take_video(self) -> None:
+        """Upload the video layer's newest picture if it changed. One the video process
+        overtook while it was copied is not counted: the next period takes the newer one."""
+        newest = self.video.newest() if self.video is not None else None
+        if newest is None or newest[0] == self._video_sequence:
+            return
+        sequence, slot = newest
+        self.renderer.layers.upload_video(self.video.pixels(slot))
+        if self.video.still(sequence, slot):
+            self._video_sequence = sequence
+        self._picture_changed()
 
     def _complete(self) -> bool:
         return self.frames is not None and self.periods_out >= self.frames
@@ -469,7 +501,7 @@ class Compositor:
             if self.picture_dirty:
                 # The HUD and the quit prompt are for the performer: the recording is the show.
                 self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True,
-                                   performed=self.display.look)
+                                   performed=self.display.look, layers=self.display.layers)
                 self._write_recording(self.readback.submit(self.record_target, count))
                 self.picture_dirty = False
             elif not self.readback.add_copies(count):
@@ -542,7 +574,8 @@ class Compositor:
             target = screen.ctx.screen
             target.viewport = (0, 0, *size)
             self.renderer.draw(target, self.look, self.fade.level, flip_y=False,
-                               overlays=overlays, performed=self.display.look)
+                               overlays=overlays, performed=self.display.look,
+                               layers=self.display.layers)
             screen.window.present()
         screen.dirty = False
         screen.size, screen.overlay_shown = size, wants_overlay
@@ -619,4 +652,10 @@ class Compositor:
         if self.ring is not None:
             self.ring.close()
             self.ring = None
+        if self.video is not None:
+            self.video.close()
+            self.video = None
+        if self.video_file is not None:
+            self.video_file.close()
+            self.video_file = None
         return status, detail

@@ -138,6 +138,19 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
               "values, GPU temperatures", stage="output",
               key="h", config="output.hud"),
+    # issue 12: layers. The GAN frame placed over the video layer ([video]): its size and
+    # place on top of [output] placement, how much of it shows and how it mixes with the
+    # video below (or the background when there is no video).
+    Parameter("frame_scale", "float", 1.0, "size of the GAN frame, times its [output] "
+              "placement", range=(0.05, 2.0), stage="output", hud="scale"),
+    Parameter("frame_x", "float", 0.0, "GAN frame moved right by this part of the output "
+              "width", range=(-1.0, 1.0), stage="output", hud="x"),
+    Parameter("frame_y", "float", 0.0, "GAN frame moved down by this part of the output "
+              "height", range=(-1.0, 1.0), stage="output", hud="y"),
+    Parameter("frame_opacity", "float", 1.0, "how much of the GAN frame covers the video "
+              "below it", range=(0.0, 1.0), stage="output", hud="opacity"),
+    Parameter("frame_blend", "choice", 0, "how the GAN frame mixes with the video below it",
+              stage="output", hud="blend", choices=("normal", "add", "screen", "multiply")),
     # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
     Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",
               range=(20.0, 300.0), stage="show", hud="bpm", units="bpm"),

@@ -20,8 +20,8 @@ from live.contracts.features import FeatureFrame
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
-from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
-                                    ShowStart, SlotFree, Status, Stop)
+from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLayers,
+                                    PerformedLook, ShowStart, SlotFree, Status, Stop)
 from live.control.tempo import BeatClock
 from live.engine.scheduler import Scheduler
 
@@ -320,7 +320,7 @@ class Conductor:
             hud_lines = self._hud_lines()
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
                                self.scheduler.next_index if from_index is None else from_index,
-                               PerformedLook.of(self.state))
+                               PerformedLook.of(self.state), PerformedLayers.of(self.state))
         if self._last_display is None or \
                 display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)

@@ -31,6 +31,7 @@ from live.contracts.state import ControlEvent, ShowState, read_event_log, write_
 from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
+from live.contracts.video import VideoRing
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 
@@ -156,6 +157,7 @@ class Preflight:
     first: Generator                   # the first network, on the CPU (the instrument's mapping)
     replay: list[ControlEvent]         # control events to play back
     track: FeatureTrack | None         # render: the audio file's analysis
+    video_path: Path | None            # [video] file, checked to decode (source = file)
 
 
 def preflight(cfg: Config, options: ShowOptions) -> Preflight:
@@ -182,7 +184,22 @@ def preflight(cfg: Config, options: ShowOptions) -> Preflight:
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     elif audio_path is not None:
         _check_audio_program(_audio_config(cfg, audio_path), cfg)
-    return Preflight(specs, audio_path, instrument, first, replay, track)
+    return Preflight(specs, audio_path, instrument, first, replay, track, video_file(cfg))
+
+
+def video_file(cfg: Config) -> Path | None:
+    """The video layer's file (``[video] source = "file"``), checked to open and decode."""
+    if cfg.video.source != "file":
+        return None
+    from live.video.sources import VideoFile
+
+    path = cfg.input_file(cfg.video.file, "[video] file", "video file",
+                          fix="name a video (mp4, mkv, ...) relative to the show file")
+    try:
+        VideoFile(path).close()
+    except ConfigError as exc:   # VideoError names the file; say which key named it
+        raise ConfigError(f"{cfg.path}: [video] file: {exc}") from None
+    return path
 
 
 def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
@@ -197,6 +214,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
     latents = cfg.latents
     if latents.source == "projection" and latents.projection.file:
         inputs.append(("[latents.projection] file", cfg.resolve(latents.projection.file)))
+    if cfg.video.source == "file" and cfg.video.file:
+        inputs.append(("[video] file", cfg.resolve(cfg.video.file)))
     inputs += [("[latents.keyframes] points", cfg.resolve(point))
                for point in latents.keyframes.points if not point.startswith("seed:")]
     inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
@@ -288,6 +307,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
         else:
             features_at, audio_offset = _start_audio(cfg, supervisor, stack, audio_path)
+        video_ring = None if render else _start_video(cfg, checked.video_path, supervisor, stack)
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
@@ -299,11 +319,12 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             audio_path=str(audio_path) if audio_path and options.out else None,
             frame_log=str(options.frame_log) if options.frame_log else None,
             max_latency_frames=cfg.engine.max_latency_frames,
-            keyboard=cfg.control.keyboard and not render)
+            keyboard=cfg.control.keyboard and not render,
+            video_ring=video_ring.name if video_ring else None,
+            video_file=str(checked.video_path) if render and checked.video_path else None)
         supervisor.start_compositor(compositor_spec)
         sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
-        if "audio" in supervisor.others:
-            sources.add("audio")
+        sources |= {"audio", "video"} & set(supervisor.others)
         for warning in supervisor.wait_ready(sources):
             log.warning("%s: %s", warning.source, warning.detail)
 
@@ -331,6 +352,23 @@ def _remove_stale_segments() -> None:
     removed = remove_stale_segments()
     if removed:
         log.warning("removed shared memory left by dead shows: %s", ", ".join(removed))
+
+
+def _start_video(cfg: Config, video_path: Path | None, supervisor: Supervisor,
+                 stack: ExitStack) -> VideoRing | None:
+    """The video layer's process and the ring it fills at the output's size (none without
+    ``[video]``). A render reads a video file in the compositor instead, frame by frame."""
+    if cfg.video.source == "none":
+        return None
+    from live.video.process import VideoSpec, video_main
+
+    ring = VideoRing.create(cfg.output.height, cfg.output.width)
+    stack.callback(ring.close)
+    spec = VideoSpec(cfg.video.source, cfg.video.device, str(video_path or ""),
+                     cfg.video.retry_seconds)
+    supervisor.start_child("video", video_main, spec, ring.name, supervisor.inbox,
+                           supervisor.stop_event)
+    return ring
 
 
 def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_path: Path | None):
