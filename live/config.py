@@ -26,6 +26,7 @@ from live.contracts.schema import param
 from live.control.config import ControlConfig
 from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
+from live.overlay.config import OverlaysConfig
 from live.synth.config import NetworksConfig
 from live.video.config import VideoConfig
 
@@ -54,6 +55,7 @@ class Config:
     output: OutputConfig = field(default_factory=OutputConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
     video: VideoConfig = field(default_factory=VideoConfig)
+    overlays: OverlaysConfig = field(default_factory=OverlaysConfig)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:
@@ -96,6 +98,10 @@ def build_config(raw: dict[str, Any], source: str = "<built-in>") -> Config:
 
 
 def _check_cross_section(cfg: Config, source: str) -> None:
+    if cfg.overlays.eyes and cfg.latents.source != "projection":
+        raise ConfigError(f"{source}: [overlays] eyes: the eye overlays draw a projection's "
+                          f"source frames; set [latents] source = \"projection\" or eyes = "
+                          f"false")
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")

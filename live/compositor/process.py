@@ -44,6 +44,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import moderngl
@@ -51,6 +52,7 @@ import moderngl
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target, window_context
 from live.compositor.keys import KeyboardControl
+from live.compositor.layers import EyeDrawing
 from live.compositor.look import Fade, Look
 from live.compositor.readback import FrameReadback
 from live.compositor.recorder import Mp4Recorder, PartLedger, RecordingError, part_path
@@ -64,7 +66,11 @@ from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.contracts.video import VideoRing
+from live.overlay.config import OverlaysConfig
+from live.overlay.detector import EyeDetector, Rule
 from live.overlay.hud import HudStats, render_text
+from live.overlay.sources import SourceEyes
+from live.overlay.tracks import LiveTrack
 from live.telemetry.gpus import GpuThermometer
 from live.video.sources import VideoError, VideoFile, cover
 
@@ -91,6 +97,7 @@ class CompositorSpec:
     ``parts`` (shared with the supervisor). ``restarted``: a compositor taking over a show
     already running from one that died. The video layer comes from ``video_ring`` live and
     from ``video_file`` in a render (so that frame k always has the file's frame at k / fps).
+    ``eyes_projection``: draw GANce's eye overlays from that projection's source frames.
     """
 
     output: OutputConfig
@@ -109,6 +116,8 @@ class CompositorSpec:
     restarted: bool = False
     video_ring: str | None = None   # live: the video process's ring (the layer under frames)
     video_file: str | None = None   # render: the [video] file, read here frame by frame
+    eyes_projection: str | None = None   # the eye overlays' projection (its eyes computed)
+    overlays: OverlaysConfig | None = None
 
 
 @dataclass
@@ -211,6 +220,9 @@ class Compositor:
         self.video: VideoRing | None = None
         self.video_file: VideoFile | None = None
         self._video_sequence = -1     # the video picture last uploaded
+        self.eye_detector: EyeDetector | None = None
+        self.eye_track: LiveTrack | None = None
+        self.eye_drawing: EyeDrawing | None = None   # where the last eye region goes
         try:
             self._open(spec)
         except BaseException:
@@ -239,6 +251,8 @@ class Compositor:
             self.video = VideoRing.attach(spec.video_ring)
         elif spec.video_file and spec.mode == "render":
             self.video_file = VideoFile(spec.video_file)
+        if spec.eyes_projection:
+            self._open_eyes(spec.eyes_projection, spec.overlays)
         if self.window is not None:
             self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
             if spec.output.preview and spec.mode == "live":
@@ -254,6 +268,15 @@ class Compositor:
                             + (f", recording {self.recorder.path}" if self.recorder else "")
                             + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
                                f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
+
+    def _open_eyes(self, projection: str, overlays: OverlaysConfig) -> None:
+        """The eye overlays: the source frames' stored eyes, the detector thread, the track."""
+        from live.latents.projection import read_target_image
+
+        source = SourceEyes.load(projection)   # the show checked it against the projection
+        self.eye_detector = EyeDetector(
+            source, lambda index: read_target_image(Path(projection), index), overlays.margin)
+        self.eye_track = LiveTrack(5, 0.0)
 
     def _open_part(self, number: int, first_period: int) -> None:
         """Start recording part ``number``, whose first frame covers output period
@@ -327,6 +350,10 @@ class Compositor:
             if not message.drawn:  # NaN/inf from the network: the last picture stays up
                 self._free(message.slot, message.index, shown=False)
                 return
+            if self.eye_detector is not None and self.display.layers.eyes:
+                header = self.ring.header(message.slot)
+                self.eye_detector.submit(message.index, self.ring.pixels(message.slot),
+                                         int(header["source_frame"]))
             for index, slot in self.reorder.arrive(message.index, message.slot):
                 self._free(slot, index, shown=False)
         elif isinstance(message, DisplayState):
@@ -465,6 +492,8 @@ class Compositor:
         record = {"index": index, **{name: header[name].item() for name in HEADER_FIELDS}}
         if self.frame_log is not None:
             record["mean"] = float(pixels[:, :, :3].mean())
+        if self.eye_detector is not None:
+            record["eyes"] = self._eyes_for(index, pixels.shape[1::-1])
         now = time.monotonic()
         self._free(slot, index, shown=True)
         record["t_shown"] = now
@@ -475,6 +504,25 @@ class Compositor:
         if self.frame_log is not None:
             self.frame_log.write(json.dumps(record) + "\n")
         self._picture_changed()
+
+    def _eyes_for(self, index: int, frame_size: tuple[int, int]) -> float:
+        """Frame ``index``'s eye overlay, from its detection result if that is ready (else
+        the track holds); returns the overlay's opacity on this frame."""
+        layers = self.display.layers
+        self.eye_detector.rule = Rule(layers.eye_hash, layers.eye_distance)
+        self.eye_track.track_length = round(layers.eye_track)
+        self.eye_track.fade_frames = layers.eye_fade * self.spec.fps
+        result = self.eye_detector.take(index)
+        passed = (result.passed if result is not None else None) if layers.eyes else False
+        opacity = self.eye_track.update(passed)
+        region = None
+        if result is not None and result.region is not None:
+            region = result.region
+            self.eye_drawing = EyeDrawing(tuple(result.region_box), frame_size, opacity,
+                                          self.spec.overlays.feather)
+        drawing = self.eye_drawing._replace(opacity=opacity) if self.eye_drawing else None
+        self.renderer.layers.set_eyes(region, drawing)
+        return opacity
 
     def _advance_output(self, seconds: float) -> None:
         """Show time moved on: the fade ramps and the HUD text may change."""
@@ -658,4 +706,7 @@ class Compositor:
         if self.video_file is not None:
             self.video_file.close()
             self.video_file = None
+        if self.eye_detector is not None:
+            self.eye_detector.close()
+            self.eye_detector = None
         return status, detail

@@ -186,7 +186,8 @@ class FrameRenderer:
             tex_w, tex_h = self.texture.size
             placement = replace(look.placement, scale=layers.frame_scale,
                                 offset=(layers.frame_x, layers.frame_y))
-            programs.quad.write(frame_vertices(tex_w, tex_h, width, height, placement))
+            frame_quad = frame_vertices(tex_w, tex_h, width, height, placement)
+            programs.quad.write(frame_quad)
             method = METHODS[look.method]
             program = programs.frame[method]
             program["u_flip_y"].value = flip
@@ -206,6 +207,8 @@ class FrameRenderer:
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
+        if self.texture is not None:
+            self.layers.draw_eyes(target, frame_quad, fade, flip)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
 

@@ -98,7 +98,7 @@ assert all(parameter(name).stage == "output" for name in PerformedLook._fields)
 
 class PerformedLayers(NamedTuple):
     """How the layers are stacked (issue 12): the GAN frame's placement, opacity and blend
-    over the video layer; each field is the show state's
+    over the video layer, and the eye overlays' rule; each field is the show state's
     parameter of that name (declared in ``parameters.py``)."""
 
     frame_scale: float
@@ -106,6 +106,11 @@ class PerformedLayers(NamedTuple):
     frame_y: float
     frame_opacity: float
     frame_blend: int      # index into the declaration's choices (normal, add, ...)
+    eyes: bool
+    eye_hash: float
+    eye_distance: float
+    eye_track: float
+    eye_fade: float
 
     @classmethod
     def of(cls, state: Any) -> PerformedLayers:

@@ -151,6 +151,19 @@ PARAMETERS: tuple[Parameter, ...] = (
               "below it", range=(0.0, 1.0), stage="output", hud="opacity"),
     Parameter("frame_blend", "choice", 0, "how the GAN frame mixes with the video below it",
               stage="output", hud="blend", choices=("normal", "add", "screen", "multiply")),
+    # GANce's eye overlays ([overlays]): the source video's eyes over the synthesized ones
+    # when they line up (phash distance and box distance within these, for a track).
+    Parameter("eyes", "bool", True, "source-video eye overlays (when [overlays] eyes is set)",
+              stage="output", hud="EYES"),
+    Parameter("eye_hash", "float", 30.0, "largest phash distance of two eye regions that "
+              "still match", range=(0.0, 64.0), stage="output", hud="eye hash", units="bits"),
+    Parameter("eye_distance", "float", 50.0, "eye boxes match when their centres are closer "
+              "than this", range=(0.0, 1024.0), stage="output", hud="eye dist",
+              units="pixels of the network's frame"),
+    Parameter("eye_track", "float", 5.0, "matching frames in a row before the overlay shows",
+              range=(1.0, 60.0), stage="output", hud="eye track", units="frames"),
+    Parameter("eye_fade", "float", 0.2, "seconds the eye overlay takes to fade in or out",
+              range=(0.0, 5.0), stage="output", hud="eye fade", units="seconds"),
     # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
     Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",
               range=(20.0, 300.0), stage="show", hud="bpm", units="bpm"),

@@ -306,6 +306,7 @@ class Conductor:
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
             header["beat"] = self.beats.at(index, self.state.tempo)
+            header["source_frame"] = latent.source_frame
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))

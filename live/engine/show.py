@@ -158,6 +158,7 @@ class Preflight:
     replay: list[ControlEvent]         # control events to play back
     track: FeatureTrack | None         # render: the audio file's analysis
     video_path: Path | None            # [video] file, checked to decode (source = file)
+    eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
 
 
 def preflight(cfg: Config, options: ShowOptions) -> Preflight:
@@ -184,7 +185,20 @@ def preflight(cfg: Config, options: ShowOptions) -> Preflight:
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     elif audio_path is not None:
         _check_audio_program(_audio_config(cfg, audio_path), cfg)
-    return Preflight(specs, audio_path, instrument, first, replay, track, video_file(cfg))
+    return Preflight(specs, audio_path, instrument, first, replay, track, video_file(cfg),
+                     eyes_projection(cfg, instrument))
+
+
+def eyes_projection(cfg: Config, instrument: Instrument) -> Path | None:
+    """The projection whose source eyes the overlays draw, its stored eyes checked to
+    belong to it (``gance-live overlays`` makes them)."""
+    if not cfg.overlays.eyes:
+        return None
+    from live.overlay.sources import SourceEyes
+
+    path = cfg.resolve(cfg.latents.projection.file)
+    SourceEyes.load(path, len(instrument.journey.latents))
+    return path
 
 
 def video_file(cfg: Config) -> Path | None:
@@ -321,7 +335,9 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             max_latency_frames=cfg.engine.max_latency_frames,
             keyboard=cfg.control.keyboard and not render,
             video_ring=video_ring.name if video_ring else None,
-            video_file=str(checked.video_path) if render and checked.video_path else None)
+            video_file=str(checked.video_path) if render and checked.video_path else None,
+            eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
+            overlays=cfg.overlays)
         supervisor.start_compositor(compositor_spec)
         sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
         sources |= {"audio", "video"} & set(supervisor.others)

@@ -81,10 +81,7 @@ class ProjectionFile:
             raise IndexError(f"{self.path}: target image {index} out of range 0..{len(self) - 1}")
         if index >= self._target_image_count:
             return None
-        name = f"{TARGET_IMAGES}/{TARGET_IMAGES}_{index}"
-        with _open_hdf5(self.path) as f, _reading(self.path, name):
-            image = np.asarray(f[name])
-        return image
+        return read_target_image(self.path, index)
 
     @classmethod
     def open(cls, path: str | Path, identical_rows: bool = True) -> ProjectionFile:
@@ -168,6 +165,14 @@ class ProjectionFile:
                     if stack is not None:
                         _write_dataset(f[name], f"{name}_{index}", stack[index])
         return path
+
+
+def read_target_image(path: Path, index: int) -> np.ndarray:
+    """Target image ``index`` ([H, W, 3] uint8) of the projection at ``path``, read alone
+    (the eye overlays read source frames without holding the latents)."""
+    name = f"{TARGET_IMAGES}/{TARGET_IMAGES}_{index}"
+    with _open_hdf5(path) as f, _reading(path, name):
+        return np.asarray(f[name])
 
 
 def _write_dataset(group: h5py.Group, name: str, data: np.ndarray) -> None:

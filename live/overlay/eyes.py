@@ -32,6 +32,7 @@ EYE_CASCADE = "haarcascade_eye.xml"
 SCALE_STEP = 1.1           # detectMultiScale's scale factor: 10 % per pyramid level
 MIN_NEIGHBOURS = 5         # overlapping detections needed to keep a face (fewer false ones)
 MIN_FACE_FRACTION = 0.08   # a face smaller than this part of the frame's short side is ignored
+FACE_SEARCH_SIZE = 320     # faces are searched on a copy whose short side is at most this
 EYE_BAND = 0.6             # the eyes are looked for in this upper part of the face
 # Inside a face band false eyes are rare, and eyes are small: a finer, more lenient search
 # (the band is a small image, so it costs little).
@@ -84,9 +85,14 @@ class EyeFinder:
         """The bounding box of the eyes of the largest face in ``rgb`` ([H, W, 3|4] uint8);
         None when there is no face, or no eye in it."""
         gray = cv2.cvtColor(np.ascontiguousarray(rgb[:, :, :3]), cv2.COLOR_RGB2GRAY)
-        smallest = max(1, round(min(gray.shape) * MIN_FACE_FRACTION))
-        faces = self.face.detectMultiScale(gray, SCALE_STEP, MIN_NEIGHBOURS,
+        # Faces are big: found on a small copy (most of the search's cost), eyes at full size.
+        shrink = min(1.0, FACE_SEARCH_SIZE / min(gray.shape))
+        small = gray if shrink == 1.0 else cv2.resize(gray, None, fx=shrink, fy=shrink,
+                                                      interpolation=cv2.INTER_AREA)
+        smallest = max(1, round(min(small.shape) * MIN_FACE_FRACTION))
+        found = self.face.detectMultiScale(small, SCALE_STEP, MIN_NEIGHBOURS,
                                            minSize=(smallest, smallest))
+        faces = np.round(np.asarray(found, float).reshape(-1, 4) / shrink).astype(int)
         # The cascade also takes a shadow or a fold for a face now and then; the largest
         # face that has eyes is the one.
         for fx, fy, fw, fh in sorted(faces, key=lambda f: f[2] * f[3], reverse=True):

@@ -82,9 +82,10 @@ class SourceEyes:
         return target
 
     @classmethod
-    def load(cls, projection: str | Path, frame_count: int) -> SourceEyes:
-        """The eyes stored for ``projection`` (of ``frame_count`` frames); a missing, stale or
-        damaged file raises :class:`SourceEyesError` naming the command that makes it."""
+    def load(cls, projection: str | Path, frame_count: int | None = None) -> SourceEyes:
+        """The eyes stored for ``projection`` (of ``frame_count`` frames, when given); a
+        missing, stale or damaged file raises :class:`SourceEyesError` naming the command
+        that makes it."""
         projection = Path(projection)
         path = sidecar_path(projection)
         again = f"run 'gance-live overlays {projection}'"
@@ -101,7 +102,7 @@ class SourceEyes:
                 not np.array_equal(fields["projection"], _stamp(projection)):
             raise SourceEyesError(f"{path}: made from another version of {projection.name} "
                                   f"(it changed since); {again}")
-        if len(fields["found"]) != frame_count:
+        if frame_count is not None and len(fields["found"]) != frame_count:
             raise SourceEyesError(f"{path}: holds {len(fields['found'])} frames, the projection "
                                   f"{frame_count}; {again}")
         return cls(fields["found"].astype(bool), fields["boxes"].astype(np.int32),

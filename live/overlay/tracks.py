@@ -7,8 +7,10 @@ which ``render`` uses because it knows every frame's result before drawing any.
 
 Live, the future is unknown: :class:`LiveTrack` starts a track once ``track_length`` frames in
 a row have passed and fades the overlay in and out over ``fade_frames``. A frame whose result
-came too late to use is *unknown*: it neither extends nor
-breaks a run, and the opacity holds.
+came too late to use is *unknown*: it neither extends nor breaks a run, and the opacity
+holds; but ``track_length`` unknown frames in a row count as a failing frame, so an overlay
+never lingers on evidence that old (a detector that cannot keep up fades the overlay out
+rather than freezing it on).
 
     >>> offline_tracks([True, True, False, True, True, True], track_length=3).tolist()
     [False, False, False, True, True, True]
@@ -43,6 +45,7 @@ class LiveTrack:
         self.track_length = track_length
         self.fade_frames = fade_frames
         self.run = 0             # passing frames in a row so far
+        self.unknown = 0         # frames in a row without a result
         self.opacity = 0.0
 
     @property
@@ -53,7 +56,12 @@ class LiveTrack:
     def update(self, passed: bool | None) -> float:
         """Take the next frame's result (None: unknown) and return its overlay opacity."""
         if passed is None:
-            return self.opacity
+            self.unknown += 1
+            if self.unknown < self.track_length:
+                return self.opacity
+            passed = False
+        else:
+            self.unknown = 0
         self.run = self.run + 1 if passed else 0
         step = 1.0 if self.fade_frames <= 0 else 1.0 / self.fade_frames
         target = 1.0 if self.on else 0.0

@@ -64,6 +64,14 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             ControlEvent(1.1, "keyboard", "invert", 1.0), ControlEvent(1.1, "osc", "zoom", 1.5),
             ControlEvent(1.2, "osc", "pan_x", 0.5), ControlEvent(1.2, "osc", "pan_y", -0.5),
             ControlEvent(1.4, "osc", "spin", 20.0),
+            # issue 12: the frame's placement and mix (the eyes' rule has no projection here).
+            ControlEvent(0.4, "osc", "frame_scale", 0.7), ControlEvent(0.5, "osc", "frame_x", 0.1),
+            ControlEvent(0.5, "osc", "frame_y", -0.1),
+            ControlEvent(0.7, "osc", "frame_opacity", 0.6),
+            ControlEvent(0.8, "osc", "frame_blend", 2.0), ControlEvent(0.2, "osc", "eyes", 0.0),
+            ControlEvent(0.2, "osc", "eye_hash", 10.0),
+            ControlEvent(0.2, "osc", "eye_distance", 20.0),
+            ControlEvent(0.2, "osc", "eye_track", 3.0), ControlEvent(0.2, "osc", "eye_fade", 0.5),
             ControlEvent(1.6, "keyboard", "blackout", 1.0)]
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),

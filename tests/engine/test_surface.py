@@ -281,6 +281,13 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
             levels=8.0, rest=("frame_scale", "frame_x", "frame_y"))),
         ("frame_opacity", 0.5, look_check(lambda frame: frame * 0.5, rest=("frame_opacity",))),
         ("frame_blend", 3, look_check(np.zeros_like, rest=("frame_blend",))),
+        # The eye overlays need a projection with faces: their drawn effect is checked in
+        # tests/overlay/test_show_layers.py; here, that the show takes them as its state.
+        ("eyes", 0, lambda: show.state_sent("eyes", 0.0)),
+        ("eye_hash", 12.0, lambda: show.state_sent("eye_hash", 12.0)),
+        ("eye_distance", 80.0, lambda: show.state_sent("eye_distance", 80.0)),
+        ("eye_track", 8.0, lambda: show.state_sent("eye_track", 8.0)),
+        ("eye_fade", 1.0, lambda: show.state_sent("eye_fade", 1.0)),
         ("blackout", 1, blackout_check),
         ("hud", 1, hud_check),
         ("tempo", 200.0, lambda: show.state_sent("tempo", 200.0)),

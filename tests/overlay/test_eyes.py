@@ -43,7 +43,7 @@ def test_no_face_no_eyes(finder):
 def test_the_same_eyes_hash_close_and_other_regions_far(finder):
     still = finder.sample(face_frame(1024))
     shifted = finder.sample(face_frame(1024, dx=30))
-    assert hash_distance(still.phash, shifted.phash) <= 6
+    assert hash_distance(still.phash, shifted.phash) <= 12   # boxes a pixel apart in size
     elsewhere = region_phash(face_frame(1024), Box(300, 300, *ASTRONAUT_EYES[2:]))
     assert hash_distance(still.phash, elsewhere) > 20
     assert 0 <= still.phash < 2 ** 64

@@ -58,3 +58,10 @@ def test_live_agrees_with_offline_on_long_runs_after_their_start():
     offline = offline_tracks(passes, track_length=5)
     assert np.all(offline[live])                   # live draws nothing offline would not
     assert live.sum() == offline.sum() - 4         # it only misses each run's first frames
+
+
+def test_live_too_many_unknown_frames_in_a_row_count_as_a_failure():
+    track = LiveTrack(track_length=3, fade_frames=2)
+    opacities = [track.update(p) for p in [T, T, T, T, None, None, None, None, T]]
+    # Two unknowns hold; the third in a row is a failure (fading), and so is the next.
+    assert opacities == [0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0]

@@ -1,0 +1,166 @@
+"""The layer stack and the eye overlays in a real show: a video file under the placed GAN
+frame, the source video's eyes over it, the HUD on top, on an Xvfb window and in the mp4.
+
+The projection's source frames hold scikit-image's astronaut (in colour); two stand-in
+networks draw the same face in grey, one shifted 20 px (within GANce's 50 px) and one 120 px
+(beyond). While the near one plays the overlay appears: colour in the eye box of a grey
+face. On the far one it fades away, and comes back when the performer widens the distance.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+
+import cv2
+import numpy as np
+import pytest
+from pythonosc.osc_message_builder import build_msg
+
+from live.latents.projection import ProjectionFile
+from live.synth.cache import save_safetensors
+from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
+from tests.engine.showrun import free_udp_port, make_show, read_frame_log, run_cli, start_cli
+from tests.overlay.faces import ASTRONAUT_EYES, face_frame
+from tests.synth.standins import picture_network
+from tests.video.media import SECOND_COLOURS, coloured_video
+
+pytestmark = [pytest.mark.slow, pytest.mark.display]
+
+SIZE = 512            # the networks' and the source frames' size
+OUTPUT = 400          # the window: the frame fitted (400 px), then scaled 0.75 about the centre
+SCALE = 0.75
+FPS = 2             # slow enough for the detector to keep up on a loaded 2-core machine
+WAIT_S = 120.0
+
+
+def saturation(rgb: np.ndarray) -> float:
+    """Mean HSV saturation (0..255) of an RGB region: 0 for grey."""
+    return float(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2HSV)[:, :, 1].mean())
+
+
+def on_screen(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
+    """Where a box of the network's frame lands in the window (the frame fitted and scaled),
+    shrunk to its middle half (the feathered edges mix with the grey face)."""
+    scale = OUTPUT / SIZE * SCALE
+    left = top = (OUTPUT - SIZE * scale) / 2
+    x, y, w, h = box
+    return (slice(round(top + (y + h / 4) * scale), round(top + (y + 3 * h / 4) * scale)),
+            slice(round(left + (x + w / 4) * scale), round(left + (x + 3 * w / 4) * scale)))
+
+
+@pytest.fixture
+def show_folder(tmp_path):
+    make_show(tmp_path)      # loop.wav; the show file is written below
+    frames = 30
+    ProjectionFile.write(tmp_path / "face.hdf5", np.zeros((frames, 16, 512), np.float32),
+                         fps=FPS, target_images=np.stack([face_frame(SIZE)] * frames))
+    made = run_cli("overlays", tmp_path / "face.hdf5")
+    assert made.returncode == 0, made.stderr
+    for name, shift in (("near", 20), ("far", 120)):
+        grey = cv2.cvtColor(face_frame(SIZE, dx=shift), cv2.COLOR_RGB2GRAY)
+        save_safetensors(picture_network(grey), tmp_path / f"{name}.safetensors")
+    coloured_video(tmp_path / "room.mp4")
+    (tmp_path / "layers.toml").write_text(f"""
+[show]
+fps = {FPS}
+
+[networks]
+files = ["near.safetensors", "far.safetensors"]
+
+[audio]
+source = "file"
+file = "loop.wav"
+output_device = "none"
+
+[latents]
+source = "projection"
+gain = 0.0
+
+[latents.projection]
+file = "face.hdf5"
+
+[output]
+width = {OUTPUT}
+height = {OUTPUT}
+hud = true
+
+[video]
+source = "file"
+file = "room.mp4"
+
+[overlays]
+eyes = true
+""")
+    return tmp_path
+
+
+def test_layers_and_eyes_in_a_window_and_the_recording(show_folder):
+    folder, port = show_folder, free_udp_port()
+    log = folder / "frames.jsonl"
+
+    def send(name: str, value: float) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            sender.sendto(build_msg(f"/live/{name}", value).dgram, ("127.0.0.1", port))
+
+    def rows_until(where, count: int = 1) -> list[dict]:
+        deadline = time.monotonic() + WAIT_S
+        while time.monotonic() < deadline:
+            rows = [r for r in read_frame_log(log) if where(r)]
+            if len(rows) >= count:
+                return rows
+            assert process.poll() is None, process.stderr.read()[-3000:]
+            time.sleep(0.1)
+        raise AssertionError(f"no {count} frames as wanted in {WAIT_S} s")
+
+    with xvfb(640, 480) as display:
+        process = start_cli("run", folder / "layers.toml", "--seconds", 600, "--frame-log", log,
+                            "--out", folder / "live.mp4", "--set", "control.osc.enabled=true",
+                            "--set", f"control.osc.port={port}", display=display, cwd=folder)
+        try:
+            rows_until(lambda r: True)
+            send("frame_scale", SCALE)
+            # The near face: a track starts after 5 passing frames and fades in.
+            rows_until(lambda r: r["network"] == 0 and r["eyes"] == 1.0)
+            [window] = windows(display, "^gance-live$")
+            x, y, width, height = geometry(display, window)
+            image = screenshot(display)[y:y + height, x:x + width]
+            source_eyes = on_screen(ASTRONAUT_EYES)
+            assert saturation(image[source_eyes]) > 40, "the source's colour eyes are drawn"
+            face_rows, face_columns = on_screen((200, 250, 100, 100))   # cheek: grey, network's
+            assert saturation(image[face_rows, face_columns]) < 10
+            # The video around the placed frame, and the HUD's text over it at the top left.
+            corner = image[height - 20:, width - 20:].reshape(-1, 3).mean(axis=0)
+            assert min(np.abs(corner - c).sum() for c in SECOND_COLOURS) < 40, corner
+            assert (image[16:80, 16:300] > 200).all(axis=2).sum() > 100, "no HUD text"
+
+            # Beyond the distance threshold: the overlay fades out and stays out.
+            send("network", 1)
+            far = rows_until(lambda r: r["network"] == 1, count=12)
+            assert far[-1]["eyes"] == 0.0 and all(r["eyes"] == 0.0 for r in far[-6:])
+            # A wider threshold takes the far face in again.
+            send("eye_distance", 200.0)
+            rows_until(lambda r: r["network"] == 1 and r["eyes"] == 1.0)
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    assert process.returncode == 0, process.stderr.read()[-3000:]
+
+    # The recording has the stack too (the HUD is the performer's: not recorded).
+    capture = cv2.VideoCapture(str(folder / "live.mp4"))
+    coloured_eyes = video_corners = 0
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        rgb = bgr[:, :, ::-1]
+        coloured_eyes += saturation(rgb[on_screen(ASTRONAUT_EYES)]) > 40
+        corner = rgb[-20:, -20:].reshape(-1, 3).mean(axis=0)
+        video_corners += min(np.abs(corner - c).sum() for c in SECOND_COLOURS) < 40
+    capture.release()
+    assert coloured_eyes > 5 and video_corners > 20
