@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import moderngl
+import numpy as np
 
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target, window_context
@@ -67,10 +68,10 @@ from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
 from live.contracts.video import VideoRing
 from live.overlay.config import OverlaysConfig
-from live.overlay.detector import EyeDetector, Rule
+from live.overlay.detector import EyeDetector, EyeResult, Rule
 from live.overlay.hud import HudStats, render_text
 from live.overlay.sources import SourceEyes
-from live.overlay.tracks import LiveTrack
+from live.overlay.tracks import LiveTrack, OfflineTracks
 from live.telemetry.gpus import GpuThermometer
 from live.video.sources import VideoError, VideoFile, cover
 
@@ -453,22 +454,46 @@ class Compositor:
             self._output_periods(wanted - self.periods_out)
 
     def _run_render(self) -> None:
+        tracks: OfflineTracks | None = None
         while not self.stopping and not self._complete():
             decision = self.reorder.next_in_order()
             if decision.show is None:
                 self.pump(POLL_SECONDS)
                 continue
-            while self.display_pending and \
-                    self.display_pending[0].from_index <= decision.show[0]:
-                self._set_display(self.display_pending.pop(0))
-            if self.video_file is not None:
-                self.renderer.layers.upload_video(cover(
-                    self.video_file.at(decision.show[0] / self.spec.fps)[1],
-                    self.spec.output.width, self.spec.output.height))
-            self._show(*decision.show)
-            self._advance_output(1.0 / self.spec.fps)
-            self._output_periods(1)
-            self._refresh_screens()
+            index, slot = decision.show
+            if self.eye_detector is None:
+                self._render_frame(index, self.ring.pixels(slot), self.ring.header(slot))
+                self._free(slot, index, shown=True)
+                continue
+            # GANce's offline rule: a frame whose run may still reach track_length waits
+            # (a copy: its slot goes back at once, so the workers never wait for it).
+            pixels, header = self.ring.pixels(slot).copy(), self.ring.header(slot).copy()
+            self._free(slot, index, shown=True)
+            result = self.eye_detector.compute(index, pixels, int(header["source_frame"]))
+            if tracks is None:
+                tracks = OfflineTracks(round(self.display.layers.eye_track))
+            passed = result.passed and self.display.layers.eyes
+            decided = tracks.push((index, pixels, header, result), passed)
+            if self.frames is not None and index == self.frames - 1:
+                decided += tracks.finish()
+            for (index, pixels, header, result), drawn in decided:
+                self._set_eyes(result, pixels.shape[1::-1], 1.0 if drawn else 0.0)
+                self._render_frame(index, pixels, header, eyes=1.0 if drawn else 0.0)
+
+    def _render_frame(self, index: int, pixels: np.ndarray, header: np.ndarray,
+                      eyes: float | None = None) -> None:
+        """Frame ``index`` of a render: its display state and video frame, then shown and
+        recorded."""
+        while self.display_pending and self.display_pending[0].from_index <= index:
+            self._set_display(self.display_pending.pop(0))
+        if self.video_file is not None:
+            self.renderer.layers.upload_video(cover(
+                self.video_file.at(index / self.spec.fps)[1],
+                self.spec.output.width, self.spec.output.height))
+        self._present(index, pixels, header, eyes)
+        self._advance_output(1.0 / self.spec.fps)
+        self._output_periods(1)
+        self._refresh_screens()
 
     def _take_video(self) -> None:
         """Upload the video layer's newest picture if it changed. One the video process
@@ -486,16 +511,22 @@ class Compositor:
         return self.frames is not None and self.periods_out >= self.frames
 
     def _show(self, index: int, slot: int) -> None:
+        """Show frame ``index`` from its slot (live), live eye overlays included."""
         pixels = self.ring.pixels(slot)
-        header = self.ring.header(slot)
+        eyes = self._eyes_for(index, pixels.shape[1::-1]) if self.eye_detector else None
+        self._present(index, pixels, self.ring.header(slot), eyes)
+        self._free(slot, index, shown=True)
+
+    def _present(self, index: int, pixels: np.ndarray, header: np.ndarray,
+                 eyes: float | None) -> None:
+        """Upload frame ``index`` and log it (with its eye overlay's opacity, if any)."""
         self.renderer.upload(pixels)
         record = {"index": index, **{name: header[name].item() for name in HEADER_FIELDS}}
         if self.frame_log is not None:
             record["mean"] = float(pixels[:, :, :3].mean())
-        if self.eye_detector is not None:
-            record["eyes"] = self._eyes_for(index, pixels.shape[1::-1])
+        if eyes is not None:
+            record["eyes"] = eyes
         now = time.monotonic()
-        self._free(slot, index, shown=True)
         record["t_shown"] = now
         self.stats.display.tick(now)
         self.stats.network, self.stats.alpha = record["network"], record["gain"]
@@ -515,6 +546,13 @@ class Compositor:
         result = self.eye_detector.take(index)
         passed = (result.passed if result is not None else None) if layers.eyes else False
         opacity = self.eye_track.update(passed)
+        self._set_eyes(result, frame_size, opacity)
+        return opacity
+
+    def _set_eyes(self, result: EyeResult | None, frame_size: tuple[int, int],
+                  opacity: float) -> None:
+        """Draw the eye overlay at ``opacity``: the region of ``result`` when it has one,
+        else the last region (fading out where it was)."""
         region = None
         if result is not None and result.region is not None:
             region = result.region
@@ -522,7 +560,6 @@ class Compositor:
                                           self.spec.overlays.feather)
         drawing = self.eye_drawing._replace(opacity=opacity) if self.eye_drawing else None
         self.renderer.layers.set_eyes(region, drawing)
-        return opacity
 
     def _advance_output(self, seconds: float) -> None:
         """Show time moved on: the fade ramps and the HUD text may change."""

@@ -77,15 +77,23 @@ class EyeDetector:
         self._waiting: tuple[int, np.ndarray, int, Rule] | None = None
         self._results: dict[int, EyeResult] = {}
         self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="eye-detector", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None   # started by the first submit
+        self._finder: EyeFinder | None = None           # compute()'s, on the caller's thread
+        self._source_cache: tuple[int, np.ndarray] | None = None
+
+    def compute(self, index: int, pixels: np.ndarray, source_frame: int) -> EyeResult:
+        """Frame ``index``'s result now, on the calling thread (a render, which has time)."""
+        if self._finder is None:
+            self._finder = EyeFinder()
+        return self._compare(self._finder, index, pixels, source_frame, self.rule)
 
     def submit(self, index: int, pixels: np.ndarray, source_frame: int) -> None:
         """Frame ``index`` (``pixels`` are copied: the slot is reused) shows source frame
         ``source_frame``; never blocks."""
-        if not 0 <= source_frame < len(self.source_eyes):
-            return
         job = (index, np.array(pixels[:, :, :3]), source_frame, self.rule)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="eye-detector", daemon=True)
+            self._thread.start()
         with self._lock:
             self._waiting = job          # a frame still waiting is overtaken: dropped
             self._lock.notify()
@@ -107,18 +115,32 @@ class EyeDetector:
                 if self._stopped:
                     return
                 (index, pixels, source_frame, rule), self._waiting = self._waiting, None
-            height, width = pixels.shape[:2]
-            result = compare(index, finder.sample(pixels), self.source_eyes.sample(source_frame),
-                             lambda: self.source_image(source_frame), (width, height),
-                             self.source_eyes.frame_size, rule, self.margin)
+            result = self._compare(finder, index, pixels, source_frame, rule)
             with self._lock:
                 self._results[index] = result
                 self.computed += 1
                 while len(self._results) > RESULTS_KEPT:
                     del self._results[min(self._results)]
 
+    def _compare(self, finder: EyeFinder, index: int, pixels: np.ndarray, source_frame: int,
+                 rule: Rule) -> EyeResult:
+        height, width = pixels.shape[:2]
+        known = 0 <= source_frame < len(self.source_eyes)
+        source = self.source_eyes.sample(source_frame) if known else None
+        return compare(index, finder.sample(pixels) if known else None, source,
+                       lambda: self._source(source_frame), (width, height),
+                       self.source_eyes.frame_size, rule, self.margin)
+
+    def _source(self, source_frame: int) -> np.ndarray:
+        """The source frame's picture; the last one is kept (a projection usually plays each
+        source frame for several show frames)."""
+        if self._source_cache is None or self._source_cache[0] != source_frame:
+            self._source_cache = (source_frame, self.source_image(source_frame))
+        return self._source_cache[1]
+
     def close(self) -> None:
         with self._lock:
             self._stopped = True
             self._lock.notify()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -18,7 +18,7 @@ rather than freezing it on).
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Generic, Sequence, TypeVar
 
 import numpy as np
 
@@ -36,6 +36,40 @@ def offline_tracks(passes: Sequence[bool], track_length: int) -> np.ndarray:
                 drawn[start:index] = True
             start = None
     return drawn
+
+
+Item = TypeVar("Item")
+
+
+class OfflineTracks(Generic[Item]):
+    """:func:`offline_tracks` for frames that come one by one (a render): each frame goes in
+    with its pass/fail and comes out, in order, with whether it is drawn, as soon as that is
+    known. A passing frame waits until its run reaches ``track_length`` or breaks, so at most
+    ``track_length - 1`` frames wait."""
+
+    def __init__(self, track_length: int) -> None:
+        self.track_length = track_length
+        self._run: list[Item] = []      # passing frames not yet decided
+        self._long = False              # the current run reached track_length
+
+    def push(self, item: Item, passed: bool) -> list[tuple[Item, bool]]:
+        """Add the next frame; returns the frames decided by it, oldest first."""
+        if not passed:
+            return [*self.finish(), (item, False)]
+        if self._long:
+            return [(item, True)]
+        self._run.append(item)
+        if len(self._run) < self.track_length:
+            return []
+        self._long = True
+        decided, self._run = [(waiting, True) for waiting in self._run], []
+        return decided
+
+    def finish(self) -> list[tuple[Item, bool]]:
+        """The end of the frames (or of a run): every waiting frame, decided."""
+        decided = [(waiting, False) for waiting in self._run]
+        self._run, self._long = [], False
+        return decided
 
 
 class LiveTrack:

@@ -42,8 +42,8 @@ def saturation(rgb: np.ndarray) -> float:
 
 
 def on_screen(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
-    """Where a box of the network's frame lands in the window (the frame fitted and scaled),
-    shrunk to its middle half (the feathered edges mix with the grey face)."""
+    """Where a box of the network's frame lands on the output (the frame fitted, then
+    scaled), shrunk to its middle half (the feathered edges mix with the grey face)."""
     scale = OUTPUT / SIZE * SCALE
     left = top = (OUTPUT - SIZE * scale) / 2
     x, y, w, h = box
@@ -164,3 +164,38 @@ def test_layers_and_eyes_in_a_window_and_the_recording(show_folder):
         video_corners += min(np.abs(corner - c).sum() for c in SECOND_COLOURS) < 40
     capture.release()
     assert coloured_eyes > 5 and video_corners > 20
+
+
+def test_render_draws_whole_runs_of_track_length_only(show_folder):
+    """GANce's offline rule in a render: the near face for 4 frames (too short a run), the
+    far one for 2, the near one for 8 (drawn whole, first frames included), then the far."""
+    from live.contracts.state import ControlEvent, write_event_log
+
+    folder = show_folder
+    switches = [(2.0, 1), (3.0, 0), (7.0, 1)]     # show seconds, network; 2 frames a second
+    with (folder / "switches.jsonl").open("w") as stream:
+        write_event_log([ControlEvent(0.0, "osc", "frame_scale", SCALE)]
+                        + [ControlEvent(t, "osc", "network", float(n)) for t, n in switches],
+                        stream)
+    result = run_cli("render", folder / "layers.toml", "--audio", folder / "loop.wav",
+                     "--seconds", 9, "--out",
+                     folder / "render.mp4", "--frame-log", folder / "render.jsonl",
+                     "--replay", folder / "switches.jsonl", "--set", "output.hud=false",
+                     cwd=folder, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = read_frame_log(folder / "render.jsonl")
+    assert [r["index"] for r in rows] == list(range(9 * FPS))
+    drawn = [r["index"] for r in rows if r["eyes"] == 1.0]
+    assert drawn == list(range(6, 14)), [(r["index"], r["network"], r["eyes"]) for r in rows]
+
+    capture = cv2.VideoCapture(str(folder / "render.mp4"))
+    for index in range(9 * FPS):
+        ok, bgr = capture.read()
+        assert ok, index
+        rgb = bgr[:, :, ::-1]
+        assert (saturation(rgb[on_screen(ASTRONAUT_EYES)]) > 40) == (index in drawn), index
+        # The video file, frame by frame in step: second s of the show shows its second s.
+        corner = rgb[-20:, -20:].reshape(-1, 3).mean(axis=0)
+        expected = SECOND_COLOURS[(index // FPS) % len(SECOND_COLOURS)]
+        assert np.abs(corner - expected).sum() < 40, (index, corner)
+    capture.release()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from live.overlay.tracks import LiveTrack, offline_tracks
+from live.overlay.tracks import LiveTrack, OfflineTracks, offline_tracks
 
 T, F = True, False
 
@@ -65,3 +65,17 @@ def test_live_too_many_unknown_frames_in_a_row_count_as_a_failure():
     opacities = [track.update(p) for p in [T, T, T, T, None, None, None, None, T]]
     # Two unknowns hold; the third in a row is a failure (fading), and so is the next.
     assert opacities == [0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 0.5, 0.0, 0.0]
+
+
+def test_offline_frame_by_frame_decides_as_the_whole_sequence_does():
+    rng = np.random.default_rng(7)
+    for track_length in (1, 3, 5):
+        passes = (rng.random(400) < 0.7).tolist()
+        tracks, decided, most_waiting = OfflineTracks(track_length), [], 0
+        for index, passed in enumerate(passes):
+            decided += tracks.push(index, passed)
+            most_waiting = max(most_waiting, index + 1 - len(decided))
+        decided += tracks.finish()
+        assert [index for index, _ in decided] == list(range(len(passes)))   # in order
+        assert [drawn for _, drawn in decided] == offline_tracks(passes, track_length).tolist()
+        assert most_waiting <= track_length - 1
