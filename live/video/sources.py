@@ -10,6 +10,7 @@ seeking only when the show jumped.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,6 +21,9 @@ from live.contracts.errors import ConfigError
 
 SYSFS_VIDEO = Path("/sys/class/video4linux")
 SEEK_AHEAD_FRAMES = 30   # further ahead than this, seeking is cheaper than decoding through
+# FFmpeg (inside OpenCV) prints its own complaints about a file it cannot read ("moov atom
+# not found"); the show says what is wrong in one line of its own. -8 is AV_LOG_QUIET.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 class VideoError(ConfigError):
