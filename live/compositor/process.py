@@ -277,7 +277,7 @@ class Compositor:
         source = SourceEyes.load(projection)   # the show checked it against the projection
         self.eye_detector = EyeDetector(
             source, lambda index: read_target_image(Path(projection), index), overlays.margin)
-        self.eye_track = LiveTrack(5, 0.0)
+        self.eye_track = LiveTrack(1, 0.0)   # length and fade: from the display, each frame
 
     def _open_part(self, number: int, first_period: int) -> None:
         """Start recording part ``number``, whose first frame covers output period

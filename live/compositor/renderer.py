@@ -179,8 +179,9 @@ class FrameRenderer:
         background = tuple(channel * fade for channel in look.background)
         flip = -1.0 if flip_y else 1.0
         stack = stacked(layers, self.layers.has_video)
-        frame_target = self.layers.frame_layer(target) if stack else target
-        if not stack:
+        if stack:
+            self.layers.frame_layer(target)   # bound and cleared: the frame is drawn there
+        else:
             target.clear(*background, 1.0)
         if self.texture is not None:
             tex_w, tex_h = self.texture.size

@@ -72,3 +72,25 @@ def test_layers(renderer):
             assert np.allclose(image[:, 16:80], expected, atol=1.5), (name, opacity)
             assert np.allclose(image[:, :16], VIDEO, atol=1), name
     assert np.allclose(draw(renderer, frame_opacity=0.0), VIDEO, atol=1)
+
+
+@pytest.mark.parametrize("rotation, mirror", [(0, "none"), (90, "none"), (180, "horizontal")])
+def test_the_eye_region_lands_where_the_frame_shows_it(rotation, mirror):
+    """A region of the frame's pixels goes where the placed quad shows those pixels, however
+    the frame is turned or mirrored: a pixel's place through eye_quad agrees with the frame
+    quad's own corners."""
+    from live.compositor.layers import eye_quad
+    from live.compositor.placement import frame_vertices
+
+    quad = frame_vertices(200, 100, 640, 360, Placement(mode="fit", rotation=rotation,
+                                                        mirror=mirror, scale=0.5,
+                                                        offset=(0.1, -0.05)))
+    whole = eye_quad(quad, (0, 0, 200, 100), (200, 100))
+    # The whole frame as a region covers the frame's quad exactly.
+    assert sorted(map(tuple, np.round(whole[:, :2], 5))) == \
+        sorted(map(tuple, np.round(quad[:, :2], 5)))
+    # A region's centre lands on the frame's place for that pixel.
+    region = eye_quad(quad, (50, 20, 40, 10), (200, 100))
+    uv1 = np.column_stack([quad[:, 2:4], np.ones(4)])
+    affine = np.linalg.lstsq(uv1, quad[:, :2], rcond=None)[0]
+    assert np.allclose(region[:, :2].mean(axis=0), np.array([70 / 200, 25 / 100, 1]) @ affine)
