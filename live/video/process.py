@@ -74,8 +74,7 @@ def _play_file(spec: VideoSpec, ring: VideoRing, status_queue: Any, stop_event: 
             if number != shown:
                 _write(ring, bgr, now, number)
                 shown = number
-            # Wake for the next file frame (or to look at stop_event).
-            stop_event.wait(min(POLL_S, 0.5 / video.fps))
+            time.sleep(min(POLL_S, 0.5 / video.fps))   # for the next file frame
     finally:
         video.close()
 
@@ -93,7 +92,7 @@ def _play_camera(spec: VideoSpec, ring: VideoRing, status_queue: Any, stop_event
     try:
         while not stop_event.is_set():
             if capture is None:
-                if stop_event.wait(spec.retry_seconds):
+                if _stopped_within(stop_event, spec.retry_seconds):
                     return
                 capture, camera = _look_for(wanted)
                 if capture is not None:
@@ -114,6 +113,20 @@ def _play_camera(spec: VideoSpec, ring: VideoRing, status_queue: Any, stop_event
     finally:
         if capture is not None:
             capture.release()
+
+
+def _stopped_within(stop_event: Any, seconds: float) -> bool:
+    """Sleep up to ``seconds``, watching ``stop_event``; whether it was set.
+
+    Never ``stop_event.wait()``: a process killed while waiting on a multiprocessing Event
+    leaves a sleeper that never wakes, and the supervisor's ``set()`` then waits for it
+    forever (the show could not stop after its video process was killed)."""
+    deadline = time.monotonic() + seconds
+    while not stop_event.is_set():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(POLL_S)
+    return True
 
 
 def _look_for(device: str) -> tuple[cv2.VideoCapture | None, Camera | None]:

@@ -9,6 +9,7 @@ face. On the far one it fades away, and comes back when the performer widens the
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -22,7 +23,8 @@ from pythonosc.osc_message_builder import build_msg
 from live.latents.projection import ProjectionFile
 from live.synth.cache import save_safetensors
 from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
-from tests.engine.showrun import free_udp_port, make_show, read_frame_log, run_cli, start_cli
+from tests.engine.showrun import (children, free_udp_port, make_show, memory_map,
+                                  read_frame_log, run_cli, start_cli)
 from tests.overlay.faces import ASTRONAUT_EYES, face_frame
 from tests.synth.standins import picture_network
 from tests.video.media import SECOND_COLOURS, coloured_video
@@ -34,6 +36,16 @@ OUTPUT = 400          # the window: the frame fitted (400 px), then scaled 0.75 
 SCALE = 0.75
 FPS = 2             # slow enough for the detector to keep up on a loaded 2-core machine
 WAIT_S = 120.0
+
+
+def video_process(show: int) -> int:
+    """The show's video process: the child with the video ring mapped but no EGL (the
+    compositor maps the ring too)."""
+    for pid in children(show):
+        maps = memory_map(pid)
+        if "_video" in maps and "libEGL" not in maps:
+            return pid
+    raise AssertionError(f"no video process under {show}")
 
 
 def saturation(rgb: np.ndarray) -> float:
@@ -143,13 +155,30 @@ def test_layers_and_eyes_in_a_window_and_the_recording(show_folder):
             # A wider threshold takes the far face in again.
             send("eye_distance", 200.0)
             rows_until(lambda r: r["network"] == 1 and r["eyes"] == 1.0)
+
+            # The video process killed: the supervisor starts another, the show goes on.
+            killed = video_process(process.pid)
+            os.kill(killed, signal.SIGKILL)
+            deadline = time.monotonic() + WAIT_S
+            while True:
+                try:
+                    if video_process(process.pid) != killed:
+                        break
+                except AssertionError:
+                    pass
+                assert time.monotonic() < deadline, "no video process started again"
+                time.sleep(0.2)
+            shown = len(read_frame_log(log))
+            rows_until(lambda r: True, count=shown + 2)
         finally:
             process.send_signal(signal.SIGINT)
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-    assert process.returncode == 0, process.stderr.read()[-3000:]
+    errors = process.stderr.read()
+    assert process.returncode == 0, errors[-3000:]
+    assert "the video process exited" in errors and "restarting it" in errors
 
     # The recording has the stack too (the HUD is the performer's: not recorded).
     capture = cv2.VideoCapture(str(folder / "live.mp4"))
