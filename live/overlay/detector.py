@@ -17,6 +17,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from live.contracts.parameters import parameter
 from live.overlay.eyes import Box, EyeFinder, EyeSample, frame_passes
 from live.overlay.sources import SourceEyes
 
@@ -71,7 +72,7 @@ class EyeDetector:
     def __init__(self, source_eyes: SourceEyes, source_image: Callable[[int], np.ndarray],
                  margin: float) -> None:
         self.source_eyes, self.source_image, self.margin = source_eyes, source_image, margin
-        self.rule = Rule(30.0, 50.0)
+        self.rule = Rule(parameter("eye_hash").default, parameter("eye_distance").default)
         self.computed = 0              # results made (for the benchmark and the tests)
         self._lock = threading.Condition()
         self._waiting: tuple[int, np.ndarray, int, Rule] | None = None

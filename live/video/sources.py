@@ -84,18 +84,18 @@ def file_frame_at(show_seconds: float, file_fps: float, frame_count: int) -> int
 class VideoFile:
     """A video file read frame by frame for a show clock (BGR frames, as OpenCV decodes)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.capture = cv2.VideoCapture(str(path))
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.capture = cv2.VideoCapture(str(self.path))
         if not self.capture.isOpened():
-            raise VideoError(f"{path}: not a video file OpenCV can decode; [video] file needs "
-                             f"an mp4, mkv, webm or avi")
+            raise VideoError(f"{self.path}: not a video file OpenCV can decode; [video] file "
+                             f"needs an mp4, mkv, webm or avi")
         self.fps = self.capture.get(cv2.CAP_PROP_FPS)
         self.frame_count = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT))
         if not (self.fps > 0 and self.frame_count > 0):
             self.capture.release()
-            raise VideoError(f"{path}: holds no frames with a frame rate; [video] file needs "
-                             f"a video with at least one frame")
+            raise VideoError(f"{self.path}: holds no frames with a frame rate; [video] file "
+                             f"needs a video with at least one frame")
         self.position = 0      # the frame the next read() returns
         self.frame: np.ndarray | None = None
         self.frame_index = -1

@@ -19,7 +19,8 @@ def test_cameras_listed_and_found_by_index_or_name(tmp_path):
         (tmp_path / f"video{number}" / "name").write_text(name + "\n")
     (tmp_path / "v4l-subdev0").mkdir()
     cameras = list_cameras(tmp_path)
-    assert cameras == [Camera(0, "Integrated Camera: Integrated C"), Camera(2, "HD Pro Webcam C920")]
+    assert cameras == [Camera(0, "Integrated Camera: Integrated C"),
+                       Camera(2, "HD Pro Webcam C920")]
     assert find_camera("2", cameras) == cameras[1]
     assert find_camera("c920", cameras) == cameras[1]        # a name part, any case
     assert find_camera("1", cameras) is None and find_camera("Brio", cameras) is None
