@@ -161,6 +161,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     from live.compositor import list_monitors
     from live.control.ports import list_midi_ports
     from live.telemetry.gpus import Nvml, describe
+    from live.video.sources import describe_cameras, list_cameras
 
     print(describe_audio_devices(args.backend))
     with quiet_stderr():  # ALSA prints to stderr when this kernel has no sequencer
@@ -179,6 +180,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
         nvml.close()
     print("\nGPUs:" + "".join(f"\n  {describe(s)}  ({s.name})" for s in samples)
           if samples else f"\nGPUs: none ({nvml.missing}): CPU workers")
+    print("\n" + describe_cameras(list_cameras()))
     return 0
 
 
@@ -251,10 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="list every config key with its default and meaning")
     keys.set_defaults(func=cmd_keys)
-    devices = sub.add_parser("devices", help="list audio devices, MIDI ports, monitors and GPUs",
+    devices = sub.add_parser("devices",
+                             help="list audio devices, MIDI ports, monitors, GPUs and cameras",
                              description="What this machine offers the show. Use a name "
                              "substring or index from here in [audio] input_device / "
-                             "output_device, [output] monitor and the MIDI map's port.")
+                             "output_device, [output] monitor, [video] device and the MIDI "
+                             "map's port.")
     devices.add_argument("--backend", choices=("sounddevice", "pyaudio"), default="sounddevice",
                          help="audio library to ask (default: sounddevice)")
     devices.set_defaults(func=cmd_devices)

@@ -28,8 +28,10 @@ from live.engine.config import EngineConfig
 from live.latents.config import LatentsConfig
 from live.hardware.config import HardwareConfig
 from live.latents.songs import SongConfig, overlay
+from live.overlay.config import OverlaysConfig
 from live.synth.config import NetworksConfig
 from live.telemetry.config import TelemetryConfig
+from live.video.config import VideoConfig
 
 __all__ = ["Config", "ConfigError", "ShowConfig", "build_config", "describe", "load_config"]
 
@@ -58,6 +60,8 @@ class Config:
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     hardware: HardwareConfig = field(default_factory=HardwareConfig)
     songs: list[SongConfig] = field(default_factory=list)
+    video: VideoConfig = field(default_factory=VideoConfig)
+    overlays: OverlaysConfig = field(default_factory=OverlaysConfig)
     path: Path | None = None
 
     def resolve(self, value: str) -> Path:
@@ -127,6 +131,10 @@ def _check_cross_section(cfg: Config, source: str) -> None:
         raise ConfigError(f"{source}: [hardware.cooler] port: empty; name the cooler's serial "
                           f"port (a name substring from `gance-live cooler --list`, or a "
                           f"device path)")
+    if cfg.overlays.eyes and cfg.latents.source != "projection":
+        raise ConfigError(f"{source}: [overlays] eyes: the eye overlays draw a projection's "
+                          f"source frames; set [latents] source = \"projection\" or eyes = "
+                          f"false")
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")

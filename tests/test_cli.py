@@ -18,7 +18,7 @@ def test_help_lists_every_command_and_first_steps():
     assert result.returncode == 0
     for command in ("demo", "run", "render", "check", "keys", "devices", "convert", "bench",
                     "midi-learn", "osc-doc", "monitors", "cooler",
-                    "project"):
+                    "project", "overlays"):
         assert command in result.stdout
     assert "first steps:" in result.stdout
 
@@ -26,7 +26,7 @@ def test_help_lists_every_command_and_first_steps():
 def test_devices_lists_every_kind_of_device_and_degrades_without_hardware():
     result = gance("devices")
     assert result.returncode == 0, result.stderr
-    for section in ("Audio (sounddevice)", "MIDI inputs", "Monitors", "GPUs"):
+    for section in ("Audio (sounddevice)", "MIDI inputs", "Monitors", "GPUs", "Cameras"):
         assert section in result.stdout
     assert "Monitors: none (no display)" in result.stdout      # no DISPLAY in this env
     assert "Traceback" not in result.stderr

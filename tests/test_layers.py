@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "live"
 # (the composition root) may import across its members.
 LAYERS: list[set[str]] = [
     {"contracts"},
-    {"telemetry", "hardware", "overlay", "synth", "audio"},
+    {"telemetry", "hardware", "overlay", "synth", "audio", "video"},
     {"latents", "control"},
     {"compositor", "projector"},
     {"engine", "config", "cli", "__main__"},

@@ -1,9 +1,10 @@
-"""Command-line tools of the compositor: ``monitors`` and ``upscale``.
+"""Command-line tools of the compositor: ``monitors``, ``upscale`` and ``overlays``.
 
 ``register`` adds them to ``gance-live``::
 
     gance-live monitors                       the connected monitors, for [output] monitor
     gance-live upscale in.png out.png --size 2160x2160 [--method bicubic]
+    gance-live overlays songs/intro.hdf5      the source frames' eyes, for the eye overlays
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from live.compositor.look import METHODS
 
 
 def register(subparsers: Any) -> None:
-    """Add ``monitors`` and ``upscale`` to the ``gance-live`` command."""
+    """Add ``monitors``, ``upscale`` and ``overlays`` to the ``gance-live`` command."""
     monitors = subparsers.add_parser("monitors", help="list the monitors fullscreen can use",
                                      description="List connected monitors with their index, "
                                                  "name, size, refresh rate and position; "
@@ -30,6 +31,13 @@ def register(subparsers: Any) -> None:
     upscale.add_argument("--size", required=True, help="output size as WIDTHxHEIGHT")
     upscale.add_argument("--method", default="bicubic", choices=tuple(METHODS))
     upscale.set_defaults(func=run_upscale)
+    overlays = subparsers.add_parser(
+        "overlays", help="find the eyes in a projection's source frames, once",
+        description="Find the eyes (box and phash) in every target image of a GANce "
+                    "projection file and store them beside it (PROJECTION.eyes.npz), so a "
+                    "show with eye overlays analyses only the synthesized frames.")
+    overlays.add_argument("projection", type=Path, help="a GANce projection file (.hdf5)")
+    overlays.set_defaults(func=run_overlays)
 
 
 def run_monitors(args: argparse.Namespace) -> int:
@@ -73,4 +81,24 @@ def run_upscale(args: argparse.Namespace) -> int:
     if not cv2.imwrite(str(args.out), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
         raise UserError(f"{args.out}: cannot write an image there (unknown extension?)")
     print(f"{args.out}: {size[1]}x{size[0]} ({args.method})")
+    return 0
+
+
+def run_overlays(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from live.latents.projection import ProjectionFile, ProjectionFileError
+    from live.overlay.sources import SourceEyes
+
+    projection = ProjectionFile.open(args.projection, identical_rows=False)
+    count = len(projection)
+    if projection.target_image(count - 1) is None:
+        raise ProjectionFileError(f"{projection.path}: has no target image (source frame) for "
+                                  f"every latent; project the video again with GANce, which "
+                                  f"keeps them")
+    frames = (projection.target_image(index) for index in range(count))
+    with tqdm(total=count, unit="frame", desc="eyes", dynamic_ncols=True) as bar:
+        eyes = SourceEyes.analyse(frames, count, on_frame=lambda: bar.update(1))
+    written = eyes.save(projection.path)
+    print(f"{written}: eyes in {int(eyes.found.sum())} of {count} source frames")
     return 0

@@ -9,6 +9,9 @@ output, given in output pixels from the top-left corner. Modes:
 - ``stretch``: the whole output, aspect ignored.
 
 ``position`` puts the rectangle's centre at a fraction of the output (0.5, 0.5 = centred).
+The performed placement (issue 12's ``frame_scale``, ``frame_x``, ``frame_y``) then scales
+the rectangle about its centre by ``scale`` and moves it by ``offset`` (fractions of the
+output's width and height).
 A 90 or 270 degree rotation swaps the frame's width and height before the fit. The result
 is a triangle strip of four ``(x, y, u, v)`` vertices: corners in normalised device
 coordinates (y up) and the texture coordinates (v down from the image's top row) that
@@ -40,6 +43,8 @@ class Placement:
     position: tuple[float, float] = (0.5, 0.5)
     mirror: str = "none"
     rotation: int = 0
+    scale: float = 1.0
+    offset: tuple[float, float] = (0.0, 0.0)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -64,8 +69,9 @@ def frame_rect(frame_w: int, frame_h: int, target_w: int, target_h: int,
         pick = min if placement.mode == "fit" else max
         scale = pick(target_w / shown_w, target_h / shown_h)
         width, height = shown_w * scale, shown_h * scale
-    centre_x = placement.position[0] * target_w
-    centre_y = placement.position[1] * target_h
+    width, height = width * placement.scale, height * placement.scale
+    centre_x = (placement.position[0] + placement.offset[0]) * target_w
+    centre_y = (placement.position[1] + placement.offset[1]) * target_h
     return (centre_x - width / 2, centre_y - height / 2, centre_x + width / 2, centre_y + height / 2)
 
 

@@ -44,13 +44,16 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import moderngl
+import numpy as np
 
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target, window_context
 from live.compositor.keys import KeyboardControl
+from live.compositor.layers import EyeDrawing
 from live.compositor.look import Fade, Look, strobe_flash, trail_keep
 from live.compositor.readback import FrameReadback
 from live.compositor.recorder import Mp4Recorder, PartLedger, RecordingError, part_path
@@ -63,7 +66,13 @@ from live.contracts.frames import SLOT_HEADER, FrameRing
 from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
+from live.contracts.video import VideoRing
+from live.overlay.config import OverlaysConfig
+from live.overlay.detector import EyeDetector, EyeResult, Rule
 from live.overlay.hud import HudStats, render_text
+from live.overlay.sources import SourceEyes
+from live.overlay.tracks import LiveTrack, OfflineTracks
+from live.video.sources import VideoError, VideoFile, cover
 
 if TYPE_CHECKING:
     from live.compositor.ndi import NdiSource
@@ -89,7 +98,9 @@ class CompositorSpec:
     ``frame_log`` gets one JSON line per shown frame. ``record_path`` is the recording's
     first part; this compositor records into part ``record_part`` and on, noting each in
     ``parts`` (shared with the supervisor). ``restarted``: a compositor taking over a show
-    already running from one that died.
+    already running from one that died. The video layer comes from ``video_ring`` live and
+    from ``video_file`` in a render (so that frame k always has the file's frame at k / fps).
+    ``eyes_projection``: draw GANce's eye overlays from that projection's source frames.
     """
 
     output: OutputConfig
@@ -106,6 +117,10 @@ class CompositorSpec:
     record_part: int = 1
     parts: PartLedger | None = None
     restarted: bool = False
+    video_ring: str | None = None   # live: the video process's ring (the layer under frames)
+    video_file: str | None = None   # render: the [video] file, read here frame by frame
+    eyes_projection: str | None = None   # the eye overlays' projection (its eyes computed)
+    overlays: OverlaysConfig | None = None
 
 
 @dataclass
@@ -167,7 +182,8 @@ def compositor_main(spec: CompositorSpec, inbox: Any, to_conductor: Any) -> None
 def _one_line(exc: BaseException) -> str:
     """An exception as one line; our own errors are already worded for the performer."""
     text = " ".join(str(exc).split())
-    if isinstance(exc, (ShaderError, WindowError, RecordingError, CompositorError)) and text:
+    if isinstance(exc, (ShaderError, WindowError, RecordingError, CompositorError,
+                        VideoError)) and text:
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -206,6 +222,12 @@ class Compositor:
         self.ctx = self.ring = self.record_target = self.readback = None
         self.ndi: NdiSource | None = None          # the output as an NDI source
         self.ndi_frame: NdiSource | None = None    # each network frame as an NDI source
+        self.video: VideoRing | None = None
+        self.video_file: VideoFile | None = None
+        self._video_sequence = -1     # the video picture last uploaded
+        self.eye_detector: EyeDetector | None = None
+        self.eye_track: LiveTrack | None = None
+        self.eye_drawing: EyeDrawing | None = None   # where the last eye region goes
         try:
             self._open(spec)
         except BaseException:
@@ -230,6 +252,12 @@ class Compositor:
             width, height = self.window.framebuffer_size
             where = f"{mode} on '{self.window.monitor['name']}'"
         self.renderer = FrameRenderer(self.ctx)
+        if spec.video_ring and spec.mode == "live":
+            self.video = VideoRing.attach(spec.video_ring)
+        elif spec.video_file and spec.mode == "render":
+            self.video_file = VideoFile(spec.video_file)
+        if spec.eyes_projection:
+            self._open_eyes(spec.eyes_projection, spec.overlays)
         if self.window is not None:
             self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
             if spec.output.preview and spec.mode == "live":
@@ -256,6 +284,15 @@ class Compositor:
                                       (self.ndi, self.ndi_frame) if source is not None)
                             + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
                                f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
+
+    def _open_eyes(self, projection: str, overlays: OverlaysConfig) -> None:
+        """The eye overlays: the source frames' stored eyes, the detector thread, the track."""
+        from live.latents.projection import read_target_image
+
+        source = SourceEyes.load(projection)   # the show checked it against the projection
+        self.eye_detector = EyeDetector(
+            source, lambda index: read_target_image(Path(projection), index), overlays.margin)
+        self.eye_track = LiveTrack(1, 0.0)   # length and fade: from the display, each frame
 
     def _open_part(self, number: int, first_period: int) -> None:
         """Start recording part ``number``, whose first frame covers output period
@@ -329,6 +366,10 @@ class Compositor:
             if not message.drawn:  # NaN/inf from the network: the last picture stays up
                 self._free(message.slot, message.index, shown=False)
                 return
+            if self.eye_detector is not None and self.display.layers.eyes:
+                header = self.ring.header(message.slot)
+                self.eye_detector.submit(message.index, self.ring.pixels(message.slot),
+                                         int(header["source_frame"]))
             for index, slot in self.reorder.arrive(message.index, message.slot):
                 self._free(slot, index, shown=False)
         elif isinstance(message, DisplayState):
@@ -338,6 +379,8 @@ class Compositor:
                 self._set_display(message)
         elif isinstance(message, ShowStart):
             self.t0, self.frames = message.t0, message.frames
+            if self.video is not None:   # a video file plays on the show's clock
+                self.video.set_t0(message.t0)
             if message.audio_offset is not None:
                 self.spec.audio_offset = message.audio_offset
         elif isinstance(message, OutputConfig):
@@ -412,6 +455,7 @@ class Compositor:
             self._refresh_screens()
 
     def _live_period(self, period: int) -> None:
+        self._take_video()
         decision = self.reorder.at_period(period)
         for index, slot in decision.drop:
             self._free(slot, index, shown=False)
@@ -426,26 +470,73 @@ class Compositor:
             self._output_periods(wanted - self.periods_out)
 
     def _run_render(self) -> None:
+        tracks: OfflineTracks | None = None
         while not self.stopping and not self._complete():
             decision = self.reorder.next_in_order()
             if decision.show is None:
                 self.pump(POLL_SECONDS)
                 continue
-            while self.display_pending and \
-                    self.display_pending[0].from_index <= decision.show[0]:
-                self._set_display(self.display_pending.pop(0))
-            self._show(*decision.show)
-            self._advance_output(1.0 / self.spec.fps)
-            self._advance_trails()
-            self._output_periods(1)
-            self._refresh_screens()
+            index, slot = decision.show
+            if self.eye_detector is None:
+                self._render_frame(index, self.ring.pixels(slot), self.ring.header(slot))
+                self._free(slot, index, shown=True)
+                continue
+            # GANce's offline rule: a frame whose run may still reach track_length waits
+            # (a copy: its slot goes back at once, so the workers never wait for it).
+            pixels, header = self.ring.pixels(slot).copy(), self.ring.header(slot).copy()
+            self._free(slot, index, shown=True)
+            result = self.eye_detector.compute(index, pixels, int(header["source_frame"]))
+            if tracks is None:
+                tracks = OfflineTracks(round(self.display.layers.eye_track))
+            passed = result.passed and self.display.layers.eyes
+            decided = tracks.push((index, pixels, header, result), passed)
+            if self.frames is not None and index == self.frames - 1:
+                decided += tracks.finish()
+            for (index, pixels, header, result), drawn in decided:
+                self._set_eyes(result, pixels.shape[1::-1], 1.0 if drawn else 0.0)
+                self._render_frame(index, pixels, header, eyes=1.0 if drawn else 0.0)
+
+    def _render_frame(self, index: int, pixels: np.ndarray, header: np.ndarray,
+                      eyes: float | None = None) -> None:
+        """Frame ``index`` of a render: its display state and video frame, then shown and
+        recorded."""
+        while self.display_pending and self.display_pending[0].from_index <= index:
+            self._set_display(self.display_pending.pop(0))
+        if self.video_file is not None:
+            self.renderer.layers.upload_video(cover(
+                self.video_file.at(index / self.spec.fps)[1],
+                self.spec.output.width, self.spec.output.height))
+        self._present(index, pixels, header, eyes)
+        self._advance_output(1.0 / self.spec.fps)
+        self._advance_trails()
+        self._output_periods(1)
+        self._refresh_screens()
+
+    def _take_video(self) -> None:
+        """Upload the video layer's newest picture if it changed. One the video process
+        overtook while it was copied is not counted: the next period takes the newer one."""
+        newest = self.video.newest() if self.video is not None else None
+        if newest is None or newest[0] == self._video_sequence:
+            return
+        sequence, slot = newest
+        self.renderer.layers.upload_video(self.video.pixels(slot))
+        if self.video.still(sequence, slot):
+            self._video_sequence = sequence
+        self._picture_changed()
 
     def _complete(self) -> bool:
         return self.frames is not None and self.periods_out >= self.frames
 
     def _show(self, index: int, slot: int) -> None:
+        """Show frame ``index`` from its slot (live), live eye overlays included."""
         pixels = self.ring.pixels(slot)
-        header = self.ring.header(slot)
+        eyes = self._eyes_for(index, pixels.shape[1::-1]) if self.eye_detector else None
+        self._present(index, pixels, self.ring.header(slot), eyes)
+        self._free(slot, index, shown=True)
+
+    def _present(self, index: int, pixels: np.ndarray, header: np.ndarray,
+                 eyes: float | None) -> None:
+        """Upload frame ``index`` and log it (with its eye overlay's opacity, if any)."""
         self.renderer.upload(pixels)
         if self.ndi_frame is not None:   # a copy: the slot goes back to the workers below
             self.ndi_frame.offer(pixels.tobytes())
@@ -454,8 +545,9 @@ class Compositor:
         if self.frame_log is not None:
             record["mean"] = float(pixels[:, :, :3].mean())
             record["flash"] = self._flash()
+        if eyes is not None:
+            record["eyes"] = eyes
         now = time.monotonic()
-        self._free(slot, index, shown=True)
         record["t_shown"] = now
         self.stats.display.tick(now)
         self.stats.network, self.stats.alpha = record["network"], record["gain"]
@@ -464,6 +556,31 @@ class Compositor:
         if self.frame_log is not None:
             self.frame_log.write(json.dumps(record) + "\n")
         self._picture_changed()
+
+    def _eyes_for(self, index: int, frame_size: tuple[int, int]) -> float:
+        """Frame ``index``'s eye overlay, from its detection result if that is ready (else
+        the track holds); returns the overlay's opacity on this frame."""
+        layers = self.display.layers
+        self.eye_detector.rule = Rule(layers.eye_hash, layers.eye_distance)
+        self.eye_track.track_length = round(layers.eye_track)
+        self.eye_track.fade_frames = layers.eye_fade * self.spec.fps
+        result = self.eye_detector.take(index)
+        passed = (result.passed if result is not None else None) if layers.eyes else False
+        opacity = self.eye_track.update(passed)
+        self._set_eyes(result, frame_size, opacity)
+        return opacity
+
+    def _set_eyes(self, result: EyeResult | None, frame_size: tuple[int, int],
+                  opacity: float) -> None:
+        """Draw the eye overlay at ``opacity``: the region of ``result`` when it has one,
+        else the last region (fading out where it was)."""
+        region = None
+        if result is not None and result.region is not None:
+            region = result.region
+            self.eye_drawing = EyeDrawing(tuple(result.region_box), frame_size, opacity,
+                                          self.spec.overlays.feather)
+        drawing = self.eye_drawing._replace(opacity=opacity) if self.eye_drawing else None
+        self.renderer.layers.set_eyes(region, drawing)
 
     def _advance_output(self, seconds: float) -> None:
         """Show time moved on: the fade ramps and the HUD text may change."""
@@ -506,7 +623,8 @@ class Compositor:
             if self.picture_dirty:
                 # The HUD and the quit prompt are for the performer: the output is the show.
                 self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True,
-                                   performed=self.display.look, flash=self._flash())
+                                   performed=self.display.look, flash=self._flash(),
+                                   layers=self.display.layers)
                 self._deliver(self.readback.submit(self.record_target, count))
                 self.picture_dirty = False
             elif not self.readback.add_copies(count) and self.recorder is not None:
@@ -588,7 +706,7 @@ class Compositor:
             target.viewport = (0, 0, *size)
             self.renderer.draw(target, self.look, self.fade.level, flip_y=False,
                                overlays=overlays, performed=self.display.look,
-                               flash=self._flash())
+                               flash=self._flash(), layers=self.display.layers)
             screen.window.present()
         screen.dirty = False
         screen.size, screen.overlay_shown = size, wants_overlay
@@ -666,4 +784,13 @@ class Compositor:
         if self.ring is not None:
             self.ring.close()
             self.ring = None
+        if self.video is not None:
+            self.video.close()
+            self.video = None
+        if self.video_file is not None:
+            self.video_file.close()
+            self.video_file = None
+        if self.eye_detector is not None:
+            self.eye_detector.close()
+            self.eye_detector = None
         return status, detail

@@ -11,19 +11,21 @@ it) and the texture update from that buffer is queued on the GPU without stallin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import moderngl
 import numpy as np
 
+from live.compositor.layers import LayerStack, stacked
 from live.compositor.look import METHODS, Look, view_transform
 from live.compositor.placement import frame_vertices, rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
-from live.contracts.messages import PerformedLook
+from live.contracts.messages import PerformedLayers, PerformedLook
 
 UPLOAD_BUFFERS = 3
 AT_REST = PerformedLook.declared_defaults()   # the performed look that changes nothing
+LAYERS_AT_REST = PerformedLayers.declared_defaults()   # the frame alone, as placed
 _VERTEX_FORMAT = ("2f 2f", "in_position", "in_uv")
 _UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=np.float32)
 # The whole target, texture row 0 in framebuffer row 0: a texel-for-texel pass.
@@ -150,6 +152,7 @@ class FrameRenderer:
         self._trail_vao = ctx.vertex_array(self._trail_program,
                                            [(self._trail_quad, *_VERTEX_FORMAT)])
         self._trails: _Trails | None = None
+        self.layers = LayerStack(ctx, shader_dir)   # the video below, the frame mixed over it
         self._upload_count = upload_buffers
         self._uploads: list[moderngl.Buffer] = []
         self._next_upload = 0
@@ -214,31 +217,43 @@ class FrameRenderer:
         """Let :meth:`draw` paint into ``ctx``'s framebuffers; ``ctx`` shares this renderer's
         objects and is current now. Call :meth:`forget_context` before it goes."""
         self._programs[ctx] = _Programs.compile(ctx, self._shader_dir)
+        self.layers.add_context(ctx)
 
     def forget_context(self, ctx: moderngl.Context) -> None:
         """Release what :meth:`add_context` made for ``ctx`` (current now)."""
         self._programs.pop(ctx).release()
+        self.layers.forget_context(ctx)
 
     def draw(self, target: moderngl.Framebuffer, look: Look, fade: float = 1.0,
              flip_y: bool = False, overlays: tuple[Overlay, ...] = (),
-             performed: PerformedLook = AT_REST, flash: float = 0.0) -> None:
-        """Paint background, frame (if one was uploaded) and overlays into ``target``.
+             performed: PerformedLook = AT_REST, flash: float = 0.0,
+             layers: PerformedLayers = LAYERS_AT_REST) -> None:
+        """Paint background (or the video layer), frame (if one was uploaded) and overlays
+        into ``target``.
 
         ``fade`` scales the whole picture toward black (1 = full); ``flip_y`` stores the top
         row first, for targets that are read back (see quad.vert); ``performed`` is the
         performed look, applied after the static ``look``; ``flash`` takes the frame toward
-        white (the strobe, see ``look.strobe_flash``). With trails running (see
-        :meth:`advance_trails`) the frame is drawn with its trails.
+        white (the strobe, see ``look.strobe_flash``); ``layers`` places the frame and mixes
+        it over the video layer (see :mod:`live.compositor.layers`). With trails running
+        (see :meth:`advance_trails`) the frame is drawn with its trails.
         """
         target.use()
         programs = self._programs[target.ctx]
         width, height = target_size(target)
         background = tuple(channel * fade for channel in look.background)
-        target.clear(*background, 1.0)
         flip = -1.0 if flip_y else 1.0
+        stack = stacked(layers, self.layers.has_video)
+        if stack:
+            self.layers.frame_layer(target)   # bound and cleared: the frame is drawn there
+        else:
+            target.clear(*background, 1.0)
         if self.texture is not None:
             tex_w, tex_h = self.texture.size
-            programs.quad.write(frame_vertices(tex_w, tex_h, width, height, look.placement))
+            placement = replace(look.placement, scale=layers.frame_scale,
+                                offset=(layers.frame_x, layers.frame_y))
+            frame_quad = frame_vertices(tex_w, tex_h, width, height, placement)
+            programs.quad.write(frame_quad)
             method = METHODS[look.method]
             program = programs.frame[method]
             program["u_flip_y"].value = flip
@@ -257,6 +272,10 @@ class FrameRenderer:
                 view_transform(performed, tex_w, tex_h)
             (self._trails.picture if self._trails is not None else self.texture).use(0)
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
+        if stack:
+            self.layers.composite(target, layers, background, fade, flip)
+        if self.texture is not None:
+            self.layers.draw_eyes(target, frame_quad, fade, flip)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
 
@@ -280,6 +299,7 @@ class FrameRenderer:
         self.forget_context(self.ctx)
         if self._trails is not None:
             self._trails.release()
+        self.layers.release()
         for resource in (*self._uploads, self.texture, self._trail_vao, self._trail_quad,
                          self._trail_program):
             if resource is not None:

@@ -33,6 +33,7 @@ SLOT_HEADER = np.dtype([
     ("t_audio", "<f8"),        # monotonic time of the last audio sample behind the latent
     ("beat", "<f8"),           # the show's beat position at this frame (beats since frame 0)
     ("song", "<i4"),           # the song of the set on screen (0-based; 0 in a show without songs)
+    ("source_frame", "<i8"),   # the projection's source video frame played; -1 = none
 ])
 SLOT_HEADER_BYTES = 128
 assert SLOT_HEADER.itemsize <= SLOT_HEADER_BYTES

@@ -100,9 +100,38 @@ class PerformedLook(NamedTuple):
 assert all(parameter(name).stage == "output" for name in PerformedLook._fields)
 
 
+class PerformedLayers(NamedTuple):
+    """How the layers are stacked (issue 12): the GAN frame's placement, opacity and blend
+    over the video layer, and the eye overlays' rule; each field is the show state's
+    parameter of that name (declared in ``parameters.py``)."""
+
+    frame_scale: float
+    frame_x: float
+    frame_y: float
+    frame_opacity: float
+    frame_blend: int      # index into the declaration's choices (normal, add, ...)
+    eyes: bool
+    eye_hash: float
+    eye_distance: float
+    eye_track: float
+    eye_fade: float
+
+    @classmethod
+    def of(cls, state: Any) -> PerformedLayers:
+        """The layers held by ``state`` (a ``ShowState``, or anything with these fields)."""
+        return cls(*(getattr(state, name) for name in cls._fields))
+
+    @classmethod
+    def declared_defaults(cls) -> PerformedLayers:
+        return cls(*(parameter(name).default for name in cls._fields))
+
+
+assert all(parameter(name).stage == "output" for name in PerformedLayers._fields)
+
+
 class DisplayState(NamedTuple):
-    """What the compositor draws besides frames: blackout, HUD, the HUD's lines and the
-    performed look.
+    """What the compositor draws besides frames: blackout, HUD, the HUD's lines, the
+    performed look and the layers.
 
     ``from_index``: the first frame the change belongs to. A render applies it exactly from
     that frame, so a replayed blackout fades on the same frames every time; live shows it at
@@ -113,6 +142,7 @@ class DisplayState(NamedTuple):
     hud_lines: tuple[str, ...]
     from_index: int = 0
     look: PerformedLook = PerformedLook.declared_defaults()
+    layers: PerformedLayers = PerformedLayers.declared_defaults()
 
 
 class Stop(NamedTuple):

@@ -206,6 +206,32 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("hud", "bool", False, "heads-up display: frame rates, drops, latency, these "
               "values, GPU temperatures", stage="output",
               key="h", config="output.hud", in_scenes=False),
+    # issue 12: layers. The GAN frame placed over the video layer ([video]): its size and
+    # place on top of [output] placement, how much of it shows and how it mixes with the
+    # video below (or the background when there is no video).
+    Parameter("frame_scale", "float", 1.0, "size of the GAN frame, times its [output] "
+              "placement", range=(0.05, 2.0), stage="output", hud="scale"),
+    Parameter("frame_x", "float", 0.0, "GAN frame moved right by this part of the output "
+              "width", range=(-1.0, 1.0), stage="output", hud="x"),
+    Parameter("frame_y", "float", 0.0, "GAN frame moved down by this part of the output "
+              "height", range=(-1.0, 1.0), stage="output", hud="y"),
+    Parameter("frame_opacity", "float", 1.0, "how much of the GAN frame covers the video "
+              "below it", range=(0.0, 1.0), stage="output", hud="opacity"),
+    Parameter("frame_blend", "choice", 0, "how the GAN frame mixes with the video below it",
+              stage="output", hud="blend", choices=("normal", "add", "screen", "multiply")),
+    # GANce's eye overlays ([overlays]): the source video's eyes over the synthesized ones
+    # when they line up (phash distance and box distance within these, for a track).
+    Parameter("eyes", "bool", True, "source-video eye overlays (when [overlays] eyes is set)",
+              stage="output", hud="EYES"),
+    Parameter("eye_hash", "float", 30.0, "largest phash distance of two eye regions that "
+              "still match", range=(0.0, 64.0), stage="output", hud="eye hash", units="bits"),
+    Parameter("eye_distance", "float", 50.0, "eye boxes match when their centres are closer "
+              "than this", range=(0.0, 1024.0), stage="output", hud="eye dist",
+              units="pixels of the network's frame"),
+    Parameter("eye_track", "float", 5.0, "matching frames in a row before the overlay shows",
+              range=(1.0, 60.0), stage="output", hud="eye track", units="frames"),
+    Parameter("eye_fade", "float", 0.2, "seconds the eye overlay takes to fade in or out",
+              range=(0.0, 5.0), stage="output", hud="eye fade", units="seconds"),
     # Beats per minute for beat-synced moves, set by tap tempo; the show keeps and sends it.
     Parameter("tempo", "float", 120.0, "beats per minute for beat-synced moves",
               range=(20.0, 300.0), stage="show", hud="bpm", units="bpm", in_scenes=False),

@@ -22,8 +22,8 @@ from live.contracts.features import FeatureFrame
 from live.contracts.parameters import PARAMETERS, parameter
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
-from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLook,
-                                    ShowStart, SlotFree, Status, Stop)
+from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLayers,
+                                    PerformedLook, ShowStart, SlotFree, Status, Stop)
 from live.control.scenes import Morph, SceneBook, snapshot, split
 from live.control.tempo import BeatClock
 from live.engine.scheduler import Scheduler
@@ -411,6 +411,7 @@ class Conductor:
             header["t_dispatch"], header["t_audio"] = now, t_audio
             header["t_synth_start"] = header["t_synth_end"] = 0.0
             header["beat"], header["song"] = beat, played.song
+            header["source_frame"] = latent.source_frame
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
                 latent.gain, scheduler.due(index), now, t_audio))
@@ -441,7 +442,7 @@ class Conductor:
         look = look._replace(master=look.master * self._set_level)
         display = DisplayState(self.state.blackout, self.state.hud, hud_lines,
                                self.scheduler.next_index if from_index is None else from_index,
-                               look)
+                               look, PerformedLayers.of(self.state))
         if self._last_display is None or \
                 display._replace(from_index=0) != self._last_display._replace(from_index=0):
             self.workers.compositor_inbox.put(display)

@@ -35,6 +35,7 @@ from live.engine.conductor import SONG_MOVES, Conductor, ShowSummary
 from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
+from live.contracts.video import VideoRing
 from live.engine.supervisor import Supervisor
 from live.engine.worker import WorkerSpec
 from live.latents.songs import SongConfig
@@ -236,6 +237,8 @@ class Preflight:
     first: Generator                   # the first network, on the CPU (the instrument's mapping)
     replay: list[ControlEvent]         # control events to play back
     track: FeatureTrack | None         # render: the audio file's analysis
+    video_path: Path | None            # [video] file, checked to decode (source = file)
+    eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
 
 
 def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
@@ -278,7 +281,35 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     elif audio_path is not None:
         _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
-    return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track)
+    return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
+                     video_file(cfg), eyes_projection(cfg, instrument))
+
+
+def eyes_projection(cfg: Config, instrument: Instrument) -> Path | None:
+    """The projection whose source eyes the overlays draw, its stored eyes checked to
+    belong to it (``gance-live overlays`` makes them)."""
+    if not cfg.overlays.eyes:
+        return None
+    from live.overlay.sources import SourceEyes
+
+    path = cfg.resolve(cfg.latents.projection.file)
+    SourceEyes.load(path, len(instrument.journey.latents))
+    return path
+
+
+def video_file(cfg: Config) -> Path | None:
+    """The video layer's file (``[video] source = "file"``), checked to open and decode."""
+    if cfg.video.source != "file":
+        return None
+    from live.video.sources import VideoFile
+
+    path = cfg.input_file(cfg.video.file, "[video] file", "video file",
+                          fix="name a video (mp4, mkv, ...) relative to the show file")
+    try:
+        VideoFile(path).close()
+    except ConfigError as exc:   # VideoError names the file; say which key named it
+        raise ConfigError(f"{cfg.path}: [video] file: {exc}") from None
+    return path
 
 
 def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
@@ -292,6 +323,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
             inputs += [("[audio] playlist", cfg.resolve(name)) for name in cfg.audio.playlist]
     for song in range(len(the_songs(cfg))):
         inputs += song_files(cfg, song)
+    if cfg.video.source == "file" and cfg.video.file:
+        inputs.append(("[video] file", cfg.resolve(cfg.video.file)))
     inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
     if cfg.telemetry.replay:
         inputs.append(("[telemetry] replay", cfg.resolve(cfg.telemetry.replay)))
@@ -419,6 +452,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         else:
             features_at, audio_offset, seek_audio = _start_audio(
                 cfg, supervisor, stack, checked.song_audio or [audio_path])
+        video_ring = None if render else _start_video(cfg, checked.video_path, supervisor, stack)
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
@@ -430,11 +464,14 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             audio_path=str(audio_path) if audio_path and options.out else None,
             frame_log=str(options.frame_log) if options.frame_log else None,
             max_latency_frames=cfg.engine.max_latency_frames,
-            keyboard=cfg.control.keyboard and not render)
+            keyboard=cfg.control.keyboard and not render,
+            video_ring=video_ring.name if video_ring else None,
+            video_file=str(checked.video_path) if render and checked.video_path else None,
+            eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
+            overlays=cfg.overlays)
         supervisor.start_compositor(compositor_spec)
         sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
-        if "audio" in supervisor.others:
-            sources.add("audio")
+        sources |= {"audio", "video"} & set(supervisor.others)
         for warning in supervisor.wait_ready(sources):
             log.warning("%s: %s", warning.source, warning.detail)
 
@@ -543,6 +580,23 @@ def _remove_stale_segments() -> None:
     removed = remove_stale_segments()
     if removed:
         log.warning("removed shared memory left by dead shows: %s", ", ".join(removed))
+
+
+def _start_video(cfg: Config, video_path: Path | None, supervisor: Supervisor,
+                 stack: ExitStack) -> VideoRing | None:
+    """The video layer's process and the ring it fills at the output's size (none without
+    ``[video]``). A render reads a video file in the compositor instead, frame by frame."""
+    if cfg.video.source == "none":
+        return None
+    from live.video.process import VideoSpec, video_main
+
+    ring = VideoRing.create(cfg.output.height, cfg.output.width)
+    stack.callback(ring.close)
+    spec = VideoSpec(cfg.video.source, cfg.video.device, str(video_path or ""),
+                     cfg.video.retry_seconds)
+    supervisor.start_child("video", video_main, spec, ring.name, supervisor.inbox,
+                           supervisor.stop_event)
+    return ring
 
 
 def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,

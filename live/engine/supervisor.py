@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT_S = 1.5   # a child that has not exited by then is terminated, then killed
 RESTARTS_PER_MINUTE = 5  # a worker (or compositor) dying faster than this is broken, not unlucky
-AUDIO_RESTART_S = 5.0    # at most one audio process restart this often
+AUDIO_RESTART_S = 5.0    # at most one audio (or video) process restart this often
+RESTARTED_CHILDREN = ("audio", "video")   # the compositor has its own restart
 START_TIMEOUT_S = 120  # importing torch and loading 1024 px networks can take a while
 
 
@@ -68,7 +69,7 @@ class Supervisor:
         self.workers: dict[int, _Worker] = {}
         self.others: dict[str, mp.process.BaseProcess] = {}
         self._entry_points: dict[str, tuple[Callable[..., None], tuple[Any, ...]]] = {}
-        self._audio_restarted = 0.0
+        self._child_restarted: dict[str, float] = {}   # audio, video: when (monotonic)
         self.stop_event = self.ctx.Event()
         self.stopping = False  # a plain flag: set from signal handlers, read by check()
 
@@ -217,17 +218,19 @@ class Supervisor:
         return None if process is None or process.is_alive() else process.exitcode
 
     def check(self) -> list[int]:
-        """Find dead workers (and a dead audio process), restart them; returns the ids of
+        """Find dead workers (and a dead audio or video process), restart them; returns the ids of
         the workers found dead. Once the show is stopping, nothing is restarted."""
         if self.stopping:
             return []
-        audio = self.others.get("audio")
-        if audio is not None and not audio.is_alive() \
-                and time.monotonic() - self._audio_restarted > AUDIO_RESTART_S:
-            log.warning("the audio process exited (code %s); restarting it", audio.exitcode)
-            self._audio_restarted = time.monotonic()
-            target, args = self._entry_points["audio"]
-            self.start_child("audio", target, *args)
+        for name in RESTARTED_CHILDREN:
+            child = self.others.get(name)
+            if child is not None and not child.is_alive() \
+                    and time.monotonic() - self._child_restarted.get(name, 0.0) > AUDIO_RESTART_S:
+                log.warning("the %s process exited (code %s); restarting it", name,
+                            child.exitcode)
+                self._child_restarted[name] = time.monotonic()
+                target, args = self._entry_points[name]
+                self.start_child(name, target, *args)
         dead = [wid for wid, w in self.workers.items() if not w.process.is_alive()]
         for wid in dead:
             old = self.workers[wid]

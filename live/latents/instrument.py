@@ -62,6 +62,7 @@ class LatentFrame(NamedTuple):
     crossfade_to: int       # the second network of a crossfade, -1 = none
     crossfade: float        # weight of crossfade_to, 0..1
     gain: float             # the blend alpha actually used (0 without audio)
+    source_frame: int = -1  # the projection frame (source video frame) played; -1 = none
 
 
 class Instrument:
@@ -162,8 +163,10 @@ class Instrument:
                                                   state.high_gain))
             ws = blend_spectrum(ws, vector, alpha, round(state.blend_depth))
         # A fresh array every frame: the journey's own W+ must never leak out to be changed.
+        source_frame = self.journey.indices(self.clock)[0] \
+            if isinstance(self.journey, ProjectionPlayback) else -1
         return LatentFrame(np.array(ws, np.float32, order="C"), chosen.network,
-                           chosen.crossfade_to, chosen.crossfade, alpha)
+                           chosen.crossfade_to, chosen.crossfade, alpha, source_frame)
 
     def jump_to_cue(self, number: int) -> bool:
         """Move the journey clock to cue ``number`` of ``[latents] cues`` (seconds); the next

@@ -81,10 +81,7 @@ class ProjectionFile:
             raise IndexError(f"{self.path}: target image {index} out of range 0..{len(self) - 1}")
         if index >= self._target_image_count:
             return None
-        name = f"{TARGET_IMAGES}/{TARGET_IMAGES}_{index}"
-        with _open_hdf5(self.path) as f, _reading(self.path, name):
-            image = np.asarray(f[name])
-        return image
+        return read_target_image(self.path, index)
 
     @classmethod
     def open(cls, path: str | Path, identical_rows: bool = True) -> ProjectionFile:
@@ -187,6 +184,14 @@ def write_dataset(f: h5py.File, group: str, index: int, data: np.ndarray) -> Non
     """Entry ``{group}/{group}_{index}``, compressed as GANce compresses it."""
     f[group].create_dataset(f"{group}_{index}", data=data, compression="gzip",
                             compression_opts=COMPRESSION_LEVEL, shuffle=True)
+
+
+def read_target_image(path: Path, index: int) -> np.ndarray:
+    """Target image ``index`` ([H, W, 3] uint8) of the projection at ``path``, read alone
+    (the eye overlays read source frames without holding the latents)."""
+    name = f"{TARGET_IMAGES}/{TARGET_IMAGES}_{index}"
+    with _open_hdf5(path) as f, _reading(path, name):
+        return np.asarray(f[name])
 
 
 def _open_hdf5(path: Path) -> h5py.File:

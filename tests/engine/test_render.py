@@ -86,7 +86,15 @@ def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
             ControlEvent(1.7, "keyboard", "loop_song", 1.0),   # no songs: logged, no effect
             # Following Link: the logged tempo and beat events are what a render replays.
             ControlEvent(0.4, "osc", "tempo_source", 2.0),
-            ControlEvent(0.7, "link", "tempo", 140.0), ControlEvent(0.7, "link", "beat_sync", 12.5)]
+            ControlEvent(0.7, "link", "tempo", 140.0), ControlEvent(0.7, "link", "beat_sync", 12.5),
+            # issue 12: the frame's placement and mix (the eyes' rule has no projection here).
+            ControlEvent(0.4, "osc", "frame_scale", 0.7), ControlEvent(0.5, "osc", "frame_x", 0.1),
+            ControlEvent(0.5, "osc", "frame_y", -0.1),
+            ControlEvent(0.7, "osc", "frame_opacity", 0.6),
+            ControlEvent(0.8, "osc", "frame_blend", 2.0), ControlEvent(0.2, "osc", "eyes", 0.0),
+            ControlEvent(0.2, "osc", "eye_hash", 10.0),
+            ControlEvent(0.2, "osc", "eye_distance", 20.0),
+            ControlEvent(0.2, "osc", "eye_track", 3.0), ControlEvent(0.2, "osc", "eye_fade", 0.5)]
     with log.open("w") as stream:
         write_event_log(sorted([ControlEvent(0.5, "midi:test", "network", 2.0),
                                 ControlEvent(1.0, "midi:test", "gain", 1.0),

@@ -141,6 +141,20 @@ def viewed(frame: np.ndarray, zoom: float = 1.0, pan_x: float = 0.0, pan_y: floa
     return np.where(inside[..., None], picked, 0.0)
 
 
+def placed(frame: np.ndarray, scale: float, right: float = 0.0, down: float = 0.0
+           ) -> np.ndarray:
+    """``frame`` scaled by ``scale`` about its centre and moved ``right`` and ``down`` pixels,
+    on the black background (nearest samples)."""
+    side = frame.shape[0]
+    rows, columns = np.mgrid[0:side, 0:side] + 0.5
+    u = (columns - side / 2 - right) / (side * scale) + 0.5
+    v = (rows - side / 2 - down) / (side * scale) + 0.5
+    inside = (u >= 0) & (u < 1) & (v >= 0) & (v < 1)
+    picked = frame[np.clip((v * side).astype(int), 0, side - 1),
+                   np.clip((u * side).astype(int), 0, side - 1)]
+    return np.where(inside[..., None], picked, 0.0)
+
+
 def hue_turned(frame: np.ndarray, degrees: float) -> np.ndarray:
     turn = np.vectorize(lambda r, g, b: colorsys.hsv_to_rgb(
         (colorsys.rgb_to_hsv(r, g, b)[0] + degrees / 360) % 1.0,
@@ -375,6 +389,23 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("pan_y", -1.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0), levels=6.0)),
         ("spin", 90.0, look_check(lambda frame: viewed(frame, 2.0, 1.0, -1.0, 90.0), levels=6.0,
                                   rest=("zoom", "pan_x", "pan_y", "spin"))),
+        # issue 12: the frame placed (its window is the output: moves are in its pixels),
+        # then mixed over what is below it (no video here: the black background).
+        ("frame_scale", 0.5, look_check(lambda frame: placed(frame, 0.5), levels=8.0)),
+        ("frame_x", 0.1, look_check(lambda frame: placed(frame, 0.5, 0.1 * frame.shape[1]),
+                                    levels=8.0)),
+        ("frame_y", -0.1, look_check(
+            lambda frame: placed(frame, 0.5, 0.1 * frame.shape[1], -0.1 * frame.shape[0]),
+            levels=8.0, rest=("frame_scale", "frame_x", "frame_y"))),
+        ("frame_opacity", 0.5, look_check(lambda frame: frame * 0.5, rest=("frame_opacity",))),
+        ("frame_blend", 3, look_check(np.zeros_like, rest=("frame_blend",))),
+        # The eye overlays need a projection with faces: their drawn effect is checked in
+        # tests/overlay/test_show_layers.py; here, that the show takes them as its state.
+        ("eyes", 0, lambda: show.state_sent("eyes", 0.0)),
+        ("eye_hash", 12.0, lambda: show.state_sent("eye_hash", 12.0)),
+        ("eye_distance", 80.0, lambda: show.state_sent("eye_distance", 80.0)),
+        ("eye_track", 8.0, lambda: show.state_sent("eye_track", 8.0)),
+        ("eye_fade", 1.0, lambda: show.state_sent("eye_fade", 1.0)),
         ("strobe", 1.0, strobe_check),
         ("strobe_every", "2", strobe_every_check),
         # Trails after the looks: the picture they leave is no longer the still one the

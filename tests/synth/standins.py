@@ -19,6 +19,7 @@ gance-live refuses it.
 from __future__ import annotations
 
 import contextlib
+import math
 import io
 import pickle
 import sys
@@ -242,3 +243,31 @@ def naive_load(path: Path) -> Any:
     """What NVIDIA's own loaders effectively do: plain ``pickle.load`` with their classes."""
     with standin_modules(), open(path, "rb") as f:
         return pickle.load(f)
+
+
+def picture_network(picture: np.ndarray, channels: int = 4) -> Generator:
+    """A real (tiny) StyleGAN2 generator that draws ``picture`` ([R, R] uint8 grey, R a power
+    of two) whatever the latent: every convolution and every earlier toRGB is zero, so the
+    last layer's output is its stored noise, which holds the picture, and the last toRGB
+    maps it to grey from -1 (black) to 1 (white). For tests that need a known face on screen.
+    """
+    resolution = picture.shape[0]
+    assert picture.shape == (resolution, resolution) and picture.dtype == np.uint8
+    G = Generator(z_dim=512, c_dim=0, w_dim=512, img_resolution=resolution, img_channels=3,
+                  mapping_kwargs=dict(num_layers=2),
+                  synthesis_kwargs=dict(channel_base=channels * resolution,
+                                        channel_max=channels))
+    with torch.no_grad():
+        # Zeros everywhere (resampling filters too: they only ever filter zeros here).
+        for tensor in (*G.parameters(), *G.buffers()):
+            if tensor.is_floating_point():
+                tensor.zero_()
+        last = getattr(G.synthesis, f"b{resolution}")
+        # conv1 = lrelu(0 + noise) * sqrt(2): the picture in [0, sqrt 2] on every channel.
+        last.conv1.noise_const.copy_(torch.from_numpy(picture.astype(np.float32) / 255))
+        last.conv1.noise_strength.fill_(1.0)
+        # toRGB: styles = affine bias 1 x weight_gain; channel 0 alone, scaled to 2 * grey - 1.
+        last.torgb.affine.bias.fill_(1.0)
+        last.torgb.weight[:, 0] = 2.0 / (math.sqrt(2.0) * last.torgb.weight_gain)
+        last.torgb.bias.fill_(-1.0)
+    return G.eval().requires_grad_(False)

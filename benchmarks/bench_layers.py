@@ -1,0 +1,146 @@
+"""The layers' costs (issue 12): eye detection and phash per frame on the CPU, what the eye
+overlays add to the output loop, and the video layer on the output.
+
+- ``eyes``: :class:`~live.overlay.eyes.EyeFinder.sample` (face, eyes, region phash) on a
+  1024x1024 frame holding scikit-image's astronaut at 1024 px, and the whole comparison a
+  frame gets off the output loop (:meth:`EyeDetector.compute`: both sides, source region).
+- ``output``: per shown frame, what the live eye overlays add to the compositor's own loop:
+  the copy handed to the detector, the region's upload and its feathered draw (headless EGL,
+  1024x1024 frame on a 1024x1024 output, with ``glFinish``). The detection itself runs on
+  its thread beside the loop and never delays a frame: a late result is dropped.
+- ``video``: the draw of a 1024x1024 frame on a 1920x1080 output alone, and with a 1920x1080
+  video layer below it (the newest picture uploaded, the frame drawn into its layer and mixed
+  over the video), on whatever EGL finds (Mesa llvmpipe without a GPU).
+
+Prints and saves figures in milliseconds (medians).
+
+    .venv/bin/python -m benchmarks.bench_layers [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import cv2
+import numpy as np
+
+from benchmarks.report import report
+from live.compositor.context import headless_context, offscreen_target
+from live.compositor.layers import EyeDrawing
+from live.compositor.look import Look
+from live.compositor.placement import Placement
+from live.compositor.renderer import LAYERS_AT_REST, FrameRenderer
+from live.overlay.detector import EyeDetector
+from live.overlay.eyes import EyeFinder
+from live.overlay.sources import SourceEyes
+
+def milliseconds(action, repeat: int, clock=time.perf_counter) -> float:
+    """Median time of ``action`` in ms by ``clock`` (wall by default; ``time.thread_time``
+    counts only this thread's CPU, which a busy machine does not inflate), after a warm-up."""
+    action()
+    times = []
+    for _ in range(repeat):
+        start = clock()
+        action()
+        times.append(clock() - start)
+    return float(np.median(times) * 1000)
+
+
+def astronaut_frame(size: int = 1024) -> np.ndarray:
+    from skimage import data
+
+    rgb = cv2.resize(data.astronaut(), (size, size), interpolation=cv2.INTER_LINEAR)
+    return np.dstack([rgb, np.full((size, size), 255, np.uint8)])
+
+
+def measure_eyes(repeat: int) -> dict[str, float]:
+    frame = astronaut_frame()
+    finder = EyeFinder()
+    source = SourceEyes.analyse([frame[:, :, :3]], 1)
+    detector = EyeDetector(source, lambda index: frame[:, :, :3], margin=0.25)
+    figures = {"eyes: find + phash, 1024x1024, wall": milliseconds(
+                   lambda: finder.sample(frame), repeat),
+               "eyes: find + phash, 1024x1024, CPU": milliseconds(
+                   lambda: finder.sample(frame), repeat, time.thread_time),
+               "eyes: whole comparison, 1024x1024, CPU": milliseconds(
+                   lambda: detector.compute(0, frame, 0), repeat, time.thread_time)}
+    detector.close()
+    return figures
+
+
+def measure_output(repeat: int) -> dict[str, float]:
+    frame = astronaut_frame()
+    ctx = headless_context()
+    renderer = FrameRenderer(ctx)
+    target = offscreen_target(ctx, 1024, 1024)
+    look = Look(method="bicubic", placement=Placement(mode="fit"))
+    region = frame[150:260, 350:560, :3].copy()
+
+    def plain() -> None:
+        renderer.upload(frame)
+        renderer.draw(target, look)
+        ctx.finish()
+
+    def with_eyes() -> None:
+        # What the loop itself does: the copy the detector gets (EyeDetector.submit; the
+        # detection runs on its thread, beside the loop), the region upload and its draw.
+        np.array(frame[:, :, :3])
+        renderer.layers.set_eyes(region, EyeDrawing((350, 150, 210, 110), (1024, 1024), 1.0,
+                                                    0.35))
+        plain()
+
+    figures = {"output: frame drawn, no eyes, 1024 on 1024": milliseconds(plain, repeat),
+               "output: frame drawn, eyes on, 1024 on 1024": milliseconds(with_eyes, repeat)}
+    figures["output: added by the eye overlays"] = (
+        figures["output: frame drawn, eyes on, 1024 on 1024"]
+        - figures["output: frame drawn, no eyes, 1024 on 1024"])
+    renderer.release()
+    ctx.release()
+    return figures
+
+
+def measure_video(repeat: int) -> dict[str, float]:
+    frame = astronaut_frame()
+    video = np.dstack([np.random.default_rng(0).integers(0, 255, (1080, 1920, 3), np.uint8),
+                       np.full((1080, 1920), 255, np.uint8)])
+    ctx = headless_context()
+    renderer = FrameRenderer(ctx)
+    target = offscreen_target(ctx, 1920, 1080)
+    look = Look(method="bicubic", placement=Placement(mode="fit"))
+    layers = LAYERS_AT_REST._replace(frame_scale=0.6, frame_opacity=0.8, frame_blend=2)
+
+    def plain() -> None:
+        renderer.upload(frame)
+        renderer.draw(target, look)
+        ctx.finish()
+
+    def over_video() -> None:
+        renderer.layers.upload_video(video)
+        renderer.upload(frame)
+        renderer.draw(target, look, layers=layers)
+        ctx.finish()
+
+    figures = {"video: frame on 1920x1080, no video": milliseconds(plain, repeat),
+               "video: frame over a 1920x1080 video (screen, 0.8)": milliseconds(over_video,
+                                                                                  repeat),
+               "renderer": ctx.info["GL_RENDERER"]}
+    figures["video: added by the video layer"] = (
+        figures["video: frame over a 1920x1080 video (screen, 0.8)"]
+        - figures["video: frame on 1920x1080, no video"])
+    renderer.release()
+    ctx.release()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    figures = {**measure_eyes(args.repeat), **measure_output(args.repeat),
+               **measure_video(args.repeat)}
+    report("layers", figures)
+
+
+if __name__ == "__main__":
+    main()

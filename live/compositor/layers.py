@@ -1,0 +1,205 @@
+"""The layer stack's GL (issue 12): the video layer under the GAN frame, the frame placed
+over it with an opacity and a blend mode, the eye overlay above.
+
+When the stack is in play (a video layer, or a frame not simply opaque), :class:`FrameRenderer
+<live.compositor.renderer.FrameRenderer>` draws the frame into a transparent layer of the
+output's size instead of onto the output, and :meth:`LayerStack.composite` mixes that layer
+over the video (or the background) in one pass of ``shaders/layers.frag``. Without it, the
+frame is drawn straight onto the output as before, at no extra cost.
+
+The eye overlay (the source video's eye region, see :mod:`live.overlay.detector`) is drawn
+on the frame where its region lies in the frame's pixels, through the frame's own placement
+(:func:`eye_quad`), feathered by ``shaders/eyes.frag``.
+
+Like the renderer, the stack can draw into several contexts that share its textures (the
+output window and the performer's preview): each gets its own program, quad and layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import moderngl
+import numpy as np
+
+from live.compositor.placement import rect_vertices
+from live.compositor.shaders import SHADER_DIR, load_program
+from live.contracts.messages import PerformedLayers
+
+_VERTEX_FORMAT = ("2f 2f", "in_position", "in_uv")
+_UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=np.float32)
+TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
+
+
+class EyeDrawing(NamedTuple):
+    """The eye overlay to draw: where its region lies on the frame, and how strongly."""
+
+    region_box: tuple[int, int, int, int]   # x, y, w, h in the frame's pixels
+    frame_size: tuple[int, int]             # the frame's (width, height)
+    opacity: float
+    feather: float
+
+
+def eye_quad(frame_quad: np.ndarray, region_box: tuple[int, int, int, int],
+             frame_size: tuple[int, int]) -> np.ndarray:
+    """The ``[4, 4]`` strip ``(x, y, u, v)`` putting a region of the frame's pixels where the
+    frame's quad (``frame_vertices``) shows it: the map from the frame's texture coordinates
+    to the output is affine (a rectangle, rotated or mirrored), so three corners fix it."""
+    uv1 = np.column_stack([frame_quad[:, 2:4], np.ones(4)])
+    affine, *_ = np.linalg.lstsq(uv1, frame_quad[:, :2], rcond=None)   # [3, 2]
+    x, y, w, h = region_box
+    width, height = frame_size
+    corners = np.array([(x, y), (x + w, y), (x, y + h), (x + w, y + h)], float)   # TL TR BL BR
+    positions = np.column_stack([corners / (width, height), np.ones(4)]) @ affine
+    return np.column_stack([positions, _UPRIGHT_UV]).astype(np.float32)
+
+
+def stacked(layers: PerformedLayers, has_video: bool) -> bool:
+    """Whether the frame needs the stack: a video below it, or anything but an opaque,
+    normally blended frame over the background."""
+    return has_video or layers.frame_opacity < 1.0 or layers.frame_blend != 0
+
+
+@dataclass
+class _ContextPart:
+    """What one context composites with: the program, its quad, and the frame layer."""
+
+    program: moderngl.Program
+    quad: moderngl.Buffer
+    vao: moderngl.VertexArray
+    eyes: moderngl.Program
+    eyes_vao: moderngl.VertexArray
+    layer: moderngl.Texture | None = None
+    layer_target: moderngl.Framebuffer | None = None
+
+    def layer_of_size(self, ctx: moderngl.Context, size: tuple[int, int]) -> moderngl.Framebuffer:
+        if self.layer is None or self.layer.size != size:
+            self.release_layer()
+            self.layer = ctx.texture(size, 4)
+            self.layer_target = ctx.framebuffer(color_attachments=[self.layer])
+        return self.layer_target
+
+    def release_layer(self) -> None:
+        if self.layer is not None:
+            self.layer_target.release()
+            self.layer.release()
+            self.layer = self.layer_target = None
+
+    def release(self) -> None:
+        self.release_layer()
+        for resource in (self.vao, self.eyes_vao, self.quad, self.program, self.eyes):
+            resource.release()
+
+
+class LayerStack:
+    """The video texture and, per context, the compositing program and the frame layer."""
+
+    def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR) -> None:
+        self.ctx = ctx
+        self._shader_dir = shader_dir
+        self._parts: dict[moderngl.Context, _ContextPart] = {}
+        self.video: moderngl.Texture | None = None
+        self.eye_region: moderngl.Texture | None = None
+        self.eyes: EyeDrawing | None = None    # None: no eye overlay on the frame
+        self.add_context(ctx)
+
+    def add_context(self, ctx: moderngl.Context) -> None:
+        """Composite into ``ctx`` too (current now, sharing this context's objects)."""
+        program = load_program(ctx, "quad.vert", "layers.frag", self._shader_dir)
+        program["u_video"].value = 0
+        program["u_layer"].value = 1
+        quad = ctx.buffer(reserve=4 * 4 * 4, dynamic=True)
+        vao = ctx.vertex_array(program, [(quad, *_VERTEX_FORMAT)])
+        eyes = load_program(ctx, "quad.vert", "eyes.frag", self._shader_dir)
+        eyes_vao = ctx.vertex_array(eyes, [(quad, *_VERTEX_FORMAT)])
+        self._parts[ctx] = _ContextPart(program, quad, vao, eyes, eyes_vao)
+
+    def forget_context(self, ctx: moderngl.Context) -> None:
+        self._parts.pop(ctx).release()
+
+    @property
+    def has_video(self) -> bool:
+        return self.video is not None
+
+    def upload_video(self, pixels: np.ndarray) -> None:
+        """The video layer's newest picture, ``[h, w, 4]`` uint8 (top row first)."""
+        height, width = pixels.shape[:2]
+        if self.video is None or self.video.size != (width, height):
+            if self.video is not None:
+                self.video.release()
+            self.video = self.ctx.texture((width, height), 4)
+            self.video.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            self.video.repeat_x = self.video.repeat_y = False
+        self.video.write(np.ascontiguousarray(pixels))
+
+    def set_eyes(self, region: np.ndarray | None, drawing: EyeDrawing | None) -> None:
+        """The eye overlay from now on: a new region picture (``[h, w, 3]`` uint8; None keeps
+        the last one) and where and how strongly it is drawn (None: not at all)."""
+        if region is not None:
+            height, width = region.shape[:2]
+            if self.eye_region is None or self.eye_region.size != (width, height):
+                if self.eye_region is not None:
+                    self.eye_region.release()
+                self.eye_region = self.ctx.texture((width, height), 3)
+                self.eye_region.filter = (moderngl.LINEAR, moderngl.LINEAR)
+                self.eye_region.repeat_x = self.eye_region.repeat_y = False
+            self.eye_region.write(np.ascontiguousarray(region))
+        self.eyes = drawing if self.eye_region is not None else None
+
+    def draw_eyes(self, target: moderngl.Framebuffer, frame_quad: np.ndarray, fade: float,
+                  flip: float) -> None:
+        """The eye overlay over the frame drawn in ``target`` with ``frame_quad``."""
+        eyes = self.eyes
+        if eyes is None or eyes.opacity <= 0.0:
+            return
+        part = self._parts[target.ctx]
+        target.use()
+        part.quad.write(eye_quad(frame_quad, eyes.region_box, eyes.frame_size))
+        part.eyes["u_flip_y"].value = flip
+        part.eyes["u_opacity"].value = eyes.opacity
+        part.eyes["u_feather"].value = eyes.feather
+        part.eyes["u_fade"].value = fade
+        self.eye_region.use(0)
+        target.ctx.enable(moderngl.BLEND)
+        target.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        part.eyes_vao.render(moderngl.TRIANGLE_STRIP)
+        target.ctx.disable(moderngl.BLEND)
+
+    def frame_layer(self, target: moderngl.Framebuffer) -> moderngl.Framebuffer:
+        """A transparent layer the size of ``target`` (in its context) to draw the frame in."""
+        _, _, width, height = target.viewport
+        layer = self._parts[target.ctx].layer_of_size(target.ctx, (width, height))
+        layer.use()
+        layer.clear(*TRANSPARENT)
+        return layer
+
+    def composite(self, target: moderngl.Framebuffer, layers: PerformedLayers,
+                  background: tuple[float, float, float], fade: float, flip: float) -> None:
+        """Mix the frame layer over the video (or ``background``) into ``target``."""
+        part = self._parts[target.ctx]
+        target.use()
+        _, _, width, height = target.viewport
+        part.quad.write(rect_vertices((0, 0, width, height), width, height, _UPRIGHT_UV))
+        program = part.program
+        program["u_flip_y"].value = flip
+        program["u_has_video"].value = self.has_video
+        program["u_background"].value = background
+        program["u_fade"].value = fade
+        program["u_opacity"].value = layers.frame_opacity
+        program["u_blend"].value = int(layers.frame_blend)
+        if self.video is not None:
+            self.video.use(0)
+        part.layer.use(1)
+        part.vao.render(moderngl.TRIANGLE_STRIP)
+
+    def release(self) -> None:
+        """Release everything (the renderer forgets the contexts first)."""
+        for part in self._parts.values():
+            part.release()
+        self._parts.clear()
+        for texture in (self.video, self.eye_region):
+            if texture is not None:
+                texture.release()
+        self.video = self.eye_region = None

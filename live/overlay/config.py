@@ -1,0 +1,18 @@
+"""``[overlays]``: GANce's source-video eye overlays over the synthesized frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from live.contracts.schema import param
+
+
+@dataclass
+class OverlaysConfig:
+    eyes: bool = param(False, "draw the projection's source eyes over the network's when they "
+                              "line up (needs [latents] source = \"projection\" and `gance-live "
+                              "overlays` run on its file once)")
+    margin: float = param(0.25, "the drawn region reaches this part of the eye box's size "
+                                "beyond it on every side", range=(0.0, 2.0))
+    feather: float = param(0.35, "part of the region, from its edge inward, that fades into "
+                                 "the frame below", range=(0.0, 1.0))

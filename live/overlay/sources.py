@@ -1,0 +1,111 @@
+"""The source side of the eye overlays, computed once: every source frame's eyes and hash.
+
+A projection's source frames never change, so ``gance-live overlays PROJECTION.hdf5`` finds
+their eyes once and stores them beside the projection in ``PROJECTION.hdf5.eyes.npz``; the
+show then analyses only what the network draws. The file records which projection it was
+made from (size and modification time), so a projection written again is not matched
+against stale eyes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from live.contracts.errors import ConfigError
+from live.contracts.outputs import atomic_output
+from live.overlay.eyes import Box, EyeFinder, EyeSample
+
+SIDECAR_SUFFIX = ".eyes.npz"
+FORMAT_VERSION = 1
+
+
+class SourceEyesError(ConfigError):
+    """A missing, stale or damaged eyes file; the message says to run the command again."""
+
+
+def sidecar_path(projection: str | Path) -> Path:
+    """Where the eyes of ``projection``'s source frames are stored."""
+    projection = Path(projection)
+    return projection.with_name(projection.name + SIDECAR_SUFFIX)
+
+
+def _stamp(projection: Path) -> np.ndarray:
+    stat = projection.stat()
+    return np.array([stat.st_size, stat.st_mtime_ns], dtype=np.int64)
+
+
+@dataclass
+class SourceEyes:
+    """Per source frame: whether eyes were found, their box and the region's phash."""
+
+    found: np.ndarray        # [N] bool
+    boxes: np.ndarray        # [N, 4] int32 x, y, w, h (zeros where none)
+    phashes: np.ndarray      # [N] uint64
+    frame_size: tuple[int, int]   # the source frames' (width, height)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def sample(self, index: int) -> EyeSample | None:
+        if not self.found[index]:
+            return None
+        return EyeSample(Box(*map(int, self.boxes[index])), int(self.phashes[index]))
+
+    @classmethod
+    def analyse(cls, frames: Iterable[np.ndarray], count: int,
+                on_frame: Callable[[], None] = lambda: None) -> SourceEyes:
+        """Find the eyes in ``count`` RGB frames of one size; ``on_frame`` after each."""
+        finder = EyeFinder()
+        found = np.zeros(count, bool)
+        boxes = np.zeros((count, 4), np.int32)
+        phashes = np.zeros(count, np.uint64)
+        frame_size = (0, 0)
+        for index, frame in enumerate(frames):
+            frame_size = (frame.shape[1], frame.shape[0])
+            sample = finder.sample(frame)
+            if sample is not None:
+                found[index], boxes[index], phashes[index] = True, sample.box, sample.phash
+            on_frame()
+        return cls(found, boxes, phashes, frame_size)
+
+    def save(self, projection: Path) -> Path:
+        """Write beside ``projection`` (atomically); returns the path written."""
+        target = sidecar_path(projection)
+        with atomic_output(target) as temporary, temporary.open("wb") as stream:
+            np.savez(stream, version=FORMAT_VERSION, projection=_stamp(projection),
+                     found=self.found, boxes=self.boxes, phashes=self.phashes,
+                     frame_size=np.array(self.frame_size, np.int32))
+        return target
+
+    @classmethod
+    def load(cls, projection: str | Path, frame_count: int | None = None) -> SourceEyes:
+        """The eyes stored for ``projection`` (of ``frame_count`` frames, when given); a
+        missing, stale or damaged file raises :class:`SourceEyesError` naming the command
+        that makes it."""
+        projection = Path(projection)
+        path = sidecar_path(projection)
+        again = f"run 'gance-live overlays {projection}'"
+        if not path.is_file():
+            raise SourceEyesError(f"{path}: the source frames' eyes were never computed; "
+                                  f"{again} before the show")
+        try:
+            with np.load(path) as stored:
+                fields = {name: stored[name] for name in
+                          ("version", "projection", "found", "boxes", "phashes", "frame_size")}
+        except (OSError, ValueError, KeyError, EOFError) as exc:
+            raise SourceEyesError(f"{path}: not a readable eyes file ({exc}); {again}") from None
+        if int(fields["version"]) != FORMAT_VERSION or \
+                not np.array_equal(fields["projection"], _stamp(projection)):
+            raise SourceEyesError(f"{path}: made from another version of {projection.name} "
+                                  f"(it changed since); {again}")
+        if frame_count is not None and len(fields["found"]) != frame_count:
+            raise SourceEyesError(f"{path}: holds {len(fields['found'])} frames, the projection "
+                                  f"{frame_count}; {again}")
+        return cls(fields["found"].astype(bool), fields["boxes"].astype(np.int32),
+                   fields["phashes"].astype(np.uint64),
+                   tuple(int(v) for v in fields["frame_size"]))
+
