@@ -30,8 +30,10 @@ Keys pressed in either window go to the conductor as ``Intent``s ("gain one step
 "toggle freeze"), which it resolves against the show state: the compositor keeps no copy of
 that state, it is told what to draw (``DisplayState``). Esc asks for a confirmation before
 ``quit``. Every shown frame can be logged as a JSON line: its index,
-every field of its slot header, ``t_shown`` and ``mean`` (the mean of its RGB pixels, so a
-black frame is easy to spot).
+every field of its slot header, ``t_shown`` (its pixels uploaded), ``t_swapped`` (the first
+swap of the stage output showing it: the window, or headless the recording; null for a frame
+replaced before any swap) and ``mean`` (the mean of its RGB pixels, so a black frame is easy
+to spot). The HUD sums up the frames' budgets (``contracts.frames.frame_budget``).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
 from live.compositor.window import OutputWindow, PreviewWindow, WindowError
 from live.contracts.state import Intent
-from live.contracts.frames import SLOT_HEADER, FrameRing
+from live.contracts.frames import SLOT_HEADER, FrameRing, frame_budget
 from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
@@ -186,6 +188,7 @@ class Compositor:
         self.display = DisplayState(blackout=False, hud=spec.output.hud, hud_lines=())
         self.display_pending: list[DisplayState] = []   # render: waiting for their frame
         self.stats = HudStats()
+        self.unswapped: dict | None = None   # the newest frame's log record, until a swap shows it
         self.thermometer: GpuThermometer | None = None
         self.t0: float | None = None
         self.frames: int | None = None
@@ -438,11 +441,24 @@ class Compositor:
         record["t_shown"] = now
         self.stats.display.tick(now)
         self.stats.network, self.stats.alpha = record["network"], record["gain"]
-        if record["t_audio"] > 0:
-            self.stats.latency = now - record["t_audio"]
+        if self.unswapped is not None:   # replaced before any swap showed it
+            self._log_shown(self.unswapped, t_swapped=None)
+        self.unswapped = record
+        self._picture_changed()
+
+    def _swapped(self) -> None:
+        """The stage output (the window, or headless the recording) now shows the newest
+        frame: its budget is complete."""
+        if self.unswapped is not None:
+            self._log_shown(self.unswapped, t_swapped=time.monotonic())
+            self.unswapped = None
+
+    def _log_shown(self, record: dict, t_swapped: float | None) -> None:
+        record["t_swapped"] = t_swapped
+        if (budget := frame_budget(record)) is not None:
+            self.stats.frame_budget(budget)
         if self.frame_log is not None:
             self.frame_log.write(json.dumps(record) + "\n")
-        self._picture_changed()
 
     def _advance_output(self, seconds: float) -> None:
         """Show time moved on: the fade ramps and the HUD text may change."""
@@ -474,6 +490,8 @@ class Compositor:
                 self.picture_dirty = False
             elif not self.readback.add_copies(count):
                 self._write_recording([(self._last_recorded, count)])
+        if self.window is None:   # headless, the recording is the stage
+            self._swapped()
         self.periods_out += count
 
     def _write_recording(self, frames: list[tuple[bytes, int]]) -> None:
@@ -544,6 +562,8 @@ class Compositor:
             self.renderer.draw(target, self.look, self.fade.level, flip_y=False,
                                overlays=overlays, performed=self.display.look)
             screen.window.present()
+        if screen.window is self.window:   # the stage (a preview is for the performer)
+            self._swapped()
         screen.dirty = False
         screen.size, screen.overlay_shown = size, wants_overlay
 
@@ -594,6 +614,8 @@ class Compositor:
             finaliser.join()
         if status == "finished":
             detail = ", ".join(path for _, path in sorted(self.parts_written.items()))
+        if self.unswapped is not None:
+            self._log_shown(self.unswapped, t_swapped=None)
         if self.frame_log is not None:
             self.frame_log.close()
             self.frame_log = None

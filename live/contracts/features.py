@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -35,3 +35,14 @@ class FeatureFrame:
     @classmethod
     def silence(cls, time: float = 0.0) -> FeatureFrame:
         return cls(time=time)
+
+
+def with_events_since(hops: list[FeatureFrame], since: float) -> FeatureFrame | None:
+    """The newest of ``hops`` (oldest first), its onset and beat events set when any hop
+    after time ``since`` had one: frames come slower than hops, and an onset in a hop
+    between two frames belongs to the next frame, not to nobody. None for no hops."""
+    if not hops:
+        return None
+    fresh = [hop for hop in hops if hop.time > since]
+    return replace(hops[-1], onset_event=any(hop.onset_event for hop in fresh),
+                   beat_event=any(hop.beat_event for hop in fresh))

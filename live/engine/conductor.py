@@ -92,6 +92,9 @@ class Conductor:
         favourites: the folder "save favourite" writes W files into.
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
             shows them all the time).
+        dispatch_margin_s: live: a job is sent this long before its worker's predicted
+            synthesis would end at the frame's due time (see :class:`Scheduler`).
+        flash_onsets: the onset test pattern: a frame bound after a detected onset is white.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -104,6 +107,8 @@ class Conductor:
                  on_shown: Callable[[int], None] | None = None,
                  favourites: Path = Path("out/favourites"),
                  hud_always: bool = False,
+                 dispatch_margin_s: float = Scheduler.MARGIN_S,
+                 flash_onsets: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -112,7 +117,8 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
-        self.hud_always = hud_always
+        self.hud_always, self.flash_onsets = hud_always, flash_onsets
+        self.dispatch_margin_s = dispatch_margin_s
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
         self.scheduler: Scheduler | None = None
@@ -153,7 +159,7 @@ class Conductor:
         """Start frame 0 ``lead_s`` from now and run to the end; returns the summary."""
         t0 = self.clock() + lead_s
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
-                                   frames=self.frames)
+                                   frames=self.frames, margin_s=self.dispatch_margin_s)
         self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0))
         self.workers.compositor_inbox.put(self._show_start)
         stop_sent_at = None
@@ -304,11 +310,13 @@ class Conductor:
             header["crossfade_to"], header["crossfade"] = latent.crossfade_to, latent.crossfade
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
+            header["t_features"] = features.published if features is not None else 0.0
             header["t_synth_start"] = header["t_synth_end"] = 0.0
             header["beat"] = self.beats.at(index, self.state.tempo)
+            flash = self.flash_onsets and features is not None and features.onset_event
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
-                latent.gain, scheduler.due(index), now, t_audio))
+                latent.gain, scheduler.due(index), now, t_audio, flash))
             self.summary.frames_dispatched += 1
 
     def _update_display(self, from_index: int | None = None) -> None:
@@ -330,8 +338,10 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
+        ready = self.workers.ready()
+        speeds = " ".join(f"{self.scheduler.estimate(w) * 1000:.0f}" for w in sorted(ready))
         lines = ("   ".join(self._hud_values()),
-                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}")
+                 f"skipped {self.scheduler.skipped}   workers {len(ready)} (ms: {speeds})")
         if self._warning is not None and self.clock() - self._warning[0] < HUD_WARNING_S:
             lines += (f"WARNING {self._warning[1]}",)
         return lines

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
-from live.contracts.features import FeatureFrame
+from live.contracts.features import FeatureFrame, with_events_since
 from live.config import Config, ConfigError
 from live.contracts.errors import UserError
 from live.contracts.outputs import growing_output
@@ -32,7 +32,7 @@ from live.engine.conductor import Conductor, ShowSummary
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
 from live.engine.supervisor import Supervisor
-from live.engine.worker import WorkerSpec
+from live.engine.worker import Synthetic, WorkerSpec
 
 if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
     from live.audio.config import AudioConfig
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 START_LEAD_S = 0.25        # frame 0 is due this long after everything is ready
 CPU_WORKERS_DEFAULT = 2    # with no GPU: one worker per core of a small machine
+EVENT_LOOKBACK_HOPS = 32   # hops read back for events between frames (> a frame at 5 fps)
 
 
 @dataclass
@@ -258,7 +259,12 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
     checked = preflight(cfg, options)
     _remove_stale_segments()
     specs, audio_path, track = checked.specs, checked.audio_path, checked.track
-    devices = worker_devices(cfg)
+    synthetic = cfg.engine.synthesis == "synthetic"
+    if synthetic and not cfg.engine.synthetic_ms:
+        raise ConfigError(f"{cfg.path}: [engine] synthetic_ms: empty; give each synthetic "
+                          f"worker's milliseconds per frame, e.g. [16.0]")
+    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
+        else worker_devices(cfg)
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
     if render and frames is None:
@@ -279,8 +285,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
-        ring = FrameRing.create(cfg.engine.slots, checked.first.img_resolution,
-                                checked.first.img_resolution)
+        size = cfg.engine.synthetic_size if synthetic else checked.first.img_resolution
+        ring = FrameRing.create(cfg.engine.slots, size, size)
         stack.callback(ring.close)
 
         if render:
@@ -292,7 +298,8 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
                 threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
-                noise_mode=cfg.networks.noise_mode))
+                noise_mode=cfg.networks.noise_mode,
+                synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
         compositor_spec = CompositorSpec(
             output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
             mode=options.mode, record_path=str(options.out) if options.out else None,
@@ -317,12 +324,21 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
-            hud_always=cfg.output.preview and not compositor_spec.headless)
+            hud_always=cfg.output.preview and not compositor_spec.headless,
+            dispatch_margin_s=cfg.engine.dispatch_margin_ms / 1000.0,
+            flash_onsets=cfg.engine.test_pattern == "onset")
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
     return summary
+
+
+def _synthetic_timing(cfg: Config, worker_id: int) -> Synthetic:
+    """A synthetic worker's timing: ``[engine] synthetic_ms`` repeated over the workers."""
+    engine = cfg.engine
+    milliseconds = engine.synthetic_ms[worker_id % len(engine.synthetic_ms)]
+    return Synthetic(milliseconds / 1000.0, engine.synthetic_jitter_ms / 1000.0)
 
 
 def _remove_stale_segments() -> None:
@@ -348,13 +364,16 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack, audio_pa
     supervisor.start_child("audio", audio_main, _audio_config(cfg, audio_path), _config_dir(cfg),
                            feature_ring.name, supervisor.inbox, supervisor.stop_event)
 
+    delivered = [0.0]   # the newest hop whose events a frame has carried
+
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music
         # the audience hears as the frame goes up (or the newest hop analysed so far).
-        newest = feature_ring.latest()
-        if newest is None or newest.time <= t_due:  # the usual case: t_due is further ahead
-            return newest
-        return feature_ring.at_time(t_due)
+        hops = [hop for hop in feature_ring.recent(EVENT_LOOKBACK_HOPS) if hop.time <= t_due]
+        features = with_events_since(hops, delivered[0])
+        if features is not None:
+            delivered[0] = max(delivered[0], features.time)
+        return features
 
     def audio_offset(t0: float) -> float | None:
         origin = feature_ring.playback_origin

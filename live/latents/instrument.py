@@ -92,10 +92,11 @@ class Instrument:
 
     def frame(self, index: int, features: FeatureFrame | None, state: ShowState) -> LatentFrame:
         """The latent frame for frame ``index`` (increasing from call to call; gaps are skipped
-        frames and still advance the journey by their show time)."""
-        assert index >= self.index, (index, self.index)
-        frames = index - self.index
-        self.index = index
+        frames and still advance the journey by their show time). Live, a frame may be bound
+        after a later one (a slow worker's frame is bound further ahead of its due time than
+        a fast one's): it gets the journey where it is, which never runs backwards."""
+        frames = max(0, index - self.index)
+        self.index = max(self.index, index)
         seconds = frames / self.fps
         if (frames and not state.freeze) or self.cue_pending:
             # A cue lands exactly: the frame after the jump shows the cue's moment itself.

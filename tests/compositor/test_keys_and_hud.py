@@ -3,6 +3,7 @@
 import numpy as np
 
 from live.compositor.keys import QUIT_CONFIRM_SECONDS, KeyboardControl
+from live.contracts.frames import frame_budget
 from live.overlay.hud import HudStats, RateMeter, render_text
 from live.telemetry.gpus import GpuThermometer
 
@@ -58,3 +59,17 @@ def test_hud_text_image_has_text_on_a_translucent_panel():
     assert image.dtype == np.uint8 and image.shape[2] == 4
     assert image[..., 3].min() >= 160                 # panel everywhere
     assert (image[..., :3] > 200).any()               # and white text on it
+
+
+def test_hud_sums_up_the_frame_budget_stage_by_stage():
+    stats = HudStats()
+    assert stats.lines(now=0.0, gpu_temperatures=[])[4] == "budget ms: --"
+    for synth in (0.010, 0.020, 0.030):   # the median frame: 1+2+0+20+5+1 = 29 ms
+        record = {"t_audio": 1.0, "t_features": 1.001, "t_dispatch": 1.003,
+                  "t_synth_start": 1.003, "t_synth_end": 1.003 + synth,
+                  "t_shown": 1.008 + synth, "t_swapped": 1.009 + synth}
+        stats.frame_budget(frame_budget(record))
+    assert stats.budget_line() == \
+        "budget ms: features 1 bind 2 queue 0 synth 20 upload 5 swap 1 = 29"
+    assert abs(stats.latency - 0.039) < 1e-9          # the newest frame, hop to swap
+    assert frame_budget({**record, "t_swapped": None}) is None   # replaced before any swap
