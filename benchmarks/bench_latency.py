@@ -10,8 +10,11 @@ detected onset is painted full white by its worker. For each click, the time fro
 sample (the moment PortAudio says the sink plays it) to the first swap of the stage output
 showing a white frame (``t_swapped`` in the frame log) is its onset-to-photon latency.
 
-Two engines: synthetic workers taking 4 ms a frame at 60 fps (a GPU's synthesis time on this
-machine's transport and compositor) and the demo network on the CPU (2 workers, 15 fps).
+Two engines: a synthetic worker taking 4 ms a frame at 60 fps (a GPU's synthesis time on this
+machine's transport and compositor; 256² frames) and the demo network on the CPU (2
+workers, 15 fps). Besides the latency, the white frames' median budget per stage. Both ends
+are PortAudio's estimates (the click's DAC time, the hop's ADC time), so a device that
+misreports its latency shifts ``click_to_hop_captured`` and the total alike.
 """
 
 from __future__ import annotations
@@ -40,8 +43,10 @@ CLICK_S = 0.005          # a burst of noise this long: a sharp onset in every ba
 WHITE = 254.5            # a frame's mean above this is the test pattern's white
 
 ENGINES = {
+    # 256² frames: llvmpipe's 1024² upload alone would bound 60 fps here (bench_stagerate).
     "synthetic 4 ms, 60 fps": ["show.fps=60", 'engine.synthesis="synthetic"',
-                               "engine.synthetic_ms=[4.0]", "engine.workers=1"],
+                               "engine.synthetic_ms=[4.0]", "engine.workers=1",
+                               "engine.synthetic_size=256"],
     "demo network on CPU, 15 fps": ["show.fps=15", "engine.workers=2"],
 }
 

@@ -2,7 +2,7 @@
 
 Frame ``k`` is due on screen at ``t0 + k / fps``. In **live** mode its latent is bound as late
 as possible: the job is sent at ``due - predicted synthesis time - margin`` of the worker that
-draws it, so it carries the freshest audio features and controls and the sound-to-picture
+draws it (earlier by the conductor's own wake-up lateness, measured), so it carries the freshest audio features and controls and the sound-to-picture
 latency is one synthesis time, not frames of queue. A worker holds one job at a time (a
 queued job would have been bound early). Which worker draws which frame is planned from each
 worker's measured speed (:meth:`Scheduler.plan`): every frame goes to the fastest worker that
@@ -35,8 +35,8 @@ class InFlight:
 
 @dataclass
 class SpeedEstimate:
-    """One worker's synthesis time: a smoothed mean and mean deviation of its measured frames
-    after the first ``warmup`` (until then, the latest warm-up frame stands in)."""
+    """A time that varies (a worker's synthesis time): the smoothed mean and mean deviation of
+    its measurements after the first ``warmup`` (until then, the latest warm-up one stands in)."""
 
     warmup: int
     smoothing: float
@@ -105,7 +105,10 @@ class Scheduler:
         self.speeds: dict[int, SpeedEstimate] = {}
         self.dispatches = 0
         self.last_used: dict[int, int] = {}  # worker -> dispatch number, to share ties fairly
-        self._next_dispatch_at = -math.inf   # live: when the plan next sends a job
+        self._next_dispatch_at = math.inf    # live: when the plan next sends a job
+        # How late after the planned moment jobs are sent (the conductor's own wake-up on a
+        # busy machine): jobs are planned that much earlier, so they are still in time.
+        self.wakeup = SpeedEstimate(warmup=0, smoothing=self.SYNTH_SMOOTHING)
 
     # -- speed --------------------------------------------------------------------------------
     def estimate(self, worker: int) -> float:
@@ -159,6 +162,7 @@ class Scheduler:
         fastest_first = sorted(workers, key=lambda w: (self.estimate(w),
                                                        self.last_used.get(w, -1), w))
         tolerance = self.margin_s / 2   # sent up to this late (a busy clock), still in time
+        early = self.wakeup.predicted() or 0.0   # how late the conductor tends to wake
         first: dict[int, Planned] = {}
         index = self.next_index
         # Far enough ahead that the slowest worker's first frame is in view.
@@ -167,12 +171,13 @@ class Scheduler:
         while len(first) < len(workers) and self.due(index) <= horizon and \
                 (self.frames is None or index < self.frames):
             if index not in self.taken_ahead:
+                due = self.due(index)
                 for worker in fastest_first:
-                    start = self.due(index) - self.estimate(worker) - self.margin_s
-                    if free[worker] <= start + tolerance:
-                        start = max(start, free[worker])
+                    estimate = self.estimate(worker)
+                    if free[worker] <= due - estimate - tolerance:   # still ready in time
+                        start = max(free[worker], due - estimate - self.margin_s - early)
                         first.setdefault(worker, Planned(index, worker, start))
-                        free[worker] = start + self.estimate(worker)
+                        free[worker] = start + estimate
                         break
             index += 1
         return first
@@ -192,6 +197,8 @@ class Scheduler:
             self.next_index += 1
 
     def _take_live(self, now: float, workers: list[int]) -> tuple[int, int] | None:
+        if self._next_dispatch_at <= now:   # woken for the planned moment: this much late
+            self.wakeup.add(now - self._next_dispatch_at)
         self._next_dispatch_at = math.inf
         if not workers:
             return None
@@ -200,8 +207,8 @@ class Scheduler:
         if not idle:
             return None   # a busy worker's frame in its slot wakes the conductor
         upcoming = min(idle, key=lambda p: (p.dispatch_at, p.index))
-        self._next_dispatch_at = upcoming.dispatch_at
         if upcoming.dispatch_at > now + 1e-9:   # (sums of seconds are not exact)
+            self._next_dispatch_at = upcoming.dispatch_at
             return None
         if upcoming.index == self.next_index:
             self.next_index += 1
