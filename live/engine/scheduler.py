@@ -162,7 +162,9 @@ class Scheduler:
         fastest_first = sorted(workers, key=lambda w: (self.estimate(w),
                                                        self.last_used.get(w, -1), w))
         tolerance = self.margin_s / 2   # sent up to this late (a busy clock), still in time
-        early = self.wakeup.predicted() or 0.0   # how late the conductor tends to wake
+        # How late the conductor tends to wake, up to a period (a machine stalling longer
+        # than that cannot be planned around: those frames are skipped).
+        early = min(self.wakeup.predicted() or 0.0, 1.0 / self.fps)
         first: dict[int, Planned] = {}
         index = self.next_index
         # Far enough ahead that the slowest worker's first frame is in view.
