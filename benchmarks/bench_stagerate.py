@@ -78,7 +78,7 @@ def main() -> None:
                 print(f"| {synth_ms:g} ms | {workers} | {row['shown_fps']} | {row['dropped']} "
                       f"| {row['skipped']} | {row['latency_ms_p50']} / {row['latency_ms_p95']} "
                       f"ms | {row['upload_ms_p50']} ms |", flush=True)
-    report("stagerate", {"size": args.size, "output": args.output, "fps": FPS,
+    report(f"stagerate_{args.size}", {"size": args.size, "output": args.output, "fps": FPS,
                          "seconds": args.seconds, **figures})
 
 

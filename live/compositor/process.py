@@ -395,16 +395,20 @@ class Compositor:
             self.pump(self.t0 + next_period * period_seconds - time.monotonic())
             current = math.floor((time.monotonic() - self.t0) * self.spec.fps)
             while next_period <= current and not self.stopping and not self._complete():
-                self._live_period(next_period)
+                self._live_period(next_period, choose=next_period == current)
                 next_period += 1
             self._refresh_screens()
 
-    def _live_period(self, period: int) -> None:
-        decision = self.reorder.at_period(period)
-        for index, slot in decision.drop:
-            self._free(slot, index, shown=False)
-        if decision.show is not None:
-            self._show(*decision.show)
+    def _live_period(self, period: int, choose: bool = True) -> None:
+        """Output ``period``; ``choose`` the frame it shows (False for a period this
+        compositor fell behind on: the current period's frame supersedes its frame, and
+        uploading it anyway is what would keep the compositor behind)."""
+        if choose:
+            decision = self.reorder.at_period(period)
+            for index, slot in decision.drop:
+                self._free(slot, index, shown=False)
+            if decision.show is not None:
+                self._show(*decision.show)
         self._advance_output(1.0 / self.spec.fps)
         if self.renderer.has_frame:
             # Periods before the first frame are covered by it (nothing black is recorded),
