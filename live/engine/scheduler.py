@@ -2,8 +2,9 @@
 
 Frame ``k`` is due on screen at ``t0 + k / fps``. In **live** mode its latent is bound as late
 as possible: the job is sent at ``due - predicted synthesis time - margin`` of the worker that
-draws it (earlier by the conductor's own wake-up lateness, measured), so it carries the freshest audio features and controls and the sound-to-picture
-latency is one synthesis time, not frames of queue. A worker holds one job at a time (a
+draws it (earlier by the conductor's own measured wake-up lateness), so it carries the
+freshest audio features and controls and the sound-to-picture latency is one synthesis time,
+not frames of queue. A worker holds one job at a time (a
 queued job would have been bound early). Which worker draws which frame is planned from each
 worker's measured speed (:meth:`Scheduler.plan`): every frame goes to the fastest worker that
 can have it ready in time, so a slow worker takes the frames the fast ones cannot reach and
@@ -35,8 +36,9 @@ class InFlight:
 
 @dataclass
 class SpeedEstimate:
-    """A time that varies (a worker's synthesis time): the smoothed mean and mean deviation of
-    its measurements after the first ``warmup`` (until then, the latest warm-up one stands in)."""
+    """A time that varies (a worker's synthesis time, the conductor's wake-up lateness): the
+    smoothed mean and mean deviation of its measurements after the first ``warmup`` (until
+    then, the latest warm-up one stands in)."""
 
     warmup: int
     smoothing: float
