@@ -45,11 +45,12 @@ class Scale:
     channel_base: int
     frames: int                  # timed frames per measurement
     engine_seconds: float
-    output: tuple[int, int]      # row 6's projector
+    engine_output: tuple[int, int]   # row 5's recording (x264 on the CPU)
+    output: tuple[int, int]          # row 6's projector
 
 
-FULL = Scale(1024, 32768, 200, 10.0, (3840, 2160))
-SMALL = Scale(64, 2048, 8, 3.0, (640, 360))
+FULL = Scale(1024, 32768, 200, 10.0, (1920, 1080), (3840, 2160))
+SMALL = Scale(64, 2048, 8, 3.0, (320, 180), (640, 360))
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -98,12 +99,16 @@ def frame_path_rows(spec: str, device: str, frames: int) -> list[tuple[str, str]
     rows = []
     for graphs in (True, False):
         netset = NetworkSet([spec], device=device, cuda_graphs=graphs)
-        label = f"frame path batch 1 (fp16 {'on' if netset.fp16 else 'off'}), CUDA graph " \
-                f"{'on' if graphs else 'off'}"
-        if not netset.cuda and not graphs:
-            rows.append((label, "n/a (no CUDA)"))
+        precision = "fp16" if netset.fp16 else "fp32"
+        if not netset.cuda:
+            if graphs:
+                rows.append((f"frame path batch 1, {precision}",
+                             rate(bench_frame_path(netset, frames))))
+            else:
+                rows.append(("frame path, CUDA graph on vs off", "n/a (no CUDA)"))
             continue
-        rows.append((label, rate(bench_frame_path(netset, frames))))
+        rows.append((f"frame path batch 1, {precision}, CUDA graph {'on' if graphs else 'off'}",
+                     rate(bench_frame_path(netset, frames))))
     for batch in (1, 4, 8):
         stats = bench_batch(netset.nets[0], batch, max(2, frames // batch), netset.device,
                             force_fp32=not netset.fp16)
@@ -141,7 +146,8 @@ def workers_rows(spec: str, device: str, frames: int) -> list[tuple[str, str]]:
     return rows
 
 
-def engine_row(spec: str, device: str, seconds: float, folder: Path) -> list[tuple[str, str]]:
+def engine_row(spec: str, device: str, seconds: float, output: tuple[int, int],
+               folder: Path) -> list[tuple[str, str]]:
     """Row 5: the whole engine headless at 60 fps on the network."""
     from live.contracts.frames import frame_budget
     from tests.engine.showrun import read_frame_log
@@ -150,7 +156,7 @@ def engine_row(spec: str, device: str, seconds: float, folder: Path) -> list[tup
     workers = ["engine.workers_per_gpu=2"] if device.startswith("cuda") else \
         ["engine.workers=2"]
     sets = ["show.fps=60", f'networks.files=["{spec}"]', f'engine.device="{device[:4]}"',
-            "output.width=1920", "output.height=1080", *workers]
+            f"output.width={output[0]}", f"output.height={output[1]}", *workers]
     result = subprocess.run([sys.executable, "-m", "live", "run", DEMO, "--headless",
                              "--seconds", str(seconds), "--out", folder / "engine.mp4",
                              "--frame-log", log, *[a for s in sets for a in ("--set", s)]],
@@ -223,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
         for part in (lambda: images_row(spec, device),
                      lambda: frame_path_rows(spec, device, scale.frames),
                      lambda: workers_rows(spec, device, scale.frames),
-                     lambda: engine_row(spec, device, scale.engine_seconds, Path(folder)),
+                     lambda: engine_row(spec, device, scale.engine_seconds,
+                                        scale.engine_output, Path(folder)),
                      lambda: compositor_row(scale.resolution, scale.output)):
             rows += part()
             print(f"  ... {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
