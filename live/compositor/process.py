@@ -12,7 +12,8 @@ In order, the process
    the pixels are uploaded or the frame is dropped;
 4. live mode: one output frame per show period (headless: paced by the clock; in a window:
    redrawn when something changes, presented with vsync), the recording getting exactly one
-   frame per period; render mode: every frame in order, no drops, no pacing;
+   frame per period (a compositor behind by several periods chooses a frame for the current
+   one only: the missed periods' frames are superseded, never uploaded); render mode: every frame in order, no drops, no pacing;
    with ``[output] preview`` a live window show also draws every picture into the
    performer's small preview window, HUD always on there (closing it ends only the preview);
 5. at ``frames`` or ``Stop`` (or SIGTERM), finalises the mp4 and reports
