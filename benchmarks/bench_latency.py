@@ -67,19 +67,17 @@ class ClickPlayer:
 
     def fill(self, out: np.ndarray, t_heard: float) -> None:
         out[:] = 0.0
-        frames = len(out)
-        start = self.played
-        # Clicks start one interval in, then every interval, up to count.
-        first = -(-max(start, self.interval_samples) // self.interval_samples)
-        number = first
-        while number <= self.count and number * self.interval_samples < start + frames:
-            at = number * self.interval_samples - start
-            length = min(len(self.click), frames - at)
-            out[at:at + length, :] = self.click[:length, None]
-            if at >= 0:
-                self.click_times.append(t_heard + at / RATE)
+        start, end, length = self.played, self.played + len(out), len(self.click)
+        # Clicks number 1..count start every interval; any of them may overlap this block.
+        number = max(1, -(-(start - length + 1) // self.interval_samples))
+        while number <= self.count and number * self.interval_samples < end:
+            begin = number * self.interval_samples          # in samples since the start
+            lo, hi = max(begin, start), min(begin + length, end)
+            out[lo - start:hi - start, :] = self.click[lo - begin:hi - begin, None]
+            if begin >= start:                              # its first sample is in this block
+                self.click_times.append(t_heard + (begin - start) / RATE)
             number += 1
-        self.played += frames
+        self.played = end
 
     @property
     def finished(self) -> bool:
@@ -88,7 +86,7 @@ class ClickPlayer:
 
 def measure(pulse: PulseServer, name: str, overrides: list[str], clicks: int,
             interval: float, folder: Path) -> dict[str, float]:
-    log = folder / f"{len(os.listdir(folder))}.jsonl"
+    log = folder / f"{name.split()[0]}.jsonl"
     seconds = 4.0 + (clicks + 2) * interval
     sets = [arg for o in overrides + ['audio.source="live"', 'audio.input_device="pulse"',
                                       'engine.test_pattern="onset"'] for arg in ("--set", o)]
