@@ -12,7 +12,8 @@ In order, the process
    the pixels are uploaded or the frame is dropped;
 4. live mode: one output frame per show period (headless: paced by the clock; in a window:
    redrawn when something changes, presented with vsync), the recording getting exactly one
-   frame per period; render mode: every frame in order, no drops, no pacing;
+   frame per period (a compositor behind by several periods chooses a frame for the current
+   one only: the missed periods' frames are superseded, never uploaded); render mode: every frame in order, no drops, no pacing;
    with ``[output] preview`` a live window show also draws every picture into the
    performer's small preview window, HUD always on there (closing it ends only the preview);
 5. at ``frames`` or ``Stop`` (or SIGTERM), finalises the mp4 and reports
@@ -30,8 +31,11 @@ Keys pressed in either window go to the conductor as ``Intent``s ("gain one step
 "toggle freeze"), which it resolves against the show state: the compositor keeps no copy of
 that state, it is told what to draw (``DisplayState``). Esc asks for a confirmation before
 ``quit``. Every shown frame can be logged as a JSON line: its index,
-every field of its slot header, ``t_shown``, ``mean`` (the mean of its RGB pixels, so a
-black frame is easy to spot) and ``flash`` (the strobe's flash drawn on it, 0 = none).
+every field of its slot header, ``t_shown`` (its pixels uploaded), ``t_swapped`` (the first
+swap of the stage output showing it: the window, or headless the recording; null for a frame
+replaced before any swap), ``mean`` (the mean of its RGB pixels, so a black frame is easy
+to spot) and ``flash`` (the strobe's flash drawn on it, 0 = none). The HUD sums up the
+frames' budgets (``contracts.frames.frame_budget``).
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
 from live.compositor.window import OutputWindow, PreviewWindow, WindowError
 from live.contracts.state import Intent
-from live.contracts.frames import SLOT_HEADER, FrameRing
+from live.contracts.frames import SLOT_HEADER, FrameRing, frame_budget
 from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
 from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
@@ -205,6 +209,7 @@ class Compositor:
         self.display_pending: list[DisplayState] = []   # render: waiting for their frame
         self.beat = 0.0               # the shown frame's beat position (its slot header's)
         self.stats = HudStats()
+        self.unswapped: dict | None = None   # the newest frame's log record, until a swap shows it
         self.t0: float | None = None
         self.frames: int | None = None
         self.stop_reason: str | None = None
@@ -450,17 +455,21 @@ class Compositor:
             self.pump(self.t0 + next_period * period_seconds - time.monotonic())
             current = math.floor((time.monotonic() - self.t0) * self.spec.fps)
             while next_period <= current and not self.stopping and not self._complete():
-                self._live_period(next_period)
+                self._live_period(next_period, choose=next_period == current)
                 next_period += 1
             self._refresh_screens()
 
-    def _live_period(self, period: int) -> None:
+    def _live_period(self, period: int, choose: bool = True) -> None:
+        """Output ``period``; ``choose`` the frame it shows (False for a period this
+        compositor fell behind on: the current period's frame supersedes its frame, and
+        uploading it anyway is what would keep the compositor behind)."""
         self._take_video()
-        decision = self.reorder.at_period(period)
-        for index, slot in decision.drop:
-            self._free(slot, index, shown=False)
-        if decision.show is not None:
-            self._show(*decision.show)
+        if choose:
+            decision = self.reorder.at_period(period)
+            for index, slot in decision.drop:
+                self._free(slot, index, shown=False)
+            if decision.show is not None:
+                self._show(*decision.show)
         self._advance_output(1.0 / self.spec.fps)
         if self.renderer.has_frame:
             self._advance_trails()
@@ -551,11 +560,24 @@ class Compositor:
         record["t_shown"] = now
         self.stats.display.tick(now)
         self.stats.network, self.stats.alpha = record["network"], record["gain"]
-        if record["t_audio"] > 0:
-            self.stats.latency = now - record["t_audio"]
+        if self.unswapped is not None:   # replaced before any swap showed it
+            self._log_shown(self.unswapped, t_swapped=None)
+        self.unswapped = record
+        self._picture_changed()
+
+    def _swapped(self) -> None:
+        """The stage output (the window, or headless the recording) now shows the newest
+        frame: its budget is complete."""
+        if self.unswapped is not None:
+            self._log_shown(self.unswapped, t_swapped=time.monotonic())
+            self.unswapped = None
+
+    def _log_shown(self, record: dict, t_swapped: float | None) -> None:
+        record["t_swapped"] = t_swapped
+        if (budget := frame_budget(record)) is not None:
+            self.stats.frame_budget(budget)
         if self.frame_log is not None:
             self.frame_log.write(json.dumps(record) + "\n")
-        self._picture_changed()
 
     def _eyes_for(self, index: int, frame_size: tuple[int, int]) -> float:
         """Frame ``index``'s eye overlay, from its detection result if that is ready (else
@@ -629,6 +651,8 @@ class Compositor:
                 self.picture_dirty = False
             elif not self.readback.add_copies(count) and self.recorder is not None:
                 self._write_recording([(self._last_recorded, count)])
+        if self.window is None:   # headless, the recording is the stage
+            self._swapped()
         self.periods_out += count
 
     def _deliver(self, frames: list[tuple[bytes, int]]) -> None:
@@ -708,6 +732,8 @@ class Compositor:
                                overlays=overlays, performed=self.display.look,
                                flash=self._flash(), layers=self.display.layers)
             screen.window.present()
+        if screen.window is self.window:   # the stage (a preview is for the performer)
+            self._swapped()
         screen.dirty = False
         screen.size, screen.overlay_shown = size, wants_overlay
 
@@ -758,6 +784,8 @@ class Compositor:
             finaliser.join()
         if status == "finished":
             detail = ", ".join(path for _, path in sorted(self.parts_written.items()))
+        if self.unswapped is not None:
+            self._log_shown(self.unswapped, t_swapped=None)
         if self.frame_log is not None:
             self.frame_log.close()
             self.frame_log = None

@@ -16,7 +16,8 @@ from live.contracts.parameters import parameter
 
 
 class FrameJob(NamedTuple):
-    """Draw frame ``index`` into ``slot``. ``ws`` is W+ ``[num_ws, 512]`` float32."""
+    """Draw frame ``index`` into ``slot``. ``ws`` is W+ ``[num_ws, 512]`` float32.
+    ``flash``: the onset test pattern: draw it, then paint the slot full white."""
 
     index: int
     slot: int
@@ -28,6 +29,7 @@ class FrameJob(NamedTuple):
     t_due: float
     t_dispatch: float
     t_audio: float
+    flash: bool = False
 
 
 class FrameDone(NamedTuple):

@@ -72,8 +72,11 @@ class BeatClock:
         self._anchor = (time, beat)
 
     def at(self, index: int, tempo: float) -> float:
-        """The beat position of frame ``index`` (not before the last one asked)."""
-        assert index >= self.index, (index, self.index)
+        """The beat position of frame ``index``. A frame asked after a later one (live, a
+        slow worker's frame is bound further ahead than a fast one's) is counted back from
+        that one at ``tempo``, leaving the clock where it is."""
+        if index < self.index:
+            return self.beat - (self.index - index) / self.fps * tempo / 60.0
         if self._anchor is not None:
             time, beat = self._anchor
             self.beat = beat + (index / self.fps - time) * tempo / 60.0

@@ -114,6 +114,9 @@ class Conductor:
             whose recalls are in its replayed log as the events they made).
         seek_audio: makes the rehearsal audio jump to a position (seconds into the program)
             as the set arrives at a song; None when the audio is not the set's.
+        dispatch_margin_s: live: a job is sent this long before its worker's predicted
+            synthesis would end at the frame's due time (see :class:`Scheduler`).
+        flash_onsets: the onset test pattern: a frame bound after a detected onset is white.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -129,6 +132,8 @@ class Conductor:
                  showbox: ShowBox | None = None,
                  scenes: SceneBook | None = None,
                  seek_audio: Callable[[float], None] | None = None,
+                 dispatch_margin_s: float = Scheduler.MARGIN_S,
+                 flash_onsets: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -138,7 +143,8 @@ class Conductor:
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
         self.hud_always, self.showbox, self.scenes = hud_always, showbox, scenes
-        self.seek_audio = seek_audio
+        self.seek_audio, self.flash_onsets = seek_audio, flash_onsets
+        self.dispatch_margin_s = dispatch_margin_s
         self._morph: Morph | None = None   # a scene recall's glide under way
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
@@ -238,7 +244,7 @@ class Conductor:
         """Start frame 0 ``lead_s`` from now and run to the end; returns the summary."""
         t0 = self.clock() + lead_s
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
-                                   frames=self.frames)
+                                   frames=self.frames, margin_s=self.dispatch_margin_s)
         self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0))
         self.workers.compositor_inbox.put(self._show_start)
         stop_sent_at = None
@@ -390,7 +396,8 @@ class Conductor:
                 # this frame's time, so a replay switches on the same frame).
                 self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
             beat = self.beats.at(index, self._tempo(features))
-            beats_crossed = math.floor(beat) - self._whole_beats
+            # A frame bound after a later one (late binding) crosses no beat a second time.
+            beats_crossed = max(0, math.floor(beat) - self._whole_beats)
             self._whole_beats += beats_crossed
             played = self.instrument.frame(index, features, self.state, beat, beats_crossed,
                                            on_enter=self._song_entered)
@@ -409,12 +416,14 @@ class Conductor:
             header["crossfade_to"], header["crossfade"] = latent.crossfade_to, latent.crossfade
             header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
             header["t_dispatch"], header["t_audio"] = now, t_audio
+            header["t_features"] = features.published if features is not None else 0.0
             header["t_synth_start"] = header["t_synth_end"] = 0.0
             header["beat"], header["song"] = beat, played.song
             header["source_frame"] = latent.source_frame
+            flash = self.flash_onsets and features is not None and features.onset_event
             self.workers.send(worker, FrameJob(
                 index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
-                latent.gain, scheduler.due(index), now, t_audio))
+                latent.gain, scheduler.due(index), now, t_audio, flash))
             self.summary.frames_dispatched += 1
 
     def _song_entered(self, song: int) -> None:
@@ -455,8 +464,10 @@ class Conductor:
 
     def _hud_lines(self) -> tuple[str, ...]:
         """What only the conductor knows; the compositor adds its own frame figures."""
+        ready = self.workers.ready()
+        speeds = " ".join(f"{self.scheduler.estimate(w) * 1000:.0f}" for w in sorted(ready))
         lines = ("   ".join(hud_values(self.state, self.network_count)),
-                 f"skipped {self.scheduler.skipped}   workers {len(self.workers.ready())}"
+                 f"skipped {self.scheduler.skipped}   workers {len(ready)} (ms: {speeds})"
                  + (f"   thinned {self.scheduler.thinned}" if self.scheduler.thinned else ""))
         if self.showbox is not None:
             lines += tuple(self.showbox.hud_lines(self.fps))

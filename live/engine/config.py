@@ -19,3 +19,22 @@ class EngineConfig:
     max_latency_frames: int = param(3, "a frame not ready this many frame periods after its "
                                        "due time is dropped", range=(1, 30))
     restart_workers: bool = param(True, "restart a worker process that dies")
+    dispatch_margin_ms: float = param(4.0, "live: a frame's job is sent this long before its "
+                                           "worker's predicted synthesis time would end at its "
+                                           "due time (covers the trip from slot to screen)",
+                                      range=(0.0, 100.0))
+    # Stage-rate proofs without a GPU, and the latency test pattern.
+    synthesis: str = param("network", "what workers draw: the show's networks, or "
+                                      "\"synthetic\" frames that take synthetic_ms each "
+                                      "(a stand-in for a GPU of that speed: tests, benchmarks)",
+                           choices=("network", "synthetic"))
+    synthetic_ms: list[float] = param([16.0], "synthetic: milliseconds per frame, one per "
+                                              "worker (repeated over the workers)",
+                                      range=(0.0, 10000.0))
+    synthetic_jitter_ms: float = param(1.0, "synthetic: frames take up to this much longer or "
+                                            "shorter, at random", range=(0.0, 1000.0))
+    synthetic_size: int = param(1024, "synthetic: frame width and height in pixels",
+                                range=(16, 4096))
+    test_pattern: str = param("none", "\"onset\": every frame bound after a detected onset "
+                                      "is full white (measures onset to photon)",
+                              choices=("none", "onset"))

@@ -37,7 +37,7 @@ from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
 from live.contracts.video import VideoRing
 from live.engine.supervisor import Supervisor
-from live.engine.worker import WorkerSpec
+from live.engine.worker import Synthetic, WorkerSpec
 from live.latents.songs import SongConfig
 
 if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs them
@@ -410,7 +410,12 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     checked = preflight(cfg, options, scratch=scratch)
     _remove_stale_segments()
     specs, audio_path, track = checked.specs, checked.audio_path, checked.track
-    devices = worker_devices(cfg)
+    synthetic = cfg.engine.synthesis == "synthetic"
+    if synthetic and not cfg.engine.synthetic_ms:
+        raise ConfigError(f"{cfg.path}: [engine] synthetic_ms: empty; give each synthetic "
+                          f"worker's milliseconds per frame, e.g. [16.0]")
+    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
+        else worker_devices(cfg)
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
     if render and frames is None:
@@ -441,8 +446,8 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
-        ring = FrameRing.create(cfg.engine.slots, checked.first.img_resolution,
-                                checked.first.img_resolution)
+        size = cfg.engine.synthetic_size if synthetic else checked.first.img_resolution
+        ring = FrameRing.create(cfg.engine.slots, size, size)
         stack.callback(ring.close)
 
         if render:
@@ -457,7 +462,8 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
                 threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
-                noise_mode=cfg.networks.noise_mode))
+                noise_mode=cfg.networks.noise_mode,
+                synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
         compositor_spec = CompositorSpec(
             output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
             mode=options.mode, record_path=str(options.out) if options.out else None,
@@ -488,7 +494,9 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
             scenes=None if render else _scene_book(cfg, len(specs)),
-            seek_audio=seek_audio if checked.song_audio else None)
+            seek_audio=seek_audio if checked.song_audio else None,
+            dispatch_margin_s=cfg.engine.dispatch_margin_ms / 1000.0,
+            flash_onsets=cfg.engine.test_pattern == "onset")
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
@@ -574,6 +582,13 @@ def cut_per_song(recording: Path, starts: list[tuple[int, int]], frames: int,
     return written
 
 
+def _synthetic_timing(cfg: Config, worker_id: int) -> Synthetic:
+    """A synthetic worker's timing: ``[engine] synthetic_ms`` repeated over the workers."""
+    engine = cfg.engine
+    milliseconds = engine.synthetic_ms[worker_id % len(engine.synthetic_ms)]
+    return Synthetic(milliseconds / 1000.0, engine.synthetic_jitter_ms / 1000.0)
+
+
 def _remove_stale_segments() -> None:
     """A show killed outright (SIGKILL, the OOM killer) leaves its shared memory behind;
     the next one removes it, so /dev/shm does not fill up over a tour."""
@@ -619,6 +634,8 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
                            feature_ring.name, supervisor.inbox, supervisor.stop_event, seeks)
 
     heard_until = [-math.inf]   # the time of the last hop a frame was given
+
+    delivered = [0.0]   # the newest hop whose events a frame has carried
 
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music

@@ -3,7 +3,13 @@
 A worker holds no show state. It loads every network of the show once (so a switch costs
 nothing), then loops: take a :class:`FrameJob`, draw it into the job's slot, tell the
 conductor with a :class:`FrameDone` (it hands the worker its next job and passes the frame on
-to the compositor of the moment: a compositor can be restarted, a worker's queues cannot). ``None`` on its queue means exit.
+to the compositor of the moment: a compositor can be restarted, a worker's queues cannot).
+``None`` on its queue means exit.
+
+A **synthetic** worker (``[engine] synthesis = "synthetic"``) stands in for a GPU of a given
+speed: each frame takes a set time (with jitter) and writes a real picture into the slot, so
+the scheduler, the transport, the reorder buffer and the compositor can be run at stage rate
+with any number of workers on a machine without a GPU. It imports no torch.
 """
 
 from __future__ import annotations
@@ -33,12 +39,59 @@ class WorkerSpec:
     threads: int             # torch CPU threads (CPU workers share the machine's cores)
     fp16: bool
     noise_mode: str
+    synthetic: Synthetic | None = None   # a synthetic worker's timing, instead of networks
+
+
+@dataclass(frozen=True)
+class Synthetic:
+    """A synthetic worker's frames: ``seconds`` each, give or take up to ``jitter``."""
+
+    seconds: float
+    jitter: float
+
+
+class SyntheticFrames:
+    """Frames drawn in a set time: a gradient moving with the frame index (every pixel
+    written, 4 bytes each), then a wait until the frame's time is up, as a GPU would take it.
+    The first ``WARMUP_FRAMES`` take ``WARMUP_FACTOR`` times as long, as a GPU's first frames
+    do (CUDA graph capture, cuDNN's algorithm search)."""
+
+    WARMUP_FRAMES = 2
+    WARMUP_FACTOR = 8.0
+
+    def __init__(self, timing: Synthetic, size: int, seed: int) -> None:
+        self.timing = timing
+        self.rng = np.random.default_rng(seed)
+        ramp = np.arange(size, dtype=np.uint16)
+        self.gradient = np.empty((size, size, 4), np.uint8)
+        self.gradient[..., 0] = ramp[None, :] * 256 // size
+        self.gradient[..., 1] = ramp[:, None] * 256 // size
+        self.gradient[..., 2] = 128
+        self.gradient[..., 3] = 0     # alpha 255 after adding the index's 255 below
+        self.drawn = 0
+
+    def frame_time(self) -> float:
+        jitter = self.timing.jitter * self.rng.uniform(-1.0, 1.0)
+        self.drawn += 1
+        warming_up = self.drawn <= self.WARMUP_FRAMES
+        return max(0.0, self.timing.seconds * (self.WARMUP_FACTOR if warming_up else 1.0) + jitter)
+
+    def render(self, job: FrameJob, out: np.ndarray) -> None:
+        until = time.monotonic() + self.frame_time()
+        shift = np.array([job.index * 3 % 256, job.index * 5 % 256, job.network * 64 % 256, 255],
+                         np.uint8)
+        np.add(self.gradient, shift, out=out)
+        while (left := until - time.monotonic()) > 0:
+            time.sleep(left)
 
 
 @child_process
 def worker_main(spec: WorkerSpec, jobs, to_conductor) -> None:
     """Process entry point. Reports ``ready`` once warmed up, ``error`` if it cannot start."""
     source = f"worker:{spec.worker_id}"
+    if spec.synthetic is not None:
+        _synthetic_main(spec, source, jobs, to_conductor)
+        return
     try:
         import torch
 
@@ -64,7 +117,9 @@ def worker_main(spec: WorkerSpec, jobs, to_conductor) -> None:
     try:
         while (job := jobs.get()) is not None:
             try:
-                _draw(job, networks, ring, spec)
+                _draw(job, ring, spec, lambda out: networks.render_rgba(
+                    job.ws, job.network, crossfade_to=job.crossfade_to,
+                    crossfade=job.crossfade, noise_mode=spec.noise_mode, out=out))
                 drawn = True
             except NonFinitePicture as exc:
                 bad_pictures.report(f"frame {job.index}: {exc}")
@@ -77,14 +132,29 @@ def worker_main(spec: WorkerSpec, jobs, to_conductor) -> None:
         ring.close()
 
 
-def _draw(job: FrameJob, networks, ring: FrameRing, spec: WorkerSpec) -> None:
+def _synthetic_main(spec: WorkerSpec, source: str, jobs, to_conductor) -> None:
+    ring = FrameRing.attach(spec.ring_name)
+    frames = SyntheticFrames(spec.synthetic, ring.width, seed=spec.worker_id)
+    to_conductor.put(Status(source, "ready", f"synthetic, {spec.synthetic.seconds * 1000:.0f} "
+                                             f"ms per frame"))
+    try:
+        while (job := jobs.get()) is not None:
+            _draw(job, ring, spec, lambda out: frames.render(job, out))
+            to_conductor.put(FrameDone(job.index, job.slot, spec.worker_id))
+    finally:
+        ring.close()
+
+
+def _draw(job: FrameJob, ring: FrameRing, spec: WorkerSpec, render) -> None:
+    """``render(pixels)`` into the job's slot, timed in its header."""
     header = ring.header(job.slot)
     header["worker"], header["worker_pid"] = spec.worker_id, os.getpid()
     header["t_synth_start"] = time.monotonic()
+    pixels = ring.pixels(job.slot)
     try:
-        networks.render_rgba(job.ws, job.network, crossfade_to=job.crossfade_to,
-                             crossfade=job.crossfade, noise_mode=spec.noise_mode,
-                             out=ring.pixels(job.slot))
+        render(pixels)
+        if job.flash:
+            pixels[:] = 255
     finally:  # a frame not drawn took its time too: the scheduler measures the worker by it
         header["t_synth_end"] = time.monotonic()
 

@@ -124,10 +124,11 @@ class Instrument:
               beats: int = 0) -> LatentFrame:
         """The latent frame for frame ``index`` (increasing from call to call; gaps are skipped
         frames and still advance the journey by their show time); ``beats``: whole beats of
-        the show's tempo crossed since the previous frame."""
-        assert index >= self.index, (index, self.index)
-        frames = index - self.index
-        self.index = index
+        the show's tempo crossed since the previous frame. Live, a frame may be bound after a
+        later one (a slow worker's frame is bound further ahead of its due time than a fast
+        one's): it gets the journey where it is, which never runs backwards."""
+        frames = max(0, index - self.index)
+        self.index = max(self.index, index)
         seconds = frames / self.fps
         if isinstance(self.journey, Neighbours):
             self.journey.sigma = state.neighbours_sigma

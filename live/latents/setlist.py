@@ -194,7 +194,8 @@ class SetPlayer:
             on_enter(self.current)
         latent = self.instrument.frame(index, features, state, beats_crossed)
         if transition is not None:
-            progress = min(1.0, (index - transition.start) / transition.frames)
+            # (a frame bound after a later one may come before the transition began)
+            progress = min(1.0, max(0.0, (index - transition.start) / transition.frames))
             if transition.kind == "crossfade":
                 outgoing = transition.outgoing.frame(index, features, state, beats_crossed)
                 latent = _mix(outgoing, latent, transition.network, progress)

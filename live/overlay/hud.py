@@ -1,7 +1,8 @@
 """The heads-up display: what the performer needs to trust the show, as an RGBA text image.
 
 :class:`HudStats` collects the compositor's figures (display and synth frame rates, drops,
-the audio-to-screen latency of the frame on screen, its network and blend alpha, which is gain ** gain_curve);
+the audio-to-screen latency of the frame on screen, its network and blend alpha, which is gain ** gain_curve,
+and the median budget of the recent frames, stage by stage: see ``contracts.frames.BUDGET_STAGES``);
 the conductor sends the rest (show state, GPU telemetry, the thermal guard, the cooler).
 :func:`render_text` draws lines of text with OpenCV's built-in vector font (no font files to
 ship) onto a translucent panel; a line made by :func:`warning` is drawn in amber.
@@ -15,6 +16,7 @@ import cv2
 import numpy as np
 
 RATE_WINDOW_SECONDS = 2.0
+BUDGET_FRAMES = 120          # the HUD's budget line is the median of this many recent frames
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 PANEL_RGBA = (0, 0, 0, 160)
 TEXT_RGBA = (255, 255, 255, 255)
@@ -59,12 +61,31 @@ class HudStats:
         self.latency: float | None = None   # seconds from the audio behind a frame to its display
         self.network = -1
         self.alpha = 0.0   # the frame's spectrum blend weight: gain ** [latents] gain_curve
+        self.budgets: collections.deque[dict[str, float]] = collections.deque(
+            maxlen=BUDGET_FRAMES)
+
+    def frame_budget(self, budget: dict[str, float]) -> None:
+        """A frame reached the screen: its seconds per stage (``contracts.frames.frame_budget``)."""
+        self.budgets.append(budget)
+        self.latency = budget["total"]
+
+    def budget_line(self) -> str:
+        """Median milliseconds per stage of the recent frames, e.g.
+        ``budget ms: features 1 bind 2 queue 0 synth 16 upload 6 swap 1 = 26``."""
+        if not self.budgets:
+            return "budget ms: --"
+        stages = [stage for stage in self.budgets[-1] if stage != "total"]
+        medians = {stage: 1000 * float(np.median([b[stage] for b in self.budgets]))
+                   for stage in [*stages, "total"]}
+        parts = " ".join(f"{stage} {medians[stage]:.0f}" for stage in stages)
+        return f"budget ms: {parts} = {medians['total']:.0f}"
 
     def lines(self, now: float) -> list[str]:
         latency = "--" if self.latency is None else f"{self.latency * 1000:.0f} ms"
         return [f"display {self.display.rate(now):5.1f} fps   synth {self.synth.rate(now):5.1f} fps",
                 f"dropped {self.dropped}   audio->screen {latency}",
-                f"on screen: network {self.network + 1}   alpha {self.alpha:.2f}"]
+                f"on screen: network {self.network + 1}   alpha {self.alpha:.2f}",
+                self.budget_line()]
 
 
 def render_text(lines: list[str], scale: float = 0.6, margin: int = 8) -> np.ndarray:

@@ -44,16 +44,19 @@ class NetworkSet:
 
     ``fp16`` runs the top resolutions in half precision where the device is a GPU (ignored
     on the CPU). All networks must share ``num_ws``, ``w_dim`` and ``img_resolution``: one W+
-    latent drives any of them.
+    latent drives any of them. ``cuda_graphs=False`` draws every frame eagerly on a GPU (to
+    measure what the graphs save).
     """
 
-    def __init__(self, specs: list[str], device: str, fp16: bool = True) -> None:
+    def __init__(self, specs: list[str], device: str, fp16: bool = True,
+                 cuda_graphs: bool = True) -> None:
         if not specs:
             raise NetworkError("no networks given (list .pkl/.safetensors paths or demo:N)")
         self.specs = list(specs)
         self.device = torch.device(device)
         self.cuda = self.device.type == "cuda"
         self.fp16 = fp16 and self.cuda
+        self.cuda_graphs = cuda_graphs
         self.nets: list[Generator] = []
         for spec in self.specs:
             G = load_network(spec, device=str(self.device))
@@ -197,6 +200,8 @@ class _CudaFrames:
 
     def _graph(self, G: Generator, noise_mode: str) -> torch.cuda.CUDAGraph | None:
         key = (id(G), noise_mode)
+        if not self.netset.cuda_graphs:
+            return None
         if key not in self.graphs:
             step = self._step(G, noise_mode)
             side = torch.cuda.Stream(self.netset.device)

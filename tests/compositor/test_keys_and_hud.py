@@ -3,6 +3,7 @@
 import numpy as np
 
 from live.compositor.keys import QUIT_CONFIRM_SECONDS, KeyboardControl
+from live.contracts.frames import frame_budget
 from live.overlay.hud import HudStats, RateMeter, render_text, warning
 
 
@@ -75,3 +76,17 @@ def amber_pixels(image: np.ndarray) -> np.ndarray:
     """Pixels of the warning colour (red high, blue low), anti-aliased edges included."""
     red, blue = image[..., 0].astype(int), image[..., 2].astype(int)
     return (red > 150) & (red - blue > 100)
+
+
+def test_hud_sums_up_the_frame_budget_stage_by_stage():
+    stats = HudStats()
+    assert stats.lines(now=0.0)[3] == "budget ms: --"
+    for synth in (0.010, 0.020, 0.030):   # the median frame: 1+2+0+20+5+1 = 29 ms
+        record = {"t_audio": 1.0, "t_features": 1.001, "t_dispatch": 1.003,
+                  "t_synth_start": 1.003, "t_synth_end": 1.003 + synth,
+                  "t_shown": 1.008 + synth, "t_swapped": 1.009 + synth}
+        stats.frame_budget(frame_budget(record))
+    assert stats.budget_line() == \
+        "budget ms: features 1 bind 2 queue 0 synth 20 upload 5 swap 1 = 29"
+    assert abs(stats.latency - 0.039) < 1e-9          # the newest frame, hop to swap
+    assert frame_budget({**record, "t_swapped": None}) is None   # replaced before any swap
