@@ -1,5 +1,5 @@
-"""Late binding without processes: what a frame bound after a later one gets, and which
-audio events each frame carries."""
+"""Late binding without processes: what a frame bound after a later one gets (the audio
+events each frame carries are tests/engine/test_events_between_frames.py's)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from live.contracts.features import FeatureFrame, with_events_since
 from live.contracts.state import ShowState
 from live.control.tempo import BeatClock
 from live.latents.config import LatentsConfig
 from live.latents.instrument import Instrument
 from tests.latents.conftest import LinearMapping
-
-
-def test_an_onset_between_two_frames_goes_to_the_next_frame_once():
-    hops = [FeatureFrame(time=t, onset_event=t == 1.01) for t in (1.00, 1.01, 1.02)]
-    first = with_events_since(hops, since=0.0)
-    assert first.time == 1.02 and first.onset_event      # the newest hop, with the onset
-    again = with_events_since(hops, since=first.time)    # no hop since: delivered already
-    assert again.time == 1.02 and not again.onset_event
-    assert with_events_since([], since=0.0) is None
 
 
 def test_a_frame_bound_after_a_later_one_keeps_the_clocks_where_they_are(tmp_path: Path):

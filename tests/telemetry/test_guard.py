@@ -1,5 +1,7 @@
 """The thermal guard's policy on simulated temperature traces, and the scheduler obeying it."""
 
+from collections import Counter
+
 from live.engine.scheduler import Scheduler
 from live.telemetry.gpus import GpuSample
 from live.telemetry.guard import COOL, THROTTLING, WARM, GuardSettings, ThermalGuard
@@ -77,30 +79,42 @@ def test_a_card_without_thresholds_is_left_alone():
     assert decision.weights == {0: 1.0} and decision.states == {0: COOL}
 
 
-def test_the_scheduler_gives_a_hot_worker_fewer_frames():
-    s = Scheduler(slots=8, fps=30, t0=0.0)
-    for worker in (0, 1):
-        s.synth_measured(worker, 0.005)
-    s.weights = {0: 0.2, 1: 1.0}
-    drawn = {0: 0, 1: 0}
-    for frame in range(60):
-        now = frame / 30
-        while (taken := s.take(now, [0, 1])) is not None:
+def simulate(s: Scheduler, synthesis_s: dict[int, float], seconds: float) -> list[tuple[int, int]]:
+    """Drive ``s`` as the conductor does (a look every millisecond) with workers that take
+    ``synthesis_s`` per frame; the ``(index, worker)`` of every frame dispatched."""
+    running: list[tuple[float, int, int, int]] = []   # (done at, worker, slot, index)
+    taken_frames = []
+    for step in range(round(seconds * 1000)):
+        now = step / 1000
+        for job in [job for job in running if job[0] <= now]:
+            running.remove(job)
+            s.synth_measured(job[1], synthesis_s[job[1]])
+            s.slot_freed(job[2], job[3])
+        while (taken := s.take(now, list(synthesis_s))) is not None:
             index, slot, worker = taken
-            drawn[worker] += 1
-            s.slot_freed(slot, index)
-    assert drawn[0] + drawn[1] >= 55 and drawn[1] > 4 * drawn[0]
+            s.in_flight[slot].t_started = now   # the worker starts at once (its slot header)
+            running.append((now + synthesis_s[worker], worker, slot, index))
+            taken_frames.append((index, worker))
+    return taken_frames
+
+
+def test_the_scheduler_gives_a_hot_worker_fewer_frames():
+    # Three equal workers, each too slow to fill a 30 fps period alone, share the frames;
+    # weighed down to 0.2, one of them is left the frames the other two cannot reach.
+    timing = {0: 0.045, 1: 0.045, 2: 0.045}
+    even = Counter(worker for _, worker in simulate(Scheduler(8, fps=30, t0=0.1), timing, 3.0))
+    hot = Scheduler(8, fps=30, t0=0.1)
+    hot.weights = {0: 0.2}
+    weighed = Counter(worker for _, worker in simulate(hot, timing, 3.0))
+    assert min(even.values()) > 15
+    assert weighed[0] < even[0] / 3 and sum(weighed.values()) >= sum(even.values()) - 2
+    assert hot.skipped <= 2   # the show's rate holds
 
 
 def test_a_lower_rate_draws_evenly_spaced_frames_and_counts_the_rest():
-    s = Scheduler(slots=8, fps=30, t0=0.1)
-    s.synth_measured(0, 0.005)
+    s = Scheduler(8, fps=30, t0=0.1)
     s.rate = 0.75
-    indices = []
-    for frame in range(16):
-        while (taken := s.take(0.1 + frame / 30 - 0.02, [0])) is not None:
-            indices.append(taken[0])
-            s.slot_freed(taken[1], taken[0])
+    indices = [index for index, _ in simulate(s, {0: 0.005}, 1.0)]
     assert indices[:6] == [0, 2, 3, 4, 6, 7]     # 3 of every 4 frames, none late
     gaps = sum(b - a - 1 for a, b in zip(indices, indices[1:]))
     assert s.skipped == 0 and s.thinned == gaps > 0
