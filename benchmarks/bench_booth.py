@@ -1,7 +1,7 @@
 """Playing with the booth: NDI out's cost and latency, and Ableton Link's phase agreement.
 
 NDI (``--frames`` frames of ``--size``, 1920x1080 by default, at ``--fps``), one NDI source
-and a real receiver in another process (``tests/compositor/ndi_receiver.py``, found over
+and a real receiver in another process (``tests/support/ndi_receiver.py``, found over
 loopback through NDI_CONFIG_DIR):
 
 - ``offer_us``: what the compositor's output loop pays per frame (handing the read-back
@@ -14,7 +14,7 @@ loopback through NDI_CONFIG_DIR):
   the previous one was still being sent.
 
 Link (``--link-seconds``): the demo show headless (``gance-live run``) follows the Link
-session of a second peer process (``tests/control/link_peer.py``):
+session of a second peer process (``tests/support/link_peer.py``):
 
 - ``link_phase_ms_p50`` / ``_p95`` / ``_max``: how far each frame's beat, at the frame's due
   time, is from the peer's beat then (the phase within a 4-beat bar), in milliseconds.
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.report import report
-from tests.compositor.ndi_receiver import loopback_config, read_frames
-from tests.control.link_peer import phase_errors, read_timeline
-from tests.engine.showrun import DEMO, ROOT, read_frame_log, start_cli, wait_for_frames
+from tests.support.ndi_receiver import loopback_config, read_frames
+from tests.support.link_peer import phase_errors, read_timeline
+from tests.support.showrun import DEMO, ROOT, read_frame_log, start_cli, wait_for_frames
 
 
 def ndi_figures(frames: int, width: int, height: int, fps: int, folder: Path) -> dict:
@@ -48,7 +48,7 @@ def ndi_figures(frames: int, width: int, height: int, fps: int, folder: Path) ->
     from live.compositor.ndi import NdiSource
 
     name = f"bench-{uuid.uuid4().hex[:6]}"
-    receiver = subprocess.Popen([sys.executable, "-m", "tests.compositor.ndi_receiver",
+    receiver = subprocess.Popen([sys.executable, "-m", "tests.support.ndi_receiver",
                                  f"({name})", str(folder / "received"), "600", "0"],
                                 cwd=ROOT, stdout=subprocess.PIPE, text=True)
     source = NdiSource(name, width, height, fps)
@@ -118,7 +118,7 @@ def _send_cost(width: int, height: int, fps: int, pictures: list[bytes]) -> list
 
 def link_figures(seconds: float, folder: Path) -> dict:
     timeline = folder / "peer.txt"
-    peer = subprocess.Popen([sys.executable, "-m", "tests.control.link_peer", "120",
+    peer = subprocess.Popen([sys.executable, "-m", "tests.support.link_peer", "120",
                              str(timeline)], cwd=ROOT, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     log = folder / "frames.jsonl"

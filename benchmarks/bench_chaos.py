@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.report import report
-from tests.engine.chaos import KINDS, as_figures, run_chaos
+from tests.support.chaos import KINDS, as_figures, run_chaos
 
 
 def main() -> None:

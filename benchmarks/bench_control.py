@@ -39,9 +39,9 @@ from live.config import load_config
 from live.control.config import ControlConfig
 from live.control.hub import ControlHub
 from live.control.midi import MidiMap
-from tests.control.jack import FakeController, dummy_jack_server, wait_for
+from tests.support.jack import FakeController, dummy_jack_server, wait_for
 from tests.control.conftest import MAPS
-from tests.engine.showrun import DEMO, read_frame_log, start_cli, wait_for_frames
+from tests.support.showrun import DEMO, read_frame_log, start_cli, wait_for_frames
 
 
 POLL_PAUSE_S = 50e-6  # between two idle polls of the measuring loop

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks.report import report
-from tests.engine.showrun import (DEMO, child_using, descendants, process_group,
+from tests.support.showrun import (DEMO, child_using, descendants, process_group,
                                   read_frame_log, start_cli, wait_for_frames, wait_until_gone)
 
 FRAMES_BEFORE = 15   # frames on screen before the fault, so the show is in its stride

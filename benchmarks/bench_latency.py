@@ -33,8 +33,8 @@ from benchmarks.report import report
 from live.audio.backends import open_output
 from live.audio.devices import find_device, list_audio_devices
 from live.contracts.frames import frame_budget
-from tests.audio.conftest import PulseServer
-from tests.engine.showrun import read_frame_log
+from tests.support.pulse import PulseServer
+from tests.support.showrun import read_frame_log
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.toml"

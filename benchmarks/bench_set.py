@@ -33,7 +33,7 @@ from benchmarks.report import report
 from live.latents.config import LatentsConfig, ProjectionConfig
 from live.latents.instrument import Instrument
 from tests.engine.sets import FPS, make_set
-from tests.engine.showrun import free_udp_port, read_frame_log, start_cli, wait_for_frames
+from tests.support.showrun import free_udp_port, read_frame_log, start_cli, wait_for_frames
 from tests.latents.conftest import write_gance_file
 
 SONG_SECONDS = 120.0      # long songs: the audio never moves the set during the run

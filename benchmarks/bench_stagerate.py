@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks.report import report
 from live.contracts.frames import frame_budget
-from tests.engine.showrun import read_frame_log
+from tests.support.showrun import read_frame_log
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.toml"

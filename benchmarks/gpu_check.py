@@ -150,7 +150,7 @@ def engine_row(spec: str, device: str, seconds: float, output: tuple[int, int],
                folder: Path) -> list[tuple[str, str]]:
     """Row 5: the whole engine headless at 60 fps on the network."""
     from live.contracts.frames import frame_budget
-    from tests.engine.showrun import read_frame_log
+    from tests.support.showrun import read_frame_log
 
     log = folder / "engine.jsonl"
     workers = ["engine.workers_per_gpu=2"] if device.startswith("cuda") else \

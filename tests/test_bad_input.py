@@ -17,7 +17,7 @@ from safetensors.torch import save_file
 from live.latents.projection import ProjectionFile
 from live.synth.cache import FORMAT, save_safetensors
 from live.synth.demo import build_demo, demo_init_kwargs
-from tests.engine.showrun import DEMO, assert_in_order_and_never_black, read_frame_log, run_cli
+from tests.support.showrun import DEMO, assert_in_order_and_never_black, read_frame_log, run_cli
 
 DEMO_NUM_WS = 12   # W+ rows of the 128 px demo networks
 RATE = 22050

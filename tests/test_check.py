@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from live.latents.projection import ProjectionFile
-from tests.engine.showrun import make_show, run_cli
+from tests.support.showrun import make_show, run_cli
 
 DEMO_NUM_WS = 12  # W+ rows of the demo networks (128 px)
 

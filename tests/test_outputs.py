@@ -14,7 +14,7 @@ import pytest
 from pythonosc.osc_message_builder import build_msg
 
 from live.contracts.shm import leftover_segments
-from tests.engine.showrun import free_udp_port, make_show, run_cli, start_cli, wait_for_frames
+from tests.support.showrun import free_udp_port, make_show, run_cli, start_cli, wait_for_frames
 
 SHM = Path("/dev/shm")
 

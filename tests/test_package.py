@@ -23,7 +23,7 @@ import pytest
 from live.config import load_config
 from live.contracts.shipped import MIDI_MAP_DIR
 from live.control.midi import find_map
-from tests.engine.showrun import cli_env, ffprobe, scratch_dir
+from tests.support.showrun import cli_env, ffprobe, scratch_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_OUTPUTS = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",

@@ -9,7 +9,7 @@ import pytest
 
 from live.config import ConfigError, load_config
 from tests.engine.sets import make_set
-from tests.engine.showrun import run_cli
+from tests.support.showrun import run_cli
 from tests.latents.conftest import write_gance_file
 
 SHOW = """\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.compositor.xvfb import xvfb
+from tests.support.xvfb import xvfb
 
 SCREEN = (640, 360)
 

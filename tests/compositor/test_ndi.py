@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from tests.compositor.media import decode
-from tests.compositor.ndi_receiver import loopback_config, read_frames
-from tests.engine.showrun import DEMO, ROOT, read_frame_log, run_cli
+from tests.support.ndi_receiver import loopback_config, read_frames
+from tests.support.showrun import DEMO, ROOT, read_frame_log, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
         monkeypatch.setenv(name, value)   # the show and the receivers alike
     source = f"gance-test-{uuid.uuid4().hex[:6]}"
     receivers = {kind: subprocess.Popen(
-        [sys.executable, "-m", "tests.compositor.ndi_receiver", wanted, str(tmp_path / kind),
+        [sys.executable, "-m", "tests.support.ndi_receiver", wanted, str(tmp_path / kind),
          str(SHOW_S + 60), "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True) for kind, wanted in (("output", f"({source})"), ("frame", f"({source} frame)"))}
     try:
@@ -79,7 +79,7 @@ def test_a_source_counts_its_receivers_and_drops_what_it_cannot_send(tmp_path, m
 
     name = f"gance-test-{uuid.uuid4().hex[:6]}"
     receiver = subprocess.Popen(
-        [sys.executable, "-m", "tests.compositor.ndi_receiver", f"({name})",
+        [sys.executable, "-m", "tests.support.ndi_receiver", f"({name})",
          str(tmp_path / "received"), "60", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     source = NdiSource(name, 640, 360, 30)
     try:

@@ -18,7 +18,7 @@ from live.compositor.config import OutputConfig
 from live.contracts.state import Intent
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.test_window import near, quadrant_frame, wait_for_screen
-from tests.compositor.xvfb import geometry, request_close, windows, xvfb
+from tests.support.xvfb import geometry, request_close, windows, xvfb
 
 pytestmark = pytest.mark.display
 

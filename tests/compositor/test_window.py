@@ -19,7 +19,7 @@ from live.contracts.state import Intent
 from live.contracts.messages import DisplayState
 from tests.compositor.harness import CompositorHarness
 from tests.compositor.media import decode, probe
-from tests.compositor.xvfb import screenshot
+from tests.support.xvfb import screenshot
 
 pytestmark = pytest.mark.display
 

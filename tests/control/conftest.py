@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 
 from live.control.config import ControlConfig
-from tests.control.jack import FakeController, JackUnavailable, dummy_jack_server, wait_for
+from tests.support.jack import FakeController, JackUnavailable, dummy_jack_server, wait_for
 
 __all__ = ["FakeController", "wait_for", "jack_or_skip", "MAPS", "REPO"]
 

@@ -6,7 +6,6 @@ within a beat), then is switched over OSC to the MIDI clock of a drum machine on
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -17,9 +16,9 @@ import pytest
 from pythonosc.osc_message_builder import build_msg
 
 from tests.control.conftest import REPO, FakeController, jack_or_skip
-from tests.control.jack import ClockSender
-from tests.control.link_peer import phase_errors, read_timeline
-from tests.engine.showrun import DEMO, free_udp_port, read_frame_log, start_cli, \
+from tests.support.jack import ClockSender
+from tests.support.link_peer import phase_errors, read_timeline
+from tests.support.showrun import DEMO, free_udp_port, interrupt, read_frame_log, start_cli, \
     wait_for_frames
 
 pytestmark = pytest.mark.slow
@@ -35,7 +34,7 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
     frames_log, events_log, timeline = (tmp_path / name for name in
                                         ("frames.jsonl", "events.jsonl", "peer.txt"))
     osc_port = free_udp_port()
-    peer = subprocess.Popen([sys.executable, "-m", "tests.control.link_peer", str(LINK_TEMPO),
+    peer = subprocess.Popen([sys.executable, "-m", "tests.support.link_peer", str(LINK_TEMPO),
                              str(timeline)], cwd=REPO, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
     # A JACK server of its own with a long period: fewer cycles for a loaded machine to keep
@@ -66,12 +65,7 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
                                     where=lambda r: r["t_due"] > time.monotonic() - 1.0)
                 clock_ticks = clock.sent
             finally:
-                show.send_signal(signal.SIGINT)
-                try:
-                    show.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    show.kill()
-                    raise
+                interrupt(show)
         finally:
             peer.stdin.close()
             peer.wait(timeout=10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Callable
 import pytest
 
 from tests.control.conftest import MAPS, FakeController
-from tests.engine.showrun import DEMO, read_frame_log, start_cli, wait_for_frames
+from tests.support.showrun import DEMO, interrupt, read_frame_log, start_cli, wait_for_frames
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +35,7 @@ def test_pads_and_a_fader_change_the_network_and_gain_of_shown_frames(jack_serve
             shown = wait_for_frames(log, 2, show,
                                     where=lambda row: abs(row["gain"] - 25 / 127) < 1e-4)
         finally:
-            show.send_signal(signal.SIGINT)
-            try:
-                show.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                show.kill()
-                raise
+            interrupt(show)
     assert show.returncode == 0, show.stderr.read()[-2000:]
     assert all(row["network"] == 2 for row in shown)
     rows = read_frame_log(log)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from live.control.ports import ALSA_SEQUENCER, ALSA_UNAVAILABLE
-from tests.engine.showrun import cli_env, ffprobe, run_cli, scratch_dir
+from tests.support.showrun import cli_env, ffprobe, run_cli, scratch_dir
 
 ALSA_MISSING = not os.access(ALSA_SEQUENCER, os.R_OK | os.W_OK)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.chaos import KINDS, dumps, run_chaos
+from tests.support.chaos import KINDS, dumps, run_chaos
 
 pytestmark = pytest.mark.slow
 

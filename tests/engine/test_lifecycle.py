@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from live.contracts.shm import leftover_segments, segment_name
-from tests.engine.showrun import (DEMO, descendants, ffprobe, process_group, run_cli,
+from tests.support.showrun import (DEMO, descendants, ffprobe, process_group, run_cli,
                                   shared_memory_of, start_cli, wait_for_frames, wait_until_gone)
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 
 from live.contracts.parameters import PARAMETERS
 from live.contracts.state import ControlEvent, write_event_log
-from tests.engine.showrun import DEMO, ffprobe, read_frame_log, run_cli
+from tests.support.showrun import DEMO, ffprobe, read_frame_log, run_cli
 
 pytestmark = pytest.mark.slow
 

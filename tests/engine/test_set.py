@@ -14,7 +14,7 @@ from pythonosc.osc_message_builder import build_msg
 
 from live.engine.config import EngineConfig
 from tests.engine.sets import FPS, SONG_SECONDS, make_set, song_picture_mean
-from tests.engine.showrun import (ffprobe, free_udp_port, read_frame_log, run_cli, start_cli,
+from tests.support.showrun import (ffprobe, free_udp_port, read_frame_log, run_cli, start_cli,
                                   wait_for_frames)
 
 pytestmark = pytest.mark.slow

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from live.contracts.shm import leftover_segments
-from tests.compositor.xvfb import screenshot, xvfb
-from tests.engine.showrun import (DEMO, assert_in_order_and_never_black, ffprobe,
+from tests.support.xvfb import screenshot, xvfb
+from tests.support.showrun import (DEMO, assert_in_order_and_never_black, ffprobe,
                                   kill_child_mid_show, read_frame_log, run_cli, start_cli,
                                   wait_for_frames)
 

@@ -10,7 +10,7 @@ import statistics
 from live.contracts.frames import frame_budget
 from live.engine.scheduler import Scheduler
 from live.engine.worker import SyntheticFrames
-from tests.engine.showrun import DEMO, read_frame_log, scratch_dir, start_cli, wait_for_frames
+from tests.support.showrun import DEMO, read_frame_log, scratch_dir, start_cli, wait_for_frames
 
 FPS = 60
 FAST_S, SLOW_S = 0.020, 0.070   # the fast one alone fills every other period at 60 fps

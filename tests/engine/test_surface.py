@@ -15,7 +15,6 @@ from __future__ import annotations
 import colorsys
 import json
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -29,9 +28,9 @@ from pythonosc.osc_message_builder import build_msg
 
 from live.contracts.parameters import PARAMETERS, parameter
 from live.control.link import LinkSession
-from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
-from tests.engine.showrun import (free_udp_port, make_show, read_frame_log, start_cli,
-                                  write_loop)
+from tests.support.xvfb import geometry, screenshot, windows, xvfb
+from tests.support.showrun import (free_udp_port, interrupt, make_show, read_frame_log,
+                                  start_cli, write_loop)
 
 pytestmark = [pytest.mark.slow, pytest.mark.display]
 
@@ -188,12 +187,7 @@ def show(tmp_path):
         try:
             yield Show(process, tmp_path / "frames.jsonl", port, layout, display)
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            interrupt(process)
 
 
 def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from live.hardware import protocol
 from live.hardware.link import CoolerLink
-from tests.engine.showrun import run_cli
+from tests.support.showrun import run_cli
 from tests.hardware.micropython import FirmwareOnPty, celsius_to_raw
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
 import time
 
 import cv2
@@ -22,8 +21,8 @@ from pythonosc.osc_message_builder import build_msg
 
 from live.latents.projection import ProjectionFile
 from live.synth.cache import save_safetensors
-from tests.compositor.xvfb import geometry, screenshot, windows, xvfb
-from tests.engine.showrun import (children, free_udp_port, make_show, memory_map,
+from tests.support.xvfb import geometry, screenshot, windows, xvfb
+from tests.support.showrun import (children, free_udp_port, interrupt, make_show, memory_map,
                                   read_frame_log, run_cli, start_cli)
 from tests.overlay.faces import ASTRONAUT_EYES, face_frame
 from tests.synth.standins import picture_network
@@ -172,11 +171,7 @@ def test_layers_and_eyes_in_a_window_and_the_recording(show_folder):
             shown = len(read_frame_log(log))
             rows_until(lambda r: True, count=shown + 2)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            interrupt(process)
     errors = process.stderr.read()
     assert process.returncode == 0, errors[-3000:]
     assert "the video process exited" in errors and "restarting it" in errors

@@ -9,7 +9,7 @@ import pytest
 
 from live.latents.projection import ProjectionFile
 from live.overlay.sources import SourceEyes, SourceEyesError, sidecar_path
-from tests.engine.showrun import run_cli
+from tests.support.showrun import run_cli
 from tests.overlay.faces import ASTRONAUT_EYES, face_frame
 
 SIZE = 600

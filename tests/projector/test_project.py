@@ -15,7 +15,7 @@ from live.latents.projection import ProjectionFile, ProjectionFileError
 from live.projector.optimise import psnr, to_rgb8
 from live.synth.cache import save_safetensors
 from live.synth.loading import load_network
-from tests.engine.showrun import run_cli, start_cli
+from tests.support.showrun import run_cli, start_cli
 from tests.projector.conftest import (moving_latents, projectable_generator, small_generator,
                                      write_video)
 

@@ -16,8 +16,8 @@ import numpy as np
 from pythonosc.osc_message import OscMessage
 from pythonosc.udp_client import SimpleUDPClient
 
-from tests.compositor.xvfb import screenshot, xvfb
-from tests.engine.showrun import free_udp_port, make_show, read_frame_log, start_cli, \
+from tests.support.xvfb import screenshot, xvfb
+from tests.support.showrun import free_udp_port, make_show, read_frame_log, start_cli, \
     wait_for_frames
 from tests.hardware.micropython import FirmwareOnPty, celsius_to_raw
 from tests.hardware.test_link import wait_for

@@ -1,6 +1,6 @@
 """A real NDI receiver in its own process, standing in for Resolume or OBS.
 
-Run as ``python -m tests.compositor.ndi_receiver SOURCE OUT SECONDS [SAVE_EVERY]``: it finds
+Run as ``python -m tests.support.ndi_receiver SOURCE OUT SECONDS [SAVE_EVERY]``: it finds
 the source whose name contains SOURCE, receives video for SECONDS (RGBA) and writes one JSON
 line per frame to OUT/frames.jsonl (arrival, NDI's send timestamp, size, four-cc, mean of each
 channel, sampled on large frames), the first and every SAVE_EVERY-th frame's pixels (default 10, 0 = none) to

@@ -1,6 +1,6 @@
 """A second Ableton Link peer in its own process, standing in for the band's Ableton Live.
 
-Run as ``python -m tests.control.link_peer TEMPO LOG``: it joins the session at TEMPO, writes
+Run as ``python -m tests.support.link_peer TEMPO LOG``: it joins the session at TEMPO, writes
 ``ready`` on stdout, logs ``monotonic beat tempo`` lines to LOG every few milliseconds and sets
 the session's tempo to each number read on stdin (answering ``tempo <t>`` with the monotonic
 time it did). :func:`phase_errors` compares a show's frame log with that timeline; the tests

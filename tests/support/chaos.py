@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from live.contracts.shm import leftover_segments
-from tests.engine.showrun import (DEMO, command_of, descendants, memory_map, read_frame_log,
+from tests.support.showrun import (DEMO, command_of, descendants, memory_map, read_frame_log,
                                   running, shared_memory_of, start_cli)
 
 KINDS = ("worker", "audio", "compositor", "encoder")

@@ -1,6 +1,6 @@
 """A virtual X display for window tests (importable by other test packages).
 
-    from tests.compositor.xvfb import xvfb, screenshot, request_close
+    from tests.support.xvfb import xvfb, screenshot, request_close
 
     with xvfb(1280, 720) as display:         # ":17", say
         monkeypatch.setenv("DISPLAY", display)

@@ -51,6 +51,19 @@ def run_cli(*args: object, timeout: float = 180, display: str | None = None,
                           text=True, timeout=timeout)
 
 
+def interrupt(process: subprocess.Popen, timeout: float = 60) -> None:
+    """Ctrl-C for a show started by :func:`start_cli`, as a performer would end it: SIGINT,
+    then wait while it finishes its recording; killed, and the timeout raised, if it hangs."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+
+
 def read_frame_log(path: Path) -> list[dict]:
     if not path.exists():
         return []
