@@ -495,7 +495,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
             scenes=None if render else _scene_book(cfg, len(specs)),
             seek_audio=seek_audio if checked.song_audio else None,
-            dispatch_margin_s=cfg.engine.dispatch_margin_ms / 1000.0,
+            dispatch_margin_s=_dispatch_margin_s(cfg),
             flash_onsets=cfg.engine.test_pattern == "onset")
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
@@ -580,6 +580,13 @@ def cut_per_song(recording: Path, starts: list[tuple[int, int]], frames: int,
                  "-f", "mp4", str(temporary)], check=True, capture_output=True, timeout=3600)
         written.append(target)
     return written
+
+
+def _dispatch_margin_s(cfg: Config) -> float:
+    """How long before its due time a frame's pixels must be in its slot: ``[engine]
+    dispatch_margin_ms``, and the eye detection's time while the eye overlays are on."""
+    detection = cfg.overlays.detection_ms if cfg.overlays.eyes else 0.0
+    return (cfg.engine.dispatch_margin_ms + detection) / 1000.0
 
 
 def _synthetic_timing(cfg: Config, worker_id: int) -> Synthetic:

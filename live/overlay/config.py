@@ -16,3 +16,7 @@ class OverlaysConfig:
                                 "beyond it on every side", range=(0.0, 2.0))
     feather: float = param(0.35, "part of the region, from its edge inward, that fades into "
                                  "the frame below", range=(0.0, 1.0))
+    detection_ms: float = param(120.0, "live: frames are bound this much earlier while eyes is "
+                                       "on, so the eyes of each frame are found before it is "
+                                       "due (a result that comes later is dropped); the "
+                                       "latency it adds to the picture", range=(0.0, 1000.0))

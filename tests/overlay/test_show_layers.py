@@ -129,7 +129,9 @@ def test_layers_and_eyes_in_a_window_and_the_recording(show_folder):
     with xvfb(640, 480) as display:
         process = start_cli("run", folder / "layers.toml", "--seconds", 600, "--frame-log", log,
                             "--out", folder / "live.mp4", "--set", "control.osc.enabled=true",
-                            "--set", f"control.osc.port={port}", display=display, cwd=folder)
+                            "--set", f"control.osc.port={port}",
+                            # frames bound early enough for detection on a loaded machine
+                            "--set", "overlays.detection_ms=400", display=display, cwd=folder)
         try:
             rows_until(lambda r: True)
             send("frame_scale", SCALE)
