@@ -74,5 +74,10 @@ def test_a_fast_and_a_slow_worker_share_the_show_and_one_falls_out():
     # Every frame's budget is in the log: hop, features, bound, synthesis, slot, upload, swap.
     budgets = [frame_budget(row) for row in rows]
     assert sum(b is not None for b in budgets) >= 0.9 * len(rows)
-    assert all(stage >= 0 for b in budgets if b is not None for stage in b.values())
+    # Each stage follows the one before; only "features" may be below 0: a rehearsal hop is
+    # stamped with the time it is heard, and its analysis may be ready before the speaker
+    # plays it (by up to the output's latency).
+    assert all(seconds >= 0 for b in budgets if b is not None
+               for stage, seconds in b.items() if stage not in ("features", "total"))
+    assert all(b["features"] > -0.1 for b in budgets if b is not None)
     assert "skipped" in stdout
