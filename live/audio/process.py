@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import queue
 import threading
 import time
@@ -408,8 +409,13 @@ class Publisher:
         self.hop_seconds = cfg.hop / sample_rate
         self.silence = np.zeros(cfg.hop, np.float32)
         self.ring, self.handoff = ring, handoff
+        self.last_time = -math.inf   # the newest hop's time: readers rely on times increasing
 
     def publish(self, block: np.ndarray, end_time: float, end_position: float) -> None:
+        # A stream clock re-based after an underrun can stamp a hop before the one already
+        # published; it goes on from the published timeline instead, a hop later.
+        end_time = max(end_time, self.last_time + self.hop_seconds)
+        self.last_time = end_time
         frame = self.extractor.process(block, end_time, end_position)
         frame.overruns = self.handoff.overruns
         self.ring.write(frame)
