@@ -4,19 +4,15 @@ Workers write pixels straight into a slot and send only the slot number onward, 
 never pickled through a queue. Each slot starts with a small header recording which frame it
 holds and when it was dispatched, started and finished.
 
-Layout: a 64-byte ring header (magic, slot count, height, width), then ``slots`` records of
-``SLOT_HEADER`` (128 bytes) followed by the pixels, each record aligned to 64 bytes.
+The ring's layout is :class:`~live.contracts.slots.SlotRing`'s, each slot headed by
+``SLOT_HEADER``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from live.contracts.shm import attach_segment, create_segment, release_segment
-
-MAGIC = 0x47414E43  # "GANC"
-RING_HEADER = np.dtype([("magic", "<u4"), ("slots", "<u4"), ("height", "<u4"), ("width", "<u4")])
-RING_HEADER_BYTES = 64
+from live.contracts.slots import SlotRing
 
 SLOT_HEADER = np.dtype([
     ("index", "<i8"),          # frame index k (show time k / fps); -1 = empty
@@ -36,8 +32,6 @@ SLOT_HEADER = np.dtype([
     ("song", "<i4"),           # the song of the set on screen (0-based; 0 in a show without songs)
     ("source_frame", "<i8"),   # the projection's source video frame played; -1 = none
 ])
-SLOT_HEADER_BYTES = 128
-assert SLOT_HEADER.itemsize <= SLOT_HEADER_BYTES
 
 
 # A frame's budget, stage by stage: each stage runs from the previous timestamp to its own.
@@ -65,12 +59,7 @@ def frame_budget(record: dict) -> dict[str, float] | None:
     return budget
 
 
-def _slot_stride(height: int, width: int) -> int:
-    raw = SLOT_HEADER_BYTES + height * width * 4
-    return (raw + 63) // 64 * 64
-
-
-class FrameRing:
+class FrameRing(SlotRing):
     """``slots`` frame buffers of ``height x width`` RGBA8 shared between processes.
 
     The conductor creates it (``FrameRing.create``) and owns slot allocation; workers and the
@@ -78,55 +67,12 @@ class FrameRing:
     :meth:`close`; only the creator removes the segment.
     """
 
-    def __init__(self, shm, owner: bool) -> None:
-        self._shm = shm
-        self.owner = owner
-        head = np.ndarray((), RING_HEADER, buffer=shm.buf)
-        if int(head["magic"]) != MAGIC:
-            raise ValueError(f"shared memory {shm.name} is not a gance-live frame ring")
-        self.slots, self.height, self.width = (int(head[k]) for k in ("slots", "height", "width"))
-        stride = _slot_stride(self.height, self.width)
-        self._headers = [np.ndarray((), SLOT_HEADER, buffer=shm.buf,
-                                    offset=RING_HEADER_BYTES + i * stride)
-                         for i in range(self.slots)]
-        self._pixels = [np.ndarray((self.height, self.width, 4), np.uint8, buffer=shm.buf,
-                                   offset=RING_HEADER_BYTES + i * stride + SLOT_HEADER_BYTES)
-                        for i in range(self.slots)]
+    magic, kind = 0x47414E43, "frame ring"   # "GANC"
+    slot_header = SLOT_HEADER
 
     @classmethod
     def create(cls, slots: int, height: int, width: int, purpose: str = "frames") -> FrameRing:
-        size = RING_HEADER_BYTES + slots * _slot_stride(height, width)
-        shm = create_segment(purpose, size)
-        head = np.ndarray((), RING_HEADER, buffer=shm.buf)
-        head["magic"], head["slots"], head["height"], head["width"] = MAGIC, slots, height, width
-        ring = cls(shm, owner=True)
-        for header in ring._headers:
-            header["index"] = -1
+        ring = cls.create_ring(purpose, slots, height, width)
+        for slot in range(slots):
+            ring.header(slot)["index"] = -1
         return ring
-
-    @classmethod
-    def attach(cls, name: str) -> FrameRing:
-        return cls(attach_segment(name), owner=False)
-
-    @property
-    def name(self) -> str:
-        return self._shm.name
-
-    def header(self, slot: int) -> np.ndarray:
-        """The slot's header record (a writable 0-d structured array)."""
-        return self._headers[slot]
-
-    def pixels(self, slot: int) -> np.ndarray:
-        """The slot's pixels, a writable ``[height, width, 4]`` uint8 view into shared memory."""
-        return self._pixels[slot]
-
-    def close(self) -> None:
-        self._headers.clear()
-        self._pixels.clear()
-        release_segment(self._shm, unlink=self.owner)
-
-    def __enter__(self) -> FrameRing:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -20,56 +20,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from live.contracts.shm import attach_segment, create_segment, release_segment
+from live.contracts.slots import RING_FIELDS, SlotRing
 
-MAGIC = 0x5649444F   # "VIDO"
 SLOTS = 3
-HEADER = np.dtype([("magic", "<u4"), ("height", "<u4"), ("width", "<u4"), ("_pad", "<u4"),
-                   ("newest", "<i8"),        # slot published last, -1 = nothing yet
-                   ("t0", "<f8")])           # monotonic time of show frame 0; 0 = not started
-HEADER_BYTES = 64
-SLOT_HEADER = np.dtype([("sequence", "<i8"),       # frames published so far; -1 = writing
-                        ("t_captured", "<f8"),     # monotonic time the picture was taken
-                        ("source_frame", "<i8")])  # the file's frame number (-1: a camera)
-SLOT_HEADER_BYTES = 64
 
 
-def _stride(height: int, width: int) -> int:
-    return (SLOT_HEADER_BYTES + height * width * 4 + 63) // 64 * 64
-
-
-class VideoRing:
+class VideoRing(SlotRing):
     """Three RGBA8 slots of ``height x width`` and the name of the newest."""
 
+    magic, kind = 0x5649444F, "video ring"   # "VIDO"
+    ring_header = np.dtype(RING_FIELDS + [
+        ("newest", "<i8"),        # slot published last, -1 = nothing yet
+        ("t0", "<f8")])           # monotonic time of show frame 0; 0 = not started
+    slot_header = np.dtype([("sequence", "<i8"),       # frames published so far; -1 = writing
+                            ("t_captured", "<f8"),     # monotonic time the picture was taken
+                            ("source_frame", "<i8")])  # the file's frame number (-1: a camera)
+
     def __init__(self, shm, owner: bool) -> None:
-        self._shm, self.owner = shm, owner
-        self._head = np.ndarray((), HEADER, buffer=shm.buf)
-        if int(self._head["magic"]) != MAGIC:
-            raise ValueError(f"shared memory {shm.name} is not a gance-live video ring")
-        self.height, self.width = int(self._head["height"]), int(self._head["width"])
-        stride = _stride(self.height, self.width)
-        self._headers = [np.ndarray((), SLOT_HEADER, buffer=shm.buf,
-                                    offset=HEADER_BYTES + i * stride) for i in range(SLOTS)]
-        self._pixels = [np.ndarray((self.height, self.width, 4), np.uint8, buffer=shm.buf,
-                                   offset=HEADER_BYTES + i * stride + SLOT_HEADER_BYTES)
-                        for i in range(SLOTS)]
+        super().__init__(shm, owner)
         self._sequence = 0
 
     @classmethod
     def create(cls, height: int, width: int, purpose: str = "video") -> VideoRing:
-        shm = create_segment(purpose, HEADER_BYTES + SLOTS * _stride(height, width))
-        head = np.ndarray((), HEADER, buffer=shm.buf)
-        head["magic"], head["height"], head["width"] = MAGIC, height, width
-        head["newest"], head["t0"] = -1, 0.0
-        return cls(shm, owner=True)
-
-    @classmethod
-    def attach(cls, name: str) -> VideoRing:
-        return cls(attach_segment(name), owner=False)
-
-    @property
-    def name(self) -> str:
-        return self._shm.name
+        ring = cls.create_ring(purpose, SLOTS, height, width)
+        ring._head["newest"] = -1
+        return ring
 
     # -- the show clock --------------------------------------------------------------------
     @property
@@ -109,21 +84,3 @@ class VideoRing:
     def still(self, sequence: int, slot: int) -> bool:
         """Whether ``slot`` still holds picture ``sequence`` (check after reading it)."""
         return int(self._headers[slot]["sequence"]) == sequence
-
-    def header(self, slot: int) -> np.ndarray:
-        return self._headers[slot]
-
-    def pixels(self, slot: int) -> np.ndarray:
-        return self._pixels[slot]
-
-    def close(self) -> None:
-        self._headers.clear()
-        self._pixels.clear()
-        del self._head
-        release_segment(self._shm, unlink=self.owner)
-
-    def __enter__(self) -> VideoRing:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
