@@ -16,9 +16,6 @@ uploaded, which llvmpipe's texture upload bounds at 1024²).
 from __future__ import annotations
 
 import argparse
-import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,32 +23,25 @@ import numpy as np
 
 from benchmarks.report import report
 from live.contracts.frames import frame_budget
-from tests.support.showrun import read_frame_log
+from tests.support.showrun import ShowFailed, run_headless
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "config" / "demo.toml"
 FPS = 60
-SUMMARY = re.compile(r"(\d+) frames shown, (\d+) dropped, (\d+) skipped")
 
 
 def run(synth_ms: float, workers: int, seconds: float, size: int, output: tuple[int, int],
         folder: Path) -> dict[str, float]:
-    log = folder / f"w{workers}-s{synth_ms:g}.jsonl"
     sets = [f"show.fps={FPS}", 'engine.synthesis="synthetic"', f"engine.workers={workers}",
             f"engine.synthetic_ms=[{synth_ms:g}]", f"engine.synthetic_size={size}",
             f"output.width={output[0]}", f"output.height={output[1]}",
             f"engine.slots={max(8, 2 * workers + 4)}"]
-    result = subprocess.run([sys.executable, "-m", "live", "run", DEMO, "--headless",
-                             "--seconds", str(seconds), "--out", folder / "show.mp4",
-                             "--frame-log", log, *[a for s in sets for a in ("--set", s)]],
-                            cwd=folder, capture_output=True, text=True, timeout=300)
-    found = SUMMARY.search(result.stdout + result.stderr)
-    if result.returncode != 0 or found is None:
-        raise SystemExit(f"workers {workers}, {synth_ms} ms: {result.stderr[-2000:]}")
-    shown, dropped, skipped = map(int, found.groups())
-    budgets = [b for row in read_frame_log(log) if (b := frame_budget(row)) is not None]
+    try:
+        show = run_headless(sets, seconds, folder, name=f"w{workers}-s{synth_ms:g}")
+    except ShowFailed as failed:
+        raise SystemExit(f"workers {workers}, {synth_ms} ms: {failed}") from None
+    budgets = [b for row in show.rows if (b := frame_budget(row)) is not None]
     total = np.asarray([b["total"] for b in budgets]) * 1000
-    return {"shown_fps": round(shown / seconds, 1), "dropped": dropped, "skipped": skipped,
+    return {"shown_fps": round(show.shown / seconds, 1), "dropped": show.dropped,
+            "skipped": show.skipped,
             "latency_ms_p50": round(float(np.percentile(total, 50)), 1),
             "latency_ms_p95": round(float(np.percentile(total, 95)), 1),
             "upload_ms_p50": round(1000 * float(np.median([b["upload"] for b in budgets])), 1)}

@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,10 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "config" / "demo.toml"
-SUMMARY = re.compile(r"(\d+) frames shown, (\d+) dropped, (\d+) skipped")
 
 
 @dataclass(frozen=True)
@@ -150,29 +144,23 @@ def engine_row(spec: str, device: str, seconds: float, output: tuple[int, int],
                folder: Path) -> list[tuple[str, str]]:
     """Row 5: the whole engine headless at 60 fps on the network."""
     from live.contracts.frames import frame_budget
-    from tests.support.showrun import read_frame_log
+    from tests.support.showrun import ShowFailed, run_headless
 
-    log = folder / "engine.jsonl"
     workers = ["engine.workers_per_gpu=2"] if device.startswith("cuda") else \
         ["engine.workers=2"]
     sets = ["show.fps=60", f'networks.files=["{spec}"]', f'engine.device="{device[:4]}"',
             f"output.width={output[0]}", f"output.height={output[1]}", *workers]
-    result = subprocess.run([sys.executable, "-m", "live", "run", DEMO, "--headless",
-                             "--seconds", str(seconds), "--out", folder / "engine.mp4",
-                             "--frame-log", log, *[a for s in sets for a in ("--set", s)]],
-                            cwd=folder, capture_output=True, text=True, timeout=300)
-    found = SUMMARY.search(result.stdout + result.stderr)
-    if result.returncode != 0 or found is None:
-        return [("engine headless 60 fps", f"failed: {result.stderr.strip()[-300:]}")]
-    shown, dropped, skipped = map(int, found.groups())
-    totals = [b["total"] * 1000 for row in read_frame_log(log)
-              if (b := frame_budget(row)) is not None]
+    try:
+        show = run_headless(sets, seconds, folder, name="engine")
+    except ShowFailed as failed:
+        return [("engine headless 60 fps", f"failed: {str(failed)[-300:]}")]
+    totals = [b["total"] * 1000 for row in show.rows if (b := frame_budget(row)) is not None]
     latency = (f"latency p50 {np.percentile(totals, 50):.0f} / p95 "
                f"{np.percentile(totals, 95):.0f} ms" if totals else "no latency")
     return [("engine headless 60 fps, 2 workers per GPU" if device.startswith("cuda")
              else "engine headless 60 fps, 2 CPU workers",
-             f"{shown / seconds:.1f} fps shown, {dropped} dropped, {skipped} skipped, "
-             f"{latency}")]
+             f"{show.shown / seconds:.1f} fps shown, {show.dropped} dropped, "
+             f"{show.skipped} skipped, {latency}")]
 
 
 def compositor_row(resolution: int, output: tuple[int, int]) -> list[tuple[str, str]]:

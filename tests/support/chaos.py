@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from live.contracts.shm import leftover_segments
-from tests.support.showrun import (DEMO, command_of, descendants, memory_map, read_frame_log,
-                                  running, shared_memory_of, start_cli)
+from tests.support.showrun import (DEMO, ShowCounts, command_of, descendants, memory_map,
+                                  read_frame_log, running, shared_memory_of, start_cli)
 
 KINDS = ("worker", "audio", "compositor", "encoder")
 RSS_EVERY_S = 5.0          # how often the memory of every process is sampled
@@ -187,10 +187,8 @@ def _read_frames(result: ChaosResult, log: Path) -> None:
     result.backwards_steps = sum(b <= a for a, b in zip(indices, indices[1:]))
     shown = [row["t_shown"] for row in rows]
     result.longest_hold_s = round(max(np.diff(shown), default=0.0), 3)
-    for word in ("dropped", "skipped"):
-        for part in result.summary_line.split(","):
-            if part.strip().endswith(word):
-                setattr(result, f"frames_{word}", int(part.split()[0]))
+    if counts := ShowCounts.parse(result.summary_line):
+        result.frames_dropped, result.frames_skipped = counts.dropped, counts.skipped
 
 
 def _read_recording(result: ChaosResult, out: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -11,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +52,57 @@ def run_cli(*args: object, timeout: float = 180, display: str | None = None,
     return subprocess.run([sys.executable, "-m", "live", *map(str, args)],
                           cwd=cwd or scratch_dir(), env=cli_env(display), capture_output=True,
                           text=True, timeout=timeout)
+
+
+# The closing line of a show: "gance-live: <why it stopped>: N frames shown, D dropped, S
+# skipped[, ...]" (live/cli.py).
+SUMMARY = re.compile(r"(\d+) frames shown, (\d+) dropped, (\d+) skipped")
+
+
+@dataclass(frozen=True)
+class ShowCounts:
+    """The frames a show counted in its closing line."""
+
+    shown: int
+    dropped: int
+    skipped: int
+
+    @classmethod
+    def parse(cls, output: str) -> ShowCounts | None:
+        """The counts of the last closing line in a show's output, None if it printed none."""
+        found = SUMMARY.findall(output)
+        return cls(*map(int, found[-1])) if found else None
+
+
+@dataclass(frozen=True)
+class HeadlessRun(ShowCounts):
+    """A finished headless show: its counts, its frame log and what it printed."""
+
+    rows: list[dict]
+    stdout: str
+    stderr: str
+
+
+class ShowFailed(RuntimeError):
+    """A show that exited with an error or without its closing line."""
+
+
+def run_headless(sets: Iterable[str], seconds: float, folder: Path, show: Path = DEMO,
+                 name: str = "show", timeout: float = 300) -> HeadlessRun:
+    """``gance-live run SHOW --headless`` for ``seconds`` in ``folder``, each of ``sets`` given
+    as ``--set``, recording to ``folder/NAME.mp4`` and logging frames to ``folder/NAME.jsonl``.
+    Raises :class:`ShowFailed` with the end of its stderr when it fails."""
+    log = folder / f"{name}.jsonl"
+    result = run_cli("run", show, "--headless", "--seconds", seconds,
+                     "--out", folder / f"{name}.mp4", "--frame-log", log,
+                     *[arg for value in sets for arg in ("--set", value)],
+                     timeout=timeout, cwd=folder)
+    counts = ShowCounts.parse(result.stdout)
+    if result.returncode != 0 or counts is None:
+        raise ShowFailed(f"gance-live run {show.name} exited {result.returncode}: "
+                         f"{result.stderr.strip()[-2000:]}")
+    return HeadlessRun(counts.shown, counts.dropped, counts.skipped, read_frame_log(log),
+                       result.stdout, result.stderr)
 
 
 def interrupt(process: subprocess.Popen, timeout: float = 60) -> None:
