@@ -28,7 +28,6 @@ workers) with the APC mini map, presses pads that switch networks, and reads the
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import tempfile
 import time
@@ -41,7 +40,7 @@ from live.control.hub import ControlHub
 from live.control.midi import MidiMap
 from tests.support.jack import FakeController, dummy_jack_server, wait_for
 from tests.control.conftest import MAPS
-from tests.support.showrun import DEMO, read_frame_log, start_cli, wait_for_frames
+from tests.support.showrun import DEMO, interrupt, read_frame_log, start_cli, wait_for_frames
 
 
 POLL_PAUSE_S = 50e-6  # between two idle polls of the measuring loop
@@ -123,8 +122,7 @@ def measure_show(switches: int) -> tuple[list[float], int]:
                                            row["network"] == n and row["t_shown"] > t)
                     latencies.append(rows[0]["t_shown"] - pressed)
             finally:
-                show.send_signal(signal.SIGINT)
-                show.wait(timeout=60)
+                interrupt(show)
     return latencies, fps
 
 

@@ -12,9 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,17 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.report import report
-
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "config" / "demo.toml"
-
-
-def _gance(*args: object) -> float:
-    """Run gance-live; returns the monotonic time it was launched (frame logs use that clock)."""
-    launched = time.monotonic()
-    subprocess.run([sys.executable, "-m", "live", *map(str, args)], cwd=ROOT, check=True,
-                   capture_output=True, text=True)
-    return launched
+from tests.support.showrun import DEMO, read_frame_log, run_cli, run_headless
 
 
 def main() -> None:
@@ -46,16 +33,16 @@ def main() -> None:
         from live.audio.demo import demo_loop_path
 
         render_log = tmp / "render.jsonl"
-        _gance("render", DEMO, "--audio", demo_loop_path(), "--out", tmp / "r.mp4",
-               "--seconds", args.seconds, "--frame-log", render_log, "--set", workers)
-        rendered = [json.loads(line) for line in render_log.read_text().splitlines()]
+        result = run_cli("render", DEMO, "--audio", demo_loop_path(), "--out", tmp / "r.mp4",
+                         "--seconds", args.seconds, "--frame-log", render_log, "--set", workers,
+                         timeout=600, cwd=tmp)
+        if result.returncode != 0:
+            raise SystemExit(f"render failed: {result.stderr.strip()[-2000:]}")
+        rendered = read_frame_log(render_log)
         render_wall = rendered[-1]["t_shown"] - rendered[0]["t_dispatch"]
 
-        live_log = tmp / "live.jsonl"
-        launched = _gance("run", DEMO, "--headless", "--seconds", args.seconds,
-                          "--out", tmp / "l.mp4",
-               "--frame-log", live_log, "--set", workers)
-        shown = [json.loads(line) for line in live_log.read_text().splitlines()]
+        launched = time.monotonic()   # frame logs use this clock
+        shown = run_headless([workers], args.seconds, tmp, name="live").rows
 
     def ms(values: list[float], q: float) -> float:
         return round(float(np.percentile(np.asarray(values) * 1000, q)), 2)

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,10 +32,8 @@ from live.audio.backends import open_output
 from live.audio.devices import find_device, list_audio_devices
 from live.contracts.frames import frame_budget
 from tests.support.pulse import PulseServer
-from tests.support.showrun import read_frame_log
+from tests.support.showrun import DEMO, read_frame_log, start_cli, wait_for_frames
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "config" / "demo.toml"
 RATE = 48000
 CLICK_S = 0.005          # a burst of noise this long: a sharp onset in every band
 WHITE = 254.5            # a frame's mean above this is the test pattern's white
@@ -84,21 +80,16 @@ class ClickPlayer:
         return self.played > (self.count + 1) * self.interval_samples
 
 
-def measure(pulse: PulseServer, name: str, overrides: list[str], clicks: int,
-            interval: float, folder: Path) -> dict[str, float]:
+def measure(name: str, overrides: list[str], clicks: int, interval: float,
+            folder: Path) -> dict[str, float]:
     log = folder / f"{name.split()[0]}.jsonl"
     seconds = 4.0 + (clicks + 2) * interval
     sets = [arg for o in overrides + ['audio.source="live"', 'audio.input_device="pulse"',
                                       'engine.test_pattern="onset"'] for arg in ("--set", o)]
-    show = subprocess.Popen([sys.executable, "-m", "live", "run", DEMO, "--headless",
-                             "--seconds", str(seconds), "--out", folder / "show.mp4",
-                             "--frame-log", log, *sets],
-                            cwd=folder, env=pulse.env | {"PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while not read_frame_log(log):          # the show is on: its frames are being swapped
-        if show.poll() is not None:
-            raise SystemExit(f"{name}: the show ended early: {show.stderr.read()[-2000:]}")
-        time.sleep(0.1)
+    # The show finds the private server by PULSE_SERVER, which main() set for both ends.
+    show = start_cli("run", DEMO, "--headless", "--seconds", seconds,
+                     "--out", folder / "show.mp4", "--frame-log", log, *sets, cwd=folder)
+    wait_for_frames(log, 1, show)           # the show is on: its frames are being swapped
     player = ClickPlayer(interval, clicks)
     player.stream.start()
     while not player.finished:
@@ -147,7 +138,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             for name, overrides in ENGINES.items():
-                for key, value in measure(pulse, name, overrides, args.clicks, args.interval,
+                for key, value in measure(name, overrides, args.clicks, args.interval,
                                           Path(folder)).items():
                     figures[f"{name}: {key}"] = value
     finally:
