@@ -13,9 +13,8 @@ import uuid
 import numpy as np
 import pytest
 
-from tests.compositor.media import decode
 from tests.support.ndi_receiver import loopback_config, read_frames
-from tests.support.showrun import DEMO, ROOT, read_frame_log, run_cli
+from tests.support.showrun import DEMO, ROOT, decode_frames, read_frame_log, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +51,7 @@ def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
     assert sent == sorted(sent) and len(set(sent)) == len(sent), "frames out of order"
     # Each picture received is one the show recorded (both lossy: a few levels apart), and
     # the pictures change (the demo moves), so matching one is no accident.
-    recorded = decode(tmp_path / "show.mp4", WIDTH, HEIGHT).astype(np.float32)
+    recorded = decode_frames(tmp_path / "show.mp4", WIDTH, HEIGHT).astype(np.float32)
     saved = sorted((tmp_path / "output").glob("frame-*.npy"))
     assert len(saved) >= 2
     for path in saved:

@@ -14,7 +14,7 @@ import soundfile
 
 from live.compositor.config import OutputConfig
 from tests.compositor.harness import CompositorHarness
-from tests.compositor.media import decode, probe
+from tests.support.showrun import decode_frames, ffprobe
 
 FPS = 30
 
@@ -57,14 +57,14 @@ def test_out_of_order_completions_are_shown_in_order_and_recorded(tmp_path, loop
     assert all(abs(e["mean"] - grey(e["index"])) < 1e-6 for e in entries)
     assert all(e["t_shown"] >= e["t_due"] - 1 / FPS for e in entries)
     assert {"network", "crossfade_to", "worker", "t_synth_end", "t_audio"} <= entries[0].keys()
-    streams = probe(record)
+    streams = ffprobe(record)
     assert int(streams["video"]["nb_read_frames"]) == frames
     assert (streams["video"]["width"], streams["video"]["height"]) == (128, 96)
     assert streams["video"]["codec_name"] == "h264" and streams["video"]["pix_fmt"] == "yuv420p"
     assert streams["video"]["r_frame_rate"] == streams["video"]["avg_frame_rate"] == f"{FPS}/1"
     assert streams["audio"]["codec_name"] == "aac"
     assert abs(float(streams["audio"]["duration"]) - frames / FPS) < 0.05
-    levels = decode(record, 128, 96)[:, 48, 64, 0].astype(int)
+    levels = decode_frames(record, 128, 96)[:, 48, 64, 0].astype(int)
     assert np.abs(levels - [grey(k) for k in range(frames)]).max() <= 3
     assert all(s.shown for s in show.slot_frees)
 
@@ -88,7 +88,7 @@ def test_late_frames_are_dropped_and_the_last_frame_is_held(tmp_path):
     assert shown_indices(log) == [0, 1, 2, 3, 4, 5, 9]
     dropped = [s for s in show.slot_frees if not s.shown]
     assert [s.index for s in dropped] == [7]
-    levels = decode(record, 128, 96)[:, 48, 64, 0].astype(int)
+    levels = decode_frames(record, 128, 96)[:, 48, 64, 0].astype(int)
     assert len(levels) == frames
     expected = [grey(min(k, 5)) if k < 9 else grey(9) for k in range(frames)]
     # Timing on a busy machine may shift the switch to 9 by a period; everything else is exact.
@@ -112,9 +112,9 @@ def test_render_mode_shows_every_frame_in_order_without_pacing(tmp_path, loop_wa
     assert final.status == "finished"
     assert shown_indices(log) == list(range(frames))
     assert all(s.shown for s in show.slot_frees) and len(show.slot_frees) == frames
-    levels = decode(record, 128, 96)[:, 48, 64, 0].astype(int)
+    levels = decode_frames(record, 128, 96)[:, 48, 64, 0].astype(int)
     assert np.abs(levels - [grey(k) for k in range(frames)]).max() <= 3
-    assert "audio" in probe(record)
+    assert "audio" in ffprobe(record)
 
 
 def test_sigterm_finalises_the_recording(tmp_path):
@@ -129,7 +129,7 @@ def test_sigterm_finalises_the_recording(tmp_path):
         final = show.status()
         show.process.join(30)
     assert final.status == "finished"
-    assert int(probe(record)["video"]["nb_read_frames"]) >= 15
+    assert int(ffprobe(record)["video"]["nb_read_frames"]) >= 15
     assert [path.name for path in tmp_path.iterdir()] == ["terminated.mp4"]   # no partial left
 
 

@@ -9,7 +9,7 @@ import soundfile
 from live.compositor.recorder import (Mp4Recorder, RecordingError, audio_start,
                                       finalise_stream)
 from live.contracts.outputs import partial_path
-from tests.compositor.media import decode, probe
+from tests.support.showrun import decode_frames, ffprobe
 
 RATE = 48000
 
@@ -40,10 +40,10 @@ def test_frames_rate_and_looped_audio_from_the_offset(tmp_path, sawtooth):
         recorder.write(np.full((48, 64, 4), 8 * index, np.uint8).tobytes())
     recorder.write(np.full((48, 64, 4), 250, np.uint8).tobytes(), copies=15)
     assert recorder.finish(sawtooth, audio_offset=1.3) == out
-    streams = probe(out)
+    streams = ffprobe(out)
     assert int(streams["video"]["nb_read_frames"]) == 45
     assert streams["video"]["avg_frame_rate"] == "15/1"
-    levels = decode(out, 64, 48)[:, 24, 32, 0].astype(int)
+    levels = decode_frames(out, 64, 48)[:, 24, 32, 0].astype(int)
     assert np.abs(levels[:30] - 8 * np.arange(30)).max() <= 3 and np.all(levels[30:] >= 246)
     audio = decoded_audio(out)
     assert abs(len(audio) / RATE - 3.0) < 0.03
@@ -76,7 +76,7 @@ def test_a_live_writer_never_waits_and_the_length_stays_exact(tmp_path):
     for index in range(90):
         recorder.write(np.full((240, 320, 4), index * 2, np.uint8).tobytes(), wait=False)
     recorder.finish()
-    levels = decode(out, 320, 240)[:, 120, 160, 0].astype(int)
+    levels = decode_frames(out, 320, 240)[:, 120, 160, 0].astype(int)
     assert len(levels) == 90
     assert all(b >= a - 3 for a, b in zip(levels, levels[1:]))
     assert abs(levels[-1] - 178) <= 3
@@ -94,5 +94,5 @@ def test_finalising_a_part_again_removes_what_a_killed_mux_left(tmp_path, sawtoo
     killed_mux = partial_path(out)
     killed_mux.write_bytes(b"half an mp4")
     assert finalise_stream(recorder.video_path, out, 15, sawtooth) == out
-    assert int(probe(out)["video"]["nb_read_frames"]) == 15
+    assert int(ffprobe(out)["video"]["nb_read_frames"]) == 15
     assert sorted(path.name for path in tmp_path.iterdir()) == ["saw.wav", "show.mp4"]

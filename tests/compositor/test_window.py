@@ -18,7 +18,7 @@ from live.compositor.window import choose_monitor, display_available, list_monit
 from live.contracts.state import Intent
 from live.contracts.messages import DisplayState
 from tests.compositor.harness import CompositorHarness
-from tests.compositor.media import decode, probe
+from tests.support.showrun import decode_frames, ffprobe
 from tests.support.xvfb import screenshot
 
 pytestmark = pytest.mark.display
@@ -187,9 +187,9 @@ def test_window_records_one_frame_per_period_without_the_hud(x_display, tmp_path
             show.deliver(index, colour=(100 + 5 * index, 60, 60))
         final = show.finish(reason=None)
     assert final.status == "finished" and final.detail == str(record)
-    streams = probe(record)
+    streams = ffprobe(record)
     assert int(streams["video"]["nb_read_frames"]) == 20
     assert (streams["video"]["width"], streams["video"]["height"]) == (160, 120)
-    first = decode(record, 160, 120)[0]
+    first = decode_frames(record, 160, 120)[0]
     # The HUD's white text is on the window only: the recording's corner is the frame colour.
     assert near(first[30, 30], (100, 60, 60), 6)

@@ -14,7 +14,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from live.contracts.shm import leftover_segments
-from tests.support.showrun import (DEMO, ShowCounts, command_of, descendants, memory_map,
-                                  read_frame_log, running, shared_memory_of, start_cli)
+from tests.support.showrun import (DEMO, ShowCounts, command_of, decode_frames, descendants,
+                                  memory_map, read_frame_log, running, shared_memory_of,
+                                  start_cli)
 
 KINDS = ("worker", "audio", "compositor", "encoder")
 RSS_EVERY_S = 5.0          # how often the memory of every process is sampled
@@ -104,11 +104,7 @@ def _recording_parts(out: Path) -> list[Path]:
 
 def _frame_means(path: Path) -> np.ndarray:
     """The mean brightness of every frame of a video, decoded small by ffmpeg."""
-    raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-vf", f"scale={PROBE_SIZE}:{PROBE_SIZE}",
-         "-pix_fmt", "gray", "-f", "rawvideo", "-"], capture_output=True, check=True).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, PROBE_SIZE * PROBE_SIZE)
-    return frames.mean(axis=1)
+    return decode_frames(path, PROBE_SIZE, PROBE_SIZE, scale=True, grey=True).mean(axis=(1, 2))
 
 
 def run_chaos(workdir: Path, seconds: float, kill_every: float, seed: int = 0,

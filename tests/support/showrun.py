@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "config" / "demo.toml"
 
@@ -262,16 +264,30 @@ def kill_child_mid_show(log: Path, library: str, *args: object, frames_before: i
 
 
 def ffprobe(path: Path) -> dict[str, dict]:
-    """The first video and audio stream of a media file, keyed "video" / "audio"."""
+    """The first video and audio stream of a media file, keyed "video" / "audio" (frames
+    counted)."""
     assert shutil.which("ffprobe"), "ffprobe is not installed (apt-get install ffmpeg)"
     result = subprocess.run(
         ["ffprobe", "-v", "error", "-count_frames", "-show_entries",
-         "stream=codec_type,codec_name,width,height,nb_read_frames,duration,avg_frame_rate",
-         "-of", "json", str(path)], capture_output=True, text=True, timeout=60, check=True)
+         "stream=codec_type,codec_name,width,height,pix_fmt,nb_read_frames,duration,"
+         "r_frame_rate,avg_frame_rate", "-of", "json", str(path)],
+        capture_output=True, text=True, timeout=60, check=True)
     streams = {}
     for stream in json.loads(result.stdout)["streams"]:
         streams.setdefault(stream["codec_type"], stream)
     return streams
+
+
+def decode_frames(path: Path, width: int, height: int, scale: bool = False,
+                  grey: bool = False) -> np.ndarray:
+    """Every video frame of a media file decoded by ffmpeg, as ``[n, height, width, 3]``
+    uint8 RGB (``[n, height, width]`` with ``grey``). Its frames must be ``width x height``
+    unless ``scale`` resizes them to that."""
+    resize = ["-vf", f"scale={width}:{height}"] if scale else []
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), *resize, "-f", "rawvideo",
+                          "-pix_fmt", "gray" if grey else "rgb24", "-"],
+                         capture_output=True, check=True, timeout=120).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, height, width, *(() if grey else (3,)))
 
 
 def free_udp_port() -> int:
@@ -321,7 +337,6 @@ def write_loop(path: Path, tones: tuple[float, ...] = (220.0,), amplitude: float
     so the spectrum's running peak holds and the rest of the loop sounds the same each time).
     Tones of whole cycles per analysis hop in a loop of whole hops give the same spectrum
     at every hop."""
-    import numpy as np
     import soundfile
 
     t = np.arange(samples) / rate
