@@ -1,12 +1,11 @@
 """Show files: every problem is one line naming the file, the key and what is expected."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from live.config import Config, ConfigError, describe, load_config
+from tests.support.showrun import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,12 +73,10 @@ def test_every_key_is_documented():
 
 def test_cli_reports_bad_config_in_one_line_with_status_2(tmp_path):
     path = write(tmp_path, "[engine]\nslots = 1\n")
-    result = subprocess.run([sys.executable, "-m", "live", "check", str(path)],
-                            capture_output=True, text=True, timeout=120)
+    result = run_cli("check", path)
     assert result.returncode == 2
     assert result.stderr.strip() == (f"gance-live: error: {path}: [engine] slots: expected a "
                                       f"value from 3 to 64, got 1")
     assert "Traceback" not in result.stderr
-    missing = subprocess.run([sys.executable, "-m", "live", "check", str(tmp_path / "x.toml")],
-                             capture_output=True, text=True, timeout=120)
+    missing = run_cli("check", tmp_path / "x.toml")
     assert missing.returncode == 2 and "no such config file" in missing.stderr

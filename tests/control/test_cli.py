@@ -19,6 +19,7 @@ from live.control.osc import address_tree
 from live.contracts.parameters import PARAMETERS
 
 from tests.control.conftest import REPO, FakeController, wait_for
+from tests.support.showrun import run_cli
 
 
 class LearnSession:
@@ -87,10 +88,8 @@ def test_midi_learn_binds_moved_controls_to_typed_parameters(jack_server, tmp_pa
 
 
 def test_midi_learn_without_a_matching_port_says_so_and_exits_2(jack_server, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "live", "midi-learn", "--api", "jack",
-         "--port", "no such controller", "--out", str(tmp_path / "x.toml")],
-        cwd=REPO, capture_output=True, text=True, timeout=30)
+    result = run_cli("midi-learn", "--api", "jack", "--port", "no such controller",
+                     "--out", tmp_path / "x.toml")
     assert result.returncode == 2
     assert "no jack MIDI input port contains 'no such controller'" in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,15 +3,13 @@ every declared parameter and every OSC action to its address and range, on its p
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 import zlib
 
 from live.contracts.parameters import PAGES, PARAMETERS, remote_actions
 from live.control.touchosc import CUES
 
-from tests.control.conftest import REPO
+from tests.support.showrun import run_cli
 
 NETWORKS = 3
 
@@ -42,9 +40,7 @@ def _bindings(page: ElementTree.Element) -> dict[str, dict]:
 
 def test_layout_binds_every_parameter_and_action_on_its_page(tmp_path):
     out = tmp_path / "show.tosc"
-    done = subprocess.run([sys.executable, "-m", "live", "osc-layout", "--out", str(out),
-                           "--networks", str(NETWORKS)], cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    done = run_cli("osc-layout", "--out", out, "--networks", NETWORKS)
     assert done.returncode == 0, done.stderr
     assert str(out) in done.stdout
     root = ElementTree.fromstring(zlib.decompress(out.read_bytes()))
@@ -79,8 +75,7 @@ def test_layout_binds_every_parameter_and_action_on_its_page(tmp_path):
 def test_layout_under_a_file_is_one_line(tmp_path):
     (tmp_path / "notes.txt").write_text("not a folder")
     out = tmp_path / "notes.txt" / "show.tosc"
-    done = subprocess.run([sys.executable, "-m", "live", "osc-layout", "--out", str(out)],
-                          cwd=REPO, capture_output=True, text=True, timeout=60)
+    done = run_cli("osc-layout", "--out", out)
     assert done.returncode == 2
     assert "--out" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
