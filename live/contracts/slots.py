@@ -22,6 +22,7 @@ record aligned to 64 bytes.
 
 from __future__ import annotations
 
+from multiprocessing.shared_memory import SharedMemory
 from typing import ClassVar, Self
 
 import numpy as np
@@ -51,7 +52,7 @@ class SlotRing:
     slot_header: ClassVar[np.dtype]
     ring_header: ClassVar[np.dtype] = np.dtype(RING_FIELDS)
 
-    def __init__(self, shm, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, owner: bool) -> None:
         self._shm, self.owner = shm, owner
         self._head = np.ndarray((), self.ring_header, buffer=shm.buf)
         if int(self._head["magic"]) != self.magic:

@@ -18,6 +18,8 @@ which a video file follows so that it plays in step with the show.
 
 from __future__ import annotations
 
+from multiprocessing.shared_memory import SharedMemory
+
 import numpy as np
 
 from live.contracts.slots import RING_FIELDS, SlotRing
@@ -36,7 +38,7 @@ class VideoRing(SlotRing):
                             ("t_captured", "<f8"),     # monotonic time the picture was taken
                             ("source_frame", "<i8")])  # the file's frame number (-1: a camera)
 
-    def __init__(self, shm, owner: bool) -> None:
+    def __init__(self, shm: SharedMemory, owner: bool) -> None:
         super().__init__(shm, owner)
         self._sequence = 0
 
