@@ -1,4 +1,5 @@
-"""Running real shows from tests: the CLI in a subprocess, its frame log, ffprobe."""
+"""Running real shows from tests and benchmarks: the CLI in a subprocess, its closing line,
+its frame log, its recording (ffprobe, ffmpeg)."""
 
 from __future__ import annotations
 
