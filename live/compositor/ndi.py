@@ -63,6 +63,11 @@ class NdiSource:
         return (f"NDI '{self.name}' {self.width}x{self.height}: {self.receivers} receivers, "
                 f"{self.dropped} dropped")
 
+    def summary(self) -> str:
+        """The show's closing line for this source: what it sent and what its mailbox dropped."""
+        return (f"NDI '{self.name}' {self.width}x{self.height}: {self.sent} sent, "
+                f"{self.dropped} dropped")
+
     def close(self) -> None:
         with self._lock:
             self._closing = True
@@ -75,7 +80,7 @@ class NdiSource:
             with self._lock:
                 while self._mailbox is None and not self._closing:
                     self._lock.wait(SEND_TIMEOUT_S)
-                if self._closing:
+                if self._mailbox is None:   # closing, the last frame sent
                     return
                 pixels, self._mailbox = self._mailbox, None
             self._scratch[:] = memoryview(pixels).cast("B")

@@ -794,6 +794,7 @@ class Compositor:
         for source in (self.ndi, self.ndi_frame):
             if source is not None:
                 source.close()
+                self.to_conductor.put(Status(SOURCE, "report", source.summary()))
         self.ndi = self.ndi_frame = None
         if self.preview is not None:
             self._close_preview()

@@ -84,6 +84,7 @@ class ShowSummary:
     output: str = ""
     failed: bool = False  # the show could not do its job (nothing shown, compositor error)
     song_starts: list[tuple[int, int]] = field(default_factory=list)  # (first frame, song)
+    reports: list[str] = field(default_factory=list)  # children's closing lines (NDI's counts)
 
 
 class Conductor:
@@ -361,6 +362,8 @@ class Conductor:
             log.warning("the compositor is back (%s)", message.detail)
         elif message.status == "warning":
             log.warning("compositor: %s", message.detail)
+        elif message.status == "report":
+            self.summary.reports.append(message.detail)
         elif message.status == "error":
             log.error("compositor: %s", message.detail)
             if self._compositor_up and self.realtime and not self._stop_reason:
