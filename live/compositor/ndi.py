@@ -7,8 +7,10 @@ comes is dropped (and counted), never queued, so a slow network or receiver cost
 nothing but the frames it could not have sent anyway.
 
 NDI finds sources by mDNS, which does not cross the loopback interface: on one machine (and
-in tests) sender and receiver find each other when both run with ``NDI_CONFIG_DIR`` naming a
-folder whose ``ndi-config.v1.json`` is ``{"ndi": {"networks": {"ips": "127.0.0.1"}}}``.
+in tests) a receiver finds the sources when it runs with ``NDI_CONFIG_DIR`` naming a folder
+whose ``ndi-config.v1.json`` is ``{"ndi": {"networks": {"ips": "127.0.0.1"}}}``. The sources
+read NDI's settings from the folder ``[output.ndi] config_dir`` names (the compositor sets
+``NDI_CONFIG_DIR`` before this module loads NDI's runtime).
 """
 
 from __future__ import annotations

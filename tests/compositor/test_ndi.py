@@ -5,6 +5,8 @@ with their alpha)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import signal
 import subprocess
@@ -25,25 +27,35 @@ WIDTH, HEIGHT = 160, 120
 SHOW_S = 6
 
 
-def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path, monkeypatch):
-    for name, value in loopback_config(tmp_path / "ndi").items():
-        monkeypatch.setenv(name, value)   # the show and the receivers alike
+def test_output_and_frames_reach_ndi_receivers_in_order(tmp_path):
     source = f"gance-test-{uuid.uuid4().hex[:6]}"
+    # The show's NDI settings ([output.ndi] config_dir) name its machine: receivers list the
+    # sources under that name only if the show's NDI read them.
+    machine = f"booth-{uuid.uuid4().hex[:6]}"
+    settings = tmp_path / "show-ndi"
+    settings.mkdir()
+    (settings / "ndi-config.v1.json").write_text(json.dumps({"ndi": {"machinename": machine}}))
+    receiver_env = {**os.environ, **loopback_config(tmp_path / "receiver-ndi")}
     receivers = {kind: subprocess.Popen(
         [sys.executable, "-m", "tests.support.ndi_receiver", wanted, str(tmp_path / kind),
-         str(SHOW_S + 60), "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True) for kind, wanted in (("output", f"({source})"), ("frame", f"({source} frame)"))}
+         str(SHOW_S + 60), "2"], cwd=ROOT, env=receiver_env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+        for kind, wanted in (("output", f"({source})"), ("frame", f"({source} frame)"))}
     try:
         show = run_cli("run", DEMO, "--headless", "--seconds", SHOW_S, "--out",
                        tmp_path / "show.mp4", "--frame-log", tmp_path / "frames.jsonl",
                        "--set", f"output.width={WIDTH}", "--set", f"output.height={HEIGHT}",
                        "--set", "output.ndi.enabled=true", "--set", "output.ndi.frame=true",
-                       "--set", f'output.ndi.name="{source}"', timeout=240)
+                       "--set", f'output.ndi.name="{source}"',
+                       "--set", f'output.ndi.config_dir="{settings}"', timeout=240)
     finally:
         for receiver in receivers.values():
             receiver.send_signal(signal.SIGTERM)
             receiver.wait(timeout=30)
     assert show.returncode == 0, show.stderr[-2000:]
+    for kind, receiver in receivers.items():
+        announced = receiver.stdout.readline().strip()
+        assert announced.lower().startswith(f"receiving {machine} ("), (kind, announced)
 
     # Counted at each step: what each source sent (the show's closing lines), what NDI's
     # receiver took off the network, what the receiver process got. Most frames arrive (a
