@@ -146,13 +146,13 @@ def main(wanted: str, out: Path, seconds: float, save_every: int = 10) -> int:
             width, height, stride = frame.xres, frame.yres, frame.line_stride_in_bytes
             rows = np.ctypeslib.as_array(ctypes.cast(frame.p_data, ctypes.POINTER(ctypes.c_uint8)),
                                          (height, stride))
-            pixels = rows[:, :width * 4].reshape(height, width, 4).copy()
+            pixels = rows[:, :width * 4].reshape(height, width, 4)   # NDI's buffer, until freed
             record = {"count": count, "arrival": arrival, "sent": frame.timestamp * 1e-7,
-                      "width": width, "height": height, "fourcc": FourCC(frame.fourcc).name}
-            ndi.NDIlib_recv_free_video_v2(receiver, ctypes.byref(frame))
+                      "width": width, "height": height, "fourcc": FourCC(frame.fourcc).name,
+                      "mean": _sampled(pixels).reshape(-1, 4).mean(axis=0).tolist()}
             if save_every and count % save_every == 0:
                 np.save(out / f"frame-{count}.npy", pixels)
-            record["mean"] = _sampled(pixels).reshape(-1, 4).mean(axis=0).tolist()
+            ndi.NDIlib_recv_free_video_v2(receiver, ctypes.byref(frame))
             log.write(json.dumps(record) + "\n")
             log.flush()
             count += 1
