@@ -1,6 +1,7 @@
 """End to end, the show playing with the rest of the booth: one headless show follows an
 Ableton Link session of a second peer process (its beats in phase, a tempo change followed
-within a beat), then is switched over OSC to the MIDI clock of a drum machine on a JACK port.
+within a beat), then is switched over OSC to the MIDI clock of a drum machine on a JACK port,
+then to the music's own tempo (the demo loop, 120 bpm, as analysed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from pythonosc.osc_message_builder import build_msg
 
+from live.contracts.parameters import parameter
 from tests.control.conftest import REPO, FakeController, jack_or_skip
 from tests.support.jack import ClockSender
 from tests.support.link_peer import phase_errors, read_timeline
@@ -24,9 +26,11 @@ from tests.support.showrun import DEMO, free_udp_port, interrupt, read_frame_log
 pytestmark = pytest.mark.slow
 
 LINK_TEMPO, LINK_CHANGED, CLOCK_TEMPO = 100.0, 130.0, 90.0
+MUSIC_TEMPO = 120.0   # the demo loop's (live/audio/demo.py)
 SETTLE_S = 3.0     # Link peers find each other within a second or two
 FOLLOW_S = 3.0     # each source is followed this long
 CLOCK_S = 5.0      # MIDI clock: a first tempo takes two beats
+ANALYSIS_S = 4.0   # the music's tempo: estimated since the show started, followed at once
 JACK_PERIOD = 512  # frames at 48 kHz
 
 
@@ -64,6 +68,13 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
                     wait_for_frames(frames_log, 1, show,
                                     where=lambda r: r["t_due"] > time.monotonic() - 1.0)
                 clock_ticks = clock.sent
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as osc:
+                    osc.sendto(build_msg("/live/tempo_source", "analysis").dgram,
+                               ("127.0.0.1", osc_port))
+                analysed_at = time.monotonic()
+                time.sleep(ANALYSIS_S)
+                wait_for_frames(frames_log, 1, show,
+                                where=lambda r: r["t_due"] > time.monotonic() - 1.0)
             finally:
                 interrupt(show)
         finally:
@@ -107,3 +118,17 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
     assert np.median(errors) < 0.1 and errors.max() < 0.25, \
         np.percentile(errors, [50, 95, 100])
     assert first_sync > switched_at - 1.0
+
+    # Analysis: the frames' beat runs at the music's tempo, frame after frame (the show's
+    # tempo was the MIDI clock's 90 until the switch).
+    analysis = parameter("tempo_source").choices.index("analysis")
+    assert [e["value"] for e in events if e["name"] == "tempo_source"][-1] == analysis
+    music = [r for r in rows if r["t_due"] > analysed_at + 0.5]
+    assert len(music) > 20, len(music)
+    beats, times = (np.array([r[key] for r in music]) for key in ("beat", "t_due"))
+    indices = np.array([r["index"] for r in music])
+    per_frame = np.diff(beats) / np.diff(indices) * fps * 60.0   # bpm between shown frames
+    assert np.all(np.abs(per_frame - MUSIC_TEMPO) < 0.03 * MUSIC_TEMPO), per_frame
+    # So its beats land every half second: a beat crossed once per 60 / 120 s of show.
+    crossings = np.floor(beats[-1]) - np.floor(beats[0])
+    assert abs(crossings - (times[-1] - times[0]) * MUSIC_TEMPO / 60.0) <= 1.0
