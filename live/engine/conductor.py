@@ -25,7 +25,7 @@ from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLayers,
                                     PerformedLook, ShowStart, SlotFree, Status, Stop)
 from live.control.scenes import Morph, SceneBook, snapshot, split
-from live.control.tempo import BeatClock
+from live.control.tempo import BeatClock, on_the_music
 from live.engine.scheduler import Scheduler
 from live.engine.showbox import ShowBox
 from live.overlay.hud import warning
@@ -399,6 +399,10 @@ class Conductor:
                 # this frame's time, so a replay switches on the same frame).
                 self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
             beat = self.beats.at(index, self._tempo(features))
+            if self._follows_the_music(features):
+                if (moved := on_the_music(beat, features.beat_phase, features.tempo)) is not None:
+                    self.beats.sync(index / self.fps, moved)   # runs on from there
+                    beat = moved
             # A frame bound after a later one (late binding) crosses no beat a second time.
             beats_crossed = max(0, math.floor(beat) - self._whole_beats)
             self._whole_beats += beats_crossed
@@ -436,12 +440,14 @@ class Conductor:
             self.state.apply(ControlEvent(self.show_time(), "set", name, value),
                              self.network_count)
 
+    def _follows_the_music(self, features: FeatureFrame | None) -> bool:
+        return self.state.tempo_source == ANALYSIS and features is not None and features.tempo > 0
+
     def _tempo(self, features: FeatureFrame | None) -> float:
         """The tempo frames move at: the music's estimate when the show follows analysis
-        (and has one), else the show's tempo (tap, or Link and MIDI clock's events)."""
-        if self.state.tempo_source == ANALYSIS and features is not None and features.tempo > 0:
-            return features.tempo
-        return self.state.tempo
+        (and has one; its beats also keep the music's phase), else the show's tempo (tap, or
+        Link and MIDI clock's events)."""
+        return features.tempo if self._follows_the_music(features) else self.state.tempo
 
     def _update_display(self, from_index: int | None = None) -> None:
         """Tell the compositor what changed; by default it belongs to the next frame."""
