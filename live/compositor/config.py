@@ -36,8 +36,8 @@ class NdiConfig:
 
 
 def check_ndi_config_dir(folder: Path, where: str) -> Path:
-    """``folder`` when it holds an NDI configuration file NDI will read: a JSON object with an
-    ``"ndi"`` object (NDI silently ignores anything else, and finds nothing on loopback).
+    """``folder`` when it holds an NDI settings file as NDI's documentation describes it: a
+    JSON object with an ``"ndi"`` object.
 
     ``where`` names the key (``"show.toml: [output.ndi] config_dir"``) in the one-line error.
     """
