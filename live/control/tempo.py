@@ -22,6 +22,9 @@ RESET_SECONDS = 2.0    # a pause longer than this (30 bpm) starts a new count
 # The music's beat phase wobbles by a hop or so between estimates (10 ms at 48 kHz): a frame's
 # beat is moved onto it only when further off than this, so the beat does not jitter.
 MUSIC_TOLERANCE_S = 0.03
+# The show's tempo parameter (HUD, state-out to layouts) follows the music's estimate, which
+# wobbles by a tenth of a bpm between estimates, once it has moved by this much.
+MUSIC_TEMPO_STEP = 0.5
 
 
 def on_the_music(beat: float, phase: float, tempo: float,
