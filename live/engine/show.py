@@ -248,8 +248,9 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
     """Everything a show checks before it starts a process; ``gance-live check`` runs it and
     stops. Refuses (one :class:`~live.contracts.errors.LiveError` line) an output that would
     overwrite an input or is a folder, NDI settings NDI cannot read, a network that does not
-    load, audio that does not decode to finite samples, a latent source that does not fit the networks (a projection
-    is read through its last frame), a replay log that is not one. Of the set, the first
+    load, audio that does not decode to finite samples, a latent source that does not fit
+    the networks (a projection is read through its last frame), a replay log that is not
+    one. Of the set, the first
     song is built; the others' files must exist (they load in the background while the
     show plays), or, with ``every_song`` (``gance-live check``), are built too. A render of
     a set whose songs have audio joins it into one file in ``scratch``."""
