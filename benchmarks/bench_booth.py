@@ -12,6 +12,9 @@ loopback through NDI_CONFIG_DIR):
   pixels, on this machine.
 - ``received`` / ``dropped``: frames the receiver got, and frames the mailbox dropped because
   the previous one was still being sent.
+- ``ndi_received_all`` / ``ndi_dropped_all`` / ``receiver_got_all``: over the whole run (the
+  warm-up too), the frames NDI's receiver took off the network and dropped, and those the
+  receiver process got: where a frame sent was lost.
 
 Link (``--link-seconds``): the demo show headless (``gance-live run``) follows the Link
 session of a second peer process (``tests/support/link_peer.py``):
@@ -38,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.report import report
-from tests.support.ndi_receiver import loopback_config, read_frames
+from tests.support.ndi_receiver import loopback_config, read_frames, read_performance
 from tests.support.link_peer import phase_errors, read_timeline
 from tests.support.showrun import DEMO, ROOT, read_frame_log, start_cli, wait_for_frames
 
@@ -80,6 +83,7 @@ def ndi_figures(frames: int, width: int, height: int, fps: int, folder: Path) ->
         receiver.send_signal(signal.SIGTERM)
         receiver.wait(timeout=30)
     received = read_frames(folder / "received")[warm_up:]
+    performance = read_performance(folder / "received")   # the whole run, warm-up included
     latency = np.array([r["arrival"] - r["sent"] for r in received]) * 1000
     return {"ndi_size": f"{width}x{height}", "offer_us_p50": float(np.median(offers) * 1e6),
             "offer_us_p99": float(np.percentile(offers, 99) * 1e6),
@@ -87,7 +91,9 @@ def ndi_figures(frames: int, width: int, height: int, fps: int, folder: Path) ->
             "send_ms_p99": float(np.percentile(send_seconds, 99) * 1000),
             "latency_ms_p50": float(np.median(latency)),
             "latency_ms_p95": float(np.percentile(latency, 95)),
-            "offered": frames, "sent": sent, "dropped": dropped, "received": len(received)}
+            "offered": frames, "sent": sent, "dropped": dropped, "received": len(received),
+            "ndi_received_all": performance["total"], "ndi_dropped_all": performance["dropped"],
+            "receiver_got_all": warm_up + len(received)}
 
 
 def _send_cost(width: int, height: int, fps: int, pictures: list[bytes]) -> list[float]:

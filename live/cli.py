@@ -83,6 +83,8 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
           + (f", {summary.frames_thinned} left out by the thermal guard"
              if summary.frames_thinned else "")
           + (f", {summary.workers_lost} worker restarts" if summary.workers_lost else ""))
+    for report in summary.reports:
+        print(f"gance-live: {report}")
     if summary.output:
         print(f"gance-live: wrote {summary.output}")
     if options.event_log is not None:

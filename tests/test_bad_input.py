@@ -157,6 +157,13 @@ def test_a_5000_character_path_is_one_short_line(tmp_path):
     assert len(line) < 400
 
 
+def test_ndi_settings_ndi_cannot_read_are_refused(tmp_path):
+    (tmp_path / "ndi-config.v1.json").write_text('{"ndi": {"networks": ')
+    assert_refused(check("output.ndi.enabled=true", f'output.ndi.config_dir="{tmp_path}"'),
+                   f"[output.ndi] config_dir: {tmp_path / 'ndi-config.v1.json'}: not JSON",
+                   '{"ndi": {"networks": {"ips": "127.0.0.1"}}}')
+
+
 def test_nan_or_inf_in_the_show_file_is_refused():
     assert_refused(check("latents.gain=nan"), "[latents] gain: expected a finite number")
     assert_refused(check("latents.fft_amplitude_range=[-4.0, inf]"),

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from live.compositor.config import check_ndi_config_dir
 from live.config import Config, ConfigError, describe, load_config
 from tests.support.showrun import run_cli
 
@@ -80,3 +81,22 @@ def test_cli_reports_bad_config_in_one_line_with_status_2(tmp_path):
     assert "Traceback" not in result.stderr
     missing = run_cli("check", tmp_path / "x.toml")
     assert missing.returncode == 2 and "no such config file" in missing.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such NDI configuration file (the folder must hold NDI's ndi-config.v1.json"),
+    ("[1, 2]", 'expected an object with an "ndi" object'),
+    ('{"networks": {"ips": "127.0.0.1"}}', 'expected an object with an "ndi" object'),
+])
+def test_ndi_settings_are_checked_as_ndi_reads_them(tmp_path, content, message):
+    if content is not None:
+        (tmp_path / "ndi-config.v1.json").write_text(content)
+    with pytest.raises(ConfigError) as error:
+        check_ndi_config_dir(tmp_path, "show.toml: [output.ndi] config_dir")
+    assert str(error.value).startswith(f"show.toml: [output.ndi] config_dir: {tmp_path}")
+    assert message in str(error.value)
+
+
+def test_ndi_settings_ndi_reads_are_taken(tmp_path):
+    (tmp_path / "ndi-config.v1.json").write_text('{"ndi": {"networks": {"ips": "127.0.0.1"}}}')
+    assert check_ndi_config_dir(tmp_path, "show.toml: [output.ndi] config_dir") == tmp_path

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from live.contracts.errors import ConfigError
+from live.contracts.paths import check_input_file
 from live.contracts.schema import param
+
+NDI_CONFIG_FILE = "ndi-config.v1.json"   # the file NDI reads in the folder NDI_CONFIG_DIR names
 
 
 @dataclass
@@ -19,6 +25,33 @@ class NdiConfig:
     frame: bool = param(False, "also send each network frame as it comes (its own size, RGBA "
                                "with alpha) as the source \"name frame\", for compositing in "
                                "the receiver")
+    config_dir: str = param("", "folder (relative to the show file) holding the "
+                                "ndi-config.v1.json the sources use instead of ~/.ndi's: "
+                                "discovery servers, extra IPs, adapters, groups; empty = NDI's "
+                                "own")
+
+    @property
+    def sends(self) -> bool:
+        return self.enabled or self.frame
+
+
+def check_ndi_config_dir(folder: Path, where: str) -> Path:
+    """``folder`` when it holds an NDI settings file as NDI's documentation describes it: a
+    JSON object with an ``"ndi"`` object.
+
+    ``where`` names the key (``"show.toml: [output.ndi] config_dir"``) in the one-line error.
+    """
+    fix = (f"the folder must hold NDI's {NDI_CONFIG_FILE}, e.g. "
+           '{"ndi": {"networks": {"ips": "127.0.0.1"}}}')
+    path = check_input_file(folder / NDI_CONFIG_FILE, "NDI configuration file", where, fix)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{where}: {path}: not JSON ({exc}); {fix}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("ndi"), dict):
+        raise ConfigError(f"{where}: {path}: expected an object with an \"ndi\" object, as "
+                          f"NDI's settings are; {fix}")
+    return folder
 
 
 @dataclass

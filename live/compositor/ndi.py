@@ -7,8 +7,10 @@ comes is dropped (and counted), never queued, so a slow network or receiver cost
 nothing but the frames it could not have sent anyway.
 
 NDI finds sources by mDNS, which does not cross the loopback interface: on one machine (and
-in tests) sender and receiver find each other when both run with ``NDI_CONFIG_DIR`` naming a
-folder whose ``ndi-config.v1.json`` is ``{"ndi": {"networks": {"ips": "127.0.0.1"}}}``.
+in tests) a receiver finds the sources when it runs with ``NDI_CONFIG_DIR`` naming a folder
+whose ``ndi-config.v1.json`` is ``{"ndi": {"networks": {"ips": "127.0.0.1"}}}``. The sources
+read NDI's settings from the folder ``[output.ndi] config_dir`` names (the compositor sets
+``NDI_CONFIG_DIR`` before this module loads NDI's runtime).
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ class NdiSource:
         return (f"NDI '{self.name}' {self.width}x{self.height}: {self.receivers} receivers, "
                 f"{self.dropped} dropped")
 
+    def summary(self) -> str:
+        """The show's closing line for this source: what it sent and what its mailbox dropped."""
+        return (f"NDI '{self.name}' {self.width}x{self.height}: {self.sent} sent, "
+                f"{self.dropped} dropped")
+
     def close(self) -> None:
         with self._lock:
             self._closing = True
@@ -75,7 +82,7 @@ class NdiSource:
             with self._lock:
                 while self._mailbox is None and not self._closing:
                     self._lock.wait(SEND_TIMEOUT_S)
-                if self._closing:
+                if self._mailbox is None:   # closing, the last frame sent
                     return
                 pixels, self._mailbox = self._mailbox, None
             self._scratch[:] = memoryview(pixels).cast("B")

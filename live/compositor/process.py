@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import math
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -105,6 +106,7 @@ class CompositorSpec:
     already running from one that died. The video layer comes from ``video_ring`` live and
     from ``video_file`` in a render (so that frame k always has the file's frame at k / fps).
     ``eyes_projection``: draw GANce's eye overlays from that projection's source frames.
+    ``ndi_config_dir``: the folder of NDI settings (``NDI_CONFIG_DIR``) the NDI sources use.
     """
 
     output: OutputConfig
@@ -125,6 +127,7 @@ class CompositorSpec:
     video_file: str | None = None   # render: the [video] file, read here frame by frame
     eyes_projection: str | None = None   # the eye overlays' projection (its eyes computed)
     overlays: OverlaysConfig | None = None
+    ndi_config_dir: str | None = None
 
 
 @dataclass
@@ -273,7 +276,9 @@ class Compositor:
             self.readback = FrameReadback(self.ctx, spec.output.width, spec.output.height)
         if spec.record_path:
             self._open_part(spec.record_part, first_period=0)
-        if ndi and (ndi.enabled or ndi.frame):
+        if ndi and ndi.sends:
+            if spec.ndi_config_dir:   # NDI reads its settings once, as its runtime loads
+                os.environ["NDI_CONFIG_DIR"] = spec.ndi_config_dir
             from live.compositor.ndi import NdiSource   # NDI's runtime loads only when used
         if ndi and ndi.enabled:
             self.ndi = NdiSource(ndi.name, spec.output.width, spec.output.height, spec.fps)
@@ -794,6 +799,7 @@ class Compositor:
         for source in (self.ndi, self.ndi_frame):
             if source is not None:
                 source.close()
+                self.to_conductor.put(Status(SOURCE, "report", source.summary()))
         self.ndi = self.ndi_frame = None
         if self.preview is not None:
             self._close_preview()

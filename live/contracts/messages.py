@@ -54,7 +54,8 @@ class SlotFree(NamedTuple):
 
 class Status(NamedTuple):
     """A child's news: ``source`` is ``"worker:0"``, ``"compositor"`` or ``"audio"``;
-    ``status`` is ``"ready"``, ``"finished"``, ``"warning"`` or ``"error"``."""
+    ``status`` is ``"ready"``, ``"finished"``, ``"warning"``, ``"error"`` or ``"report"`` (a
+    line for the show's closing summary, such as what an NDI source sent)."""
 
     source: str
     status: str

@@ -5,7 +5,9 @@ replays agree).
 An outside clock never moves the show's beat directly. Its followers turn what it says into
 ``tempo`` and ``beat_sync`` events (the beat position the clock had at the event's show time);
 the conductor applies, logs and replays them like any other event, and :class:`BeatClock`
-computes every frame's beat from them, so a rendered replay lands on the same beats.
+computes every frame's beat from them, so a rendered replay lands on the same beats. The
+music's own beat (``analysis``) is read from each frame's audio features instead, which a
+render reads from the file's analysis, so it lands on the same beats too (:func:`on_the_music`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,30 @@ from live.contracts.state import ControlEvent
 
 TAPS_AVERAGED = 4      # intervals averaged, so one sloppy tap moves the tempo a little
 RESET_SECONDS = 2.0    # a pause longer than this (30 bpm) starts a new count
+# The music's beat phase wobbles by a hop or so between estimates (10 ms at 48 kHz): a frame's
+# beat is moved onto it only when further off than this, so the beat does not jitter.
+MUSIC_TOLERANCE_S = 0.03
+# The show's tempo parameter (HUD, state-out to layouts) follows the music's estimate, which
+# wobbles by a tenth of a bpm between estimates, once it has moved by this much.
+MUSIC_TEMPO_STEP = 0.5
+
+
+def on_the_music(beat: float, phase: float, tempo: float,
+                 tolerance: float = MUSIC_TOLERANCE_S) -> float | None:
+    """The beat nearest to ``beat`` whose phase (fraction of a beat) is the music's ``phase``
+    at ``tempo`` bpm, or None when ``beat`` is within ``tolerance`` seconds of it already.
+
+    >>> on_the_music(7.80, 0.0, 120.0)    # 0.1 s before the music's beat 8
+    8.0
+    >>> on_the_music(8.02, 0.0, 120.0) is None   # 10 ms after it: close enough
+    True
+    >>> round(on_the_music(3.0, 0.75, 60.0), 2)   # a quarter beat early: back to 2.75
+    2.75
+    """
+    stray = (phase - beat + 0.5) % 1.0 - 0.5    # beats, -0.5 up to 0.5
+    if abs(stray) * 60.0 / tempo <= tolerance:
+        return None
+    return beat + stray
 
 
 class TapTempo:

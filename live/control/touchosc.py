@@ -14,6 +14,13 @@ with a label saying its range:
 
 Parameters' controls also receive their address, so the state the show sends back
 (``[control.osc] send_port``, TouchOSC's default 9000) moves them to the truth.
+
+Not opened in TouchOSC itself (it does not run here). Checked against py2tosc 0.6.0, whose
+reader and validator were built from layouts TouchOSC's editor wrote: every control, OSC
+path, argument range and receive flag reads back as written and the validator finds nothing.
+As an editor of lexml 3 wrote, an OSC message names five connections (version 6 has ten).
+What differs from the editor's bytes is XML-equivalent: keys as text rather than CDATA,
+properties in declaration order rather than sorted, empty ``<messages>``/``<children>``.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ LABEL_HEIGHT = 30
 MARGIN = 10
 CUES = 8                           # cue numbers offered on the scenes page
 BUTTON_MOMENTARY, BUTTON_TOGGLE = 0, 1
+CONNECTIONS = 5                    # OSC connections a message goes out on (all of lexml 3's)
 Frame = tuple[int, int, int, int]  # x, y, width, height in layout pixels
 Colour = tuple[float, float, float]
 COLOURS: dict[str, Colour] = {"audio": (0.9, 0.6, 0.1), "latent": (0.2, 0.7, 0.9), "look": (0.8, 0.3, 0.8),
@@ -146,7 +154,7 @@ def _osc(address: str, conversion: str, low: float, high: float, receive: bool) 
     """One OSC message: sent when x changes, carrying x scaled onto ``low..high``."""
     return ("<osc><enabled>1</enabled><send>1</send>"
             f"<receive>{int(receive)}</receive><feedback>0</feedback>"
-            "<connections>1111111111</connections>"
+            f"<connections>{'1' * CONNECTIONS}</connections>"
             "<triggers><trigger><var>x</var><condition>ANY</condition></trigger></triggers>"
             f"<path>{_partial('CONSTANT', 'STRING', address, 0, 1)}</path>"
             f"<arguments>{_partial('VALUE', conversion, 'x', low, high)}</arguments></osc>")

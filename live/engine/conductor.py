@@ -25,7 +25,7 @@ from live.contracts.frames import FrameRing
 from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLayers,
                                     PerformedLook, ShowStart, SlotFree, Status, Stop)
 from live.control.scenes import Morph, SceneBook, snapshot, split
-from live.control.tempo import BeatClock
+from live.control.tempo import MUSIC_TEMPO_STEP, BeatClock, on_the_music
 from live.engine.scheduler import Scheduler
 from live.engine.showbox import ShowBox
 from live.overlay.hud import warning
@@ -84,6 +84,7 @@ class ShowSummary:
     output: str = ""
     failed: bool = False  # the show could not do its job (nothing shown, compositor error)
     song_starts: list[tuple[int, int]] = field(default_factory=list)  # (first frame, song)
+    reports: list[str] = field(default_factory=list)  # children's closing lines (NDI's counts)
 
 
 class Conductor:
@@ -361,6 +362,8 @@ class Conductor:
             log.warning("the compositor is back (%s)", message.detail)
         elif message.status == "warning":
             log.warning("compositor: %s", message.detail)
+        elif message.status == "report":
+            self.summary.reports.append(message.detail)
         elif message.status == "error":
             log.error("compositor: %s", message.detail)
             if self._compositor_up and self.realtime and not self._stop_reason:
@@ -396,6 +399,16 @@ class Conductor:
                 # this frame's time, so a replay switches on the same frame).
                 self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
             beat = self.beats.at(index, self._tempo(features))
+            if self._follows_the_music(features):
+                if (moved := on_the_music(beat, self._music_phase(index, features),
+                                          features.tempo)) is not None:
+                    self.beats.sync(index / self.fps, moved)   # runs on from there
+                    beat = moved
+                if abs(features.tempo - self.state.tempo) >= MUSIC_TEMPO_STEP:
+                    # The frames read the music's tempo itself; this is what the HUD and
+                    # state-out show (a logged event, as Link's and MIDI clock's tempo are).
+                    self._apply(ControlEvent(index / self.fps, "analysis", "tempo",
+                                             round(features.tempo, 1)))
             # A frame bound after a later one (late binding) crosses no beat a second time.
             beats_crossed = max(0, math.floor(beat) - self._whole_beats)
             self._whole_beats += beats_crossed
@@ -433,12 +446,21 @@ class Conductor:
             self.state.apply(ControlEvent(self.show_time(), "set", name, value),
                              self.network_count)
 
+    def _music_phase(self, index: int, features: FeatureFrame) -> float:
+        """The music's beat phase when frame ``index`` is due: its hop's phase run on at its
+        tempo (live, the newest hop heard may be older than the frame; a render reads the
+        file at the frame's own time)."""
+        ahead = self.scheduler.due(index) - features.time if self.realtime else 0.0
+        return features.beat_phase + ahead * features.tempo / 60.0
+
+    def _follows_the_music(self, features: FeatureFrame | None) -> bool:
+        return self.state.tempo_source == ANALYSIS and features is not None and features.tempo > 0
+
     def _tempo(self, features: FeatureFrame | None) -> float:
         """The tempo frames move at: the music's estimate when the show follows analysis
-        (and has one), else the show's tempo (tap, or Link and MIDI clock's events)."""
-        if self.state.tempo_source == ANALYSIS and features is not None and features.tempo > 0:
-            return features.tempo
-        return self.state.tempo
+        (and has one; its beats also keep the music's phase), else the show's tempo (tap, or
+        Link and MIDI clock's events)."""
+        return features.tempo if self._follows_the_music(features) else self.state.tempo
 
     def _update_display(self, from_index: int | None = None) -> None:
         """Tell the compositor what changed; by default it belongs to the next frame."""

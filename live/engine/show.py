@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 import numpy as np
 
 from live.contracts.features import FeatureFrame, with_events_of
+from live.compositor.config import check_ndi_config_dir
 from live.config import Config, ConfigError
 from live.contracts.errors import LiveError, UserError
 from live.contracts.outputs import atomic_output, growing_output
@@ -239,18 +240,21 @@ class Preflight:
     track: FeatureTrack | None         # render: the audio file's analysis
     video_path: Path | None            # [video] file, checked to decode (source = file)
     eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
+    ndi_config_dir: Path | None        # [output.ndi] config_dir, its NDI settings checked
 
 
 def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
               scratch: Path | None = None) -> Preflight:
     """Everything a show checks before it starts a process; ``gance-live check`` runs it and
     stops. Refuses (one :class:`~live.contracts.errors.LiveError` line) an output that would
-    overwrite an input or is a folder, a network that does not load, audio that does not
-    decode to finite samples, a latent source that does not fit the networks (a projection
-    is read through its last frame), a replay log that is not one. Of the set, the first
+    overwrite an input or is a folder, NDI settings NDI cannot read, a network that does not
+    load, audio that does not decode to finite samples, a latent source that does not fit
+    the networks (a projection is read through its last frame), a replay log that is not
+    one. Of the set, the first
     song is built; the others' files must exist (they load in the background while the
     show plays), or, with ``every_song`` (``gance-live check``), are built too. A render of
     a set whose songs have audio joins it into one file in ``scratch``."""
+    ndi_settings = ndi_config_dir(cfg)
     specs = network_specs(cfg)
     song_audio = set_audio(cfg, options.audio)
     audio_path = song_audio[0] if song_audio else audio_file(cfg, options.audio)
@@ -282,7 +286,17 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
     elif audio_path is not None:
         _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
-                     video_file(cfg), eyes_projection(cfg, instrument))
+                     video_file(cfg), eyes_projection(cfg, instrument), ndi_settings)
+
+
+def ndi_config_dir(cfg: Config) -> Path | None:
+    """The folder of NDI settings the show's NDI sources use (``[output.ndi] config_dir``),
+    checked to hold a settings file NDI reads."""
+    ndi = cfg.output.ndi
+    if not (ndi.sends and ndi.config_dir):
+        return None
+    return check_ndi_config_dir(cfg.resolve(ndi.config_dir),
+                                f"{cfg.path}: [output.ndi] config_dir")
 
 
 def eyes_projection(cfg: Config, instrument: Instrument) -> Path | None:
@@ -474,7 +488,8 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             video_ring=video_ring.name if video_ring else None,
             video_file=str(checked.video_path) if render and checked.video_path else None,
             eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
-            overlays=cfg.overlays)
+            overlays=cfg.overlays,
+            ndi_config_dir=str(checked.ndi_config_dir) if checked.ndi_config_dir else None)
         supervisor.start_compositor(compositor_spec)
         sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
         sources |= {"audio", "video"} & set(supervisor.others)

@@ -1,6 +1,7 @@
 """End to end, the show playing with the rest of the booth: one headless show follows an
 Ableton Link session of a second peer process (its beats in phase, a tempo change followed
-within a beat), then is switched over OSC to the MIDI clock of a drum machine on a JACK port.
+within a beat), then is switched over OSC to the MIDI clock of a drum machine on a JACK port,
+then to the music's own tempo (the demo loop, 120 bpm, as analysed).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from pythonosc.osc_message_builder import build_msg
 
+from live.contracts.parameters import parameter
 from tests.control.conftest import REPO, FakeController, jack_or_skip
 from tests.support.jack import ClockSender
 from tests.support.link_peer import phase_errors, read_timeline
@@ -24,9 +26,11 @@ from tests.support.showrun import DEMO, free_udp_port, interrupt, read_frame_log
 pytestmark = pytest.mark.slow
 
 LINK_TEMPO, LINK_CHANGED, CLOCK_TEMPO = 100.0, 130.0, 90.0
+MUSIC_TEMPO = 120.0   # the demo loop's (live/audio/demo.py)
 SETTLE_S = 3.0     # Link peers find each other within a second or two
 FOLLOW_S = 3.0     # each source is followed this long
 CLOCK_S = 5.0      # MIDI clock: a first tempo takes two beats
+ANALYSIS_S = 4.0   # the music's tempo: estimated since the show started, followed at once
 JACK_PERIOD = 512  # frames at 48 kHz
 
 
@@ -64,6 +68,13 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
                     wait_for_frames(frames_log, 1, show,
                                     where=lambda r: r["t_due"] > time.monotonic() - 1.0)
                 clock_ticks = clock.sent
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as osc:
+                    osc.sendto(build_msg("/live/tempo_source", "analysis").dgram,
+                               ("127.0.0.1", osc_port))
+                analysed_at = time.monotonic()
+                time.sleep(ANALYSIS_S)
+                wait_for_frames(frames_log, 1, show,
+                                where=lambda r: r["t_due"] > time.monotonic() - 1.0)
             finally:
                 interrupt(show)
         finally:
@@ -107,3 +118,20 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
     assert np.median(errors) < 0.1 and errors.max() < 0.25, \
         np.percentile(errors, [50, 95, 100])
     assert first_sync > switched_at - 1.0
+
+    # Analysis: the show's tempo (which the HUD and state-out show) follows the music's, 120
+    # bpm, from the MIDI clock's 90, and the frames' beat runs on with the music as it is
+    # heard. How fast that is here depends on the playback: in one run on a loaded machine,
+    # with this test's dummy (not real-time) JACK server up, the music's analysed phase
+    # advanced at about 70 % of real time, and the beat was moved back onto it every frame or
+    # two. The render test (tests/engine/test_render.py) checks that the beats land on the
+    # music's, on the file's analysis.
+    analysis = parameter("tempo_source").choices.index("analysis")
+    assert [e["value"] for e in events if e["name"] == "tempo_source"][-1] == analysis
+    heard = [e["value"] for e in events if e["source"] == "analysis" and e["name"] == "tempo"]
+    assert heard and abs(heard[-1] - MUSIC_TEMPO) < 0.03 * MUSIC_TEMPO, heard
+    music = [r for r in rows if r["t_due"] > analysed_at + 0.5]
+    assert len(music) > 20, len(music)
+    beats_per_second = (music[-1]["beat"] - music[0]["beat"]) / \
+        (music[-1]["t_due"] - music[0]["t_due"])
+    assert 0.5 < beats_per_second < 1.05 * MUSIC_TEMPO / 60, beats_per_second

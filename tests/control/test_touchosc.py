@@ -34,7 +34,8 @@ def _bindings(page: ElementTree.Element) -> dict[str, dict]:
             "send": osc.findtext("send") == "1", "conversion": argument.findtext("conversion"),
             "range": (float(argument.findtext("scaleMin")),
                       float(argument.findtext("scaleMax"))),
-            "steps": _property(node, "steps"), "button": _property(node, "buttonType")}
+            "steps": _property(node, "steps"), "button": _property(node, "buttonType"),
+            "connections": osc.findtext("connections")}
     return found
 
 
@@ -49,6 +50,8 @@ def test_layout_binds_every_parameter_and_action_on_its_page(tmp_path):
     pages = pager.findall("./children/node[@type='GROUP']")
     assert [_property(p, "tabLabel") for p in pages] == list(PAGES)
     bound = {_property(page, "tabLabel"): _bindings(page) for page in pages}
+    # Every connection of lexml 3 (five; the editor's version 6 files have ten).
+    assert {c["connections"] for page in bound.values() for c in page.values()} == {"11111"}
 
     for declared in PARAMETERS:
         control = bound[declared.layout_page].pop(f"/live/{declared.name}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
+import numpy as np
 import pytest
 
 from live.contracts.parameters import PARAMETERS
@@ -48,6 +49,27 @@ def test_render_is_deterministic_and_muxes_the_audio(tmp_path, music):
     assert hashes == frame_hashes(second)                      # whatever the worker count
     streams = ffprobe(first)
     assert abs(float(streams["audio"]["duration"]) - 2.0) < 0.05
+
+
+def test_a_render_following_the_music_lands_on_its_beats(tmp_path, music):
+    """tempo_source = analysis: the demo loop (120 bpm, a kick on every beat from 0 s) sets
+    the frames' tempo and its beats, once the analysis has its tempo (3.2 s into the file);
+    until then the show's own 90 bpm has taken the beat 0.4 of a beat off the kicks."""
+    own_tempo = tmp_path / "tempo.jsonl"
+    with own_tempo.open("w") as stream:
+        write_event_log([ControlEvent(0.0, "osc", "tempo", 90.0)], stream)
+    _, rows = render(tmp_path, "music", music, "--seconds", 5, "--replay", own_tempo,
+                     "--set", 'control.tempo.source="analysis"',
+                     "--set", "output.width=64", "--set", "output.height=64")
+    followed = [row for row in rows if row["index"] >= 3.5 * FPS]
+    beats = np.array([row["beat"] for row in followed])
+    seconds = np.array([row["index"] for row in followed]) / FPS
+    assert len(followed) > 15
+    assert np.allclose(np.diff(beats) * FPS * 60.0, 120.0, rtol=0.01)
+    # Each frame's beat has the phase of the kicks at its time, within 50 ms (a hop of the
+    # analysis, and the onset's detection, put it 20 ms late).
+    stray = (beats - seconds * 2.0 + 0.5) % 1.0 - 0.5
+    assert np.all(np.abs(stray) * 0.5 < 0.05), stray * 0.5
 
 
 def test_a_logged_show_replays_with_the_same_frames(tmp_path, music):
