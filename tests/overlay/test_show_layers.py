@@ -5,6 +5,7 @@ The projection's source frames hold scikit-image's astronaut (in colour); two st
 networks draw the same face in grey, one shifted 20 px (within GANce's 50 px) and one 120 px
 (beyond). While the near one plays the overlay appears: colour in the eye box of a grey
 face. On the far one it fades away, and comes back when the performer widens the distance.
+The render takes the source frames from the original video instead of the target images.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.support.xvfb import geometry, screenshot, windows, xvfb
 from tests.support.showrun import (children, free_udp_port, interrupt, make_show, memory_map,
                                   read_frame_log, run_cli, start_cli)
 from tests.overlay.faces import ASTRONAUT_EYES, face_frame
+from tests.projector.conftest import write_video
 from tests.synth.standins import picture_network
 from tests.video.media import SECOND_COLOURS, coloured_video
 
@@ -34,6 +36,7 @@ SIZE = 512            # the networks' and the source frames' size
 OUTPUT = 400          # the window: the frame fitted (400 px), then scaled 0.75 about the centre
 SCALE = 0.75
 FPS = 2             # slow enough for the detector to keep up on a loaded 2-core machine
+VIDEO_BAR = 32      # the original video's width beyond the projected square, each side
 WAIT_S = 120.0
 
 
@@ -67,7 +70,17 @@ def show_folder(tmp_path):
     make_show(tmp_path)      # loop.wav; the show file is written below
     frames = 30
     ProjectionFile.write(tmp_path / "face.hdf5", np.zeros((frames, 16, 512), np.float32),
-                         fps=FPS, target_images=np.stack([face_frame(SIZE)] * frames))
+                         fps=FPS, target_images=np.stack([face_frame(SIZE)] * frames),
+                         original_fps=2 * FPS, original_frame_count=2 * frames)
+    # The original video: twice the projection's fps, wider than the network's square (the
+    # projector cropped its centre); the frames between the projected ones hold a grey face,
+    # so a source frame read out of step shows grey eyes.
+    video = np.full((2 * frames, SIZE, SIZE + 2 * VIDEO_BAR, 3), 96, np.uint8)
+    video[0::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = face_frame(SIZE)
+    video[1::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = cv2.cvtColor(
+        cv2.cvtColor(face_frame(SIZE), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)[None]
+    write_video(tmp_path / "original.avi", video, 2 * FPS)
+    write_video(tmp_path / "short.avi", video[:10], 2 * FPS)
     made = run_cli("overlays", tmp_path / "face.hdf5")
     assert made.returncode == 0, made.stderr
     for name, shift in (("near", 20), ("far", 120)):
@@ -199,6 +212,13 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
     from live.contracts.state import ControlEvent, write_event_log
 
     folder = show_folder
+    # The original video as the source frames: checked against the projection, eyes found.
+    short = run_cli("check", folder / "layers.toml", "--set",
+                    "overlays.source_video=short.avi", cwd=folder)
+    assert short.returncode == 2 and len(short.stderr.strip().splitlines()) == 1, short.stderr
+    assert "[overlays] source_video: " in short.stderr and "holds 10 frames" in short.stderr
+    made = run_cli("overlays", folder / "face.hdf5", "--video", folder / "original.avi")
+    assert made.returncode == 0, made.stderr
     switches = [(2.0, 1), (3.0, 0), (7.0, 1)]     # show seconds, network; 2 frames a second
     with (folder / "switches.jsonl").open("w") as stream:
         write_event_log([ControlEvent(0.0, "osc", "frame_scale", SCALE)]
@@ -208,7 +228,7 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
                      "--seconds", 9, "--out",
                      folder / "render.mp4", "--frame-log", folder / "render.jsonl",
                      "--replay", folder / "switches.jsonl", "--set", "output.hud=false",
-                     cwd=folder, timeout=600)
+                     "--set", "overlays.source_video=original.avi", cwd=folder, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = read_frame_log(folder / "render.jsonl")
     assert [r["index"] for r in rows] == list(range(9 * FPS))
