@@ -11,6 +11,12 @@ overlays add to the output loop, and the video layer on the output.
 - ``video``: the draw of a 1024x1024 frame on a 1920x1080 output alone, and with a 1920x1080
   video layer below it (the newest picture uploaded, the frame drawn into its layer and mixed
   over the video), on whatever EGL finds (Mesa llvmpipe without a GPU).
+- ``source video``: reading the eye overlays' source frame from the original video
+  (``[overlays] source_video``: :class:`~live.video.sources.SourceVideo`, on the detector's
+  thread) from a 1920x1080 H.264 file at 30 fps cropped to 1080x1080: the next frame of a
+  projection at the video's fps, at half its fps (two frames decoded), and after a seek (a
+  jump, as when the projection loops); the process's CPU time, FFmpeg's decoding threads
+  included.
 
 Prints and saves figures in milliseconds (medians).
 
@@ -20,7 +26,11 @@ Prints and saves figures in milliseconds (medians).
 from __future__ import annotations
 
 import argparse
+import itertools
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -34,6 +44,7 @@ from live.compositor.renderer import LAYERS_AT_REST, FrameRenderer
 from live.overlay.detector import EyeDetector
 from live.overlay.eyes import EyeFinder
 from live.overlay.sources import SourceEyes
+from live.video.sources import SourceVideo
 
 def milliseconds(action, repeat: int, clock=time.perf_counter) -> float:
     """Median time of ``action`` in ms by ``clock`` (wall by default; ``time.thread_time``
@@ -133,12 +144,35 @@ def measure_video(repeat: int) -> dict[str, float]:
     return figures
 
 
+def measure_source_video(repeat: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "original.mp4"
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=1920x1080:rate=30", "-t", str(repeat + 4), "-c:v",
+                        "libx264", "-pix_fmt", "yuv420p", "-g", "60", str(path)], check=True)
+        figures = {}
+        for label, projection_fps in (("at the video's fps", 30.0), ("at half its fps", 15.0)):
+            video = SourceVideo(path, projection_fps, "crop")
+            frames = iter(range(10 ** 6))
+            figures[f"source video: next frame {label}, 1920x1080 to 1080², CPU"] = \
+                milliseconds(lambda: video.frame(next(frames)), repeat, time.process_time)
+            video.close()
+        # Frames 0 and 90 in turn: every read seeks (OpenCV decodes from the keyframe before,
+        # here frame 0 or 60 of a 60-frame GOP, so up to 30 frames).
+        video = SourceVideo(path, 30.0, "crop")
+        jumps = itertools.cycle([0, 90])
+        figures["source video: a frame after a seek (keyframes every 60), CPU"] = milliseconds(
+            lambda: video.frame(next(jumps)), repeat, time.process_time)
+        video.close()
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     figures = {**measure_eyes(args.repeat), **measure_output(args.repeat),
-               **measure_video(args.repeat)}
+               **measure_video(args.repeat), **measure_source_video(args.repeat)}
     report("layers", figures)
 
 

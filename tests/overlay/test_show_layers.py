@@ -36,6 +36,7 @@ SIZE = 512            # the networks' and the source frames' size
 OUTPUT = 400          # the window: the frame fitted (400 px), then scaled 0.75 about the centre
 SCALE = 0.75
 FPS = 2             # slow enough for the detector to keep up on a loaded 2-core machine
+PROJECTION_FRAMES = 30
 VIDEO_BAR = 32      # the original video's width beyond the projected square, each side
 WAIT_S = 120.0
 
@@ -68,19 +69,11 @@ def on_screen(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
 @pytest.fixture
 def show_folder(tmp_path):
     make_show(tmp_path)      # loop.wav; the show file is written below
-    frames = 30
+    frames = PROJECTION_FRAMES
+    # Made from a video at twice its fps (the render reads that video, see below).
     ProjectionFile.write(tmp_path / "face.hdf5", np.zeros((frames, 16, 512), np.float32),
                          fps=FPS, target_images=np.stack([face_frame(SIZE)] * frames),
                          original_fps=2 * FPS, original_frame_count=2 * frames)
-    # The original video: twice the projection's fps, wider than the network's square (the
-    # projector cropped its centre); the frames between the projected ones hold a grey face,
-    # so a source frame read out of step shows grey eyes.
-    video = np.full((2 * frames, SIZE, SIZE + 2 * VIDEO_BAR, 3), 96, np.uint8)
-    video[0::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = face_frame(SIZE)
-    video[1::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = cv2.cvtColor(
-        cv2.cvtColor(face_frame(SIZE), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)[None]
-    write_video(tmp_path / "original.avi", video, 2 * FPS)
-    write_video(tmp_path / "short.avi", video[:10], 2 * FPS)
     made = run_cli("overlays", tmp_path / "face.hdf5")
     assert made.returncode == 0, made.stderr
     for name, shift in (("near", 20), ("far", 120)):
@@ -212,7 +205,16 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
     from live.contracts.state import ControlEvent, write_event_log
 
     folder = show_folder
-    # The original video as the source frames: checked against the projection, eyes found.
+    # The original video as the source frames: twice the projection's fps, wider than the
+    # network's square (the projector cropped its centre); the frames between the projected
+    # ones hold a grey face, so a source frame read out of step shows grey eyes. Checked
+    # against the projection, its eyes found.
+    video = np.full((2 * PROJECTION_FRAMES, SIZE, SIZE + 2 * VIDEO_BAR, 3), 96, np.uint8)
+    video[0::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = face_frame(SIZE)
+    video[1::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = cv2.cvtColor(
+        cv2.cvtColor(face_frame(SIZE), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)[None]
+    write_video(folder / "original.avi", video, 2 * FPS)
+    write_video(folder / "short.avi", video[:10], 2 * FPS)
     short = run_cli("check", folder / "layers.toml", "--set",
                     "overlays.source_video=short.avi", cwd=folder)
     assert short.returncode == 2 and len(short.stderr.strip().splitlines()) == 1, short.stderr
