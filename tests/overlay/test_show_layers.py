@@ -5,7 +5,7 @@ The projection's source frames hold scikit-image's astronaut (in colour); two st
 networks draw the same face in grey, one shifted 20 px (within GANce's 50 px) and one 120 px
 (beyond). While the near one plays the overlay appears: colour in the eye box of a grey
 face. On the far one it fades away, and comes back when the performer widens the distance.
-The render takes the source frames from the original video instead of the target images.
+The source frames are read from the original video the projection was made from.
 """
 
 from __future__ import annotations
@@ -69,12 +69,19 @@ def on_screen(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
 @pytest.fixture
 def show_folder(tmp_path):
     make_show(tmp_path)      # loop.wav; the show file is written below
-    frames = PROJECTION_FRAMES
-    # Made from a video at twice its fps (the render reads that video, see below).
-    ProjectionFile.write(tmp_path / "face.hdf5", np.zeros((frames, 16, 512), np.float32),
-                         fps=FPS, target_images=np.stack([face_frame(SIZE)] * frames),
-                         original_fps=2 * FPS, original_frame_count=2 * frames)
-    made = run_cli("overlays", tmp_path / "face.hdf5")
+    # The source frames come from the original video (the projection keeps no target
+    # images): twice the projection's fps, wider than the network's square (the projector
+    # cropped its centre); the frames between the projected ones hold a grey face, so a
+    # source frame read out of step shows grey eyes.
+    ProjectionFile.write(tmp_path / "face.hdf5",
+                         np.zeros((PROJECTION_FRAMES, 16, 512), np.float32), fps=FPS,
+                         original_fps=2 * FPS, original_frame_count=2 * PROJECTION_FRAMES)
+    video = np.full((2 * PROJECTION_FRAMES, SIZE, SIZE + 2 * VIDEO_BAR, 3), 96, np.uint8)
+    video[0::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = face_frame(SIZE)
+    video[1::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = cv2.cvtColor(
+        cv2.cvtColor(face_frame(SIZE), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)[None]
+    write_video(tmp_path / "original.avi", video, 2 * FPS)
+    made = run_cli("overlays", tmp_path / "face.hdf5", "--video", tmp_path / "original.avi")
     assert made.returncode == 0, made.stderr
     for name, shift in (("near", 20), ("far", 120)):
         grey = cv2.cvtColor(face_frame(SIZE, dx=shift), cv2.COLOR_RGB2GRAY)
@@ -110,6 +117,7 @@ file = "room.mp4"
 
 [overlays]
 eyes = true
+source_video = "original.avi"
 """)
     return tmp_path
 
@@ -205,16 +213,6 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
     from live.contracts.state import ControlEvent, write_event_log
 
     folder = show_folder
-    # The original video as the source frames: twice the projection's fps, wider than the
-    # network's square (the projector cropped its centre); the frames between the projected
-    # ones hold a grey face, so a source frame read out of step shows grey eyes.
-    video = np.full((2 * PROJECTION_FRAMES, SIZE, SIZE + 2 * VIDEO_BAR, 3), 96, np.uint8)
-    video[0::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = face_frame(SIZE)
-    video[1::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = cv2.cvtColor(
-        cv2.cvtColor(face_frame(SIZE), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)[None]
-    write_video(folder / "original.avi", video, 2 * FPS)
-    made = run_cli("overlays", folder / "face.hdf5", "--video", folder / "original.avi")
-    assert made.returncode == 0, made.stderr
     switches = [(2.0, 1), (3.0, 0), (7.0, 1)]     # show seconds, network; 2 frames a second
     with (folder / "switches.jsonl").open("w") as stream:
         write_event_log([ControlEvent(0.0, "osc", "frame_scale", SCALE)]
@@ -224,7 +222,7 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
                      "--seconds", 9, "--out",
                      folder / "render.mp4", "--frame-log", folder / "render.jsonl",
                      "--replay", folder / "switches.jsonl", "--set", "output.hud=false",
-                     "--set", "overlays.source_video=original.avi", cwd=folder, timeout=600)
+                     cwd=folder, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     rows = read_frame_log(folder / "render.jsonl")
     assert [r["index"] for r in rows] == list(range(9 * FPS))
