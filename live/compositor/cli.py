@@ -5,6 +5,7 @@
     gance-live monitors                       the connected monitors, for [output] monitor
     gance-live upscale in.png out.png --size 2160x2160 [--method bicubic]
     gance-live overlays songs/intro.hdf5      the source frames' eyes, for the eye overlays
+    gance-live overlays songs/intro.hdf5 --video intro.mp4   the same from the original video
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def register(subparsers: Any) -> None:
                     "projection file and store them beside it (PROJECTION.eyes.npz), so a "
                     "show with eye overlays analyses only the synthesized frames.")
     overlays.add_argument("projection", type=Path, help="a GANce projection file (.hdf5)")
+    overlays.add_argument("--video", type=Path,
+                          help="the original video the projection was made from: its frames "
+                               "(in step with the projection's) are the source frames, as "
+                               "[overlays] source_video names it; default: the target images")
     overlays.set_defaults(func=run_overlays)
 
 
@@ -87,18 +92,38 @@ def run_upscale(args: argparse.Namespace) -> int:
 def run_overlays(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from live.latents.projection import ProjectionFile, ProjectionFileError
+    from live.contracts.paths import check_input_file
+    from live.latents.projection import ProjectionFile, ProjectionFileError, source_fit
     from live.overlay.sources import SourceEyes
+    from live.video.sources import SourceVideo, VideoError
 
     projection = ProjectionFile.open(args.projection, identical_rows=False)
     count = len(projection)
-    if projection.target_image(count - 1) is None:
+    video = None
+    if args.video is not None:
+        path = check_input_file(args.video, "video", fix="give the video the projection was "
+                                "made from", error=VideoError)
+        video = SourceVideo(path, projection.fps, source_fit(projection.attributes))
+        problem = video.problem(count, projection.attributes.get("original_fps"),
+                                projection.attributes.get("original_frame_count"))
+        if problem is not None:
+            video.close()
+            raise VideoError(f"{path}: {problem}; give the video {projection.path.name} was "
+                             f"projected from")
+        frames = (video.frame(index) for index in range(count))
+    elif projection.target_image(count - 1) is None:
         raise ProjectionFileError(f"{projection.path}: has no target image (source frame) for "
-                                  f"every latent; project the video again with GANce, which "
-                                  f"keeps them")
-    frames = (projection.target_image(index) for index in range(count))
-    with tqdm(total=count, unit="frame", desc="eyes", dynamic_ncols=True) as bar:
-        eyes = SourceEyes.analyse(frames, count, on_frame=lambda: bar.update(1))
-    written = eyes.save(projection.path)
-    print(f"{written}: eyes in {int(eyes.found.sum())} of {count} source frames")
+                                  f"every latent; give the video it was made from (--video) or "
+                                  f"project the video again with GANce, which keeps them")
+    else:
+        frames = (projection.target_image(index) for index in range(count))
+    try:
+        with tqdm(total=count, unit="frame", desc="eyes", dynamic_ncols=True) as bar:
+            eyes = SourceEyes.analyse(frames, count, on_frame=lambda: bar.update(1))
+    finally:
+        if video is not None:
+            video.close()
+    written = eyes.save(projection.path, video.file.path if video else None)
+    source = f"frames of {video.file.path.name}" if video else "source frames"
+    print(f"{written}: eyes in {int(eyes.found.sum())} of {count} {source}")
     return 0

@@ -1,5 +1,5 @@
 """The layer stack's GL (issue 12): the video layer under the GAN frame, the frame placed
-over it with an opacity and a blend mode, the eye overlay above.
+over it with an opacity and a blend mode, the eye overlay inside the frame.
 
 When the stack is in play (a video layer, or a frame not simply opaque), :class:`FrameRenderer
 <live.compositor.renderer.FrameRenderer>` draws the frame into a transparent layer of the
@@ -8,11 +8,13 @@ over the video (or the background) in one pass of ``shaders/layers.frag``. Witho
 frame is drawn straight onto the output as before, at no extra cost.
 
 The eye overlay (the source video's eye region, see :mod:`live.overlay.detector`) is drawn
-on the frame where its region lies in the frame's pixels, through the frame's own placement
-(:func:`eye_quad`), feathered by ``shaders/eyes.frag``.
+into the frame's own texture as it is uploaded, where its region lies in the frame's pixels
+(:func:`eye_quad`), feathered by ``shaders/eyes.frag``: it is part of the frame before the
+look, so the trails, zoom, pan, spin, placement and colour move and tint it with the face it
+belongs on.
 
-Like the renderer, the stack can draw into several contexts that share its textures (the
-output window and the performer's preview): each gets its own program, quad and layer.
+Like the renderer, the stack can composite into several contexts that share its textures
+(the output window and the performer's preview): each gets its own program, quad and layer.
 """
 
 from __future__ import annotations
@@ -42,17 +44,17 @@ class EyeDrawing(NamedTuple):
     feather: float
 
 
-def eye_quad(frame_quad: np.ndarray, region_box: tuple[int, int, int, int],
-             frame_size: tuple[int, int]) -> np.ndarray:
-    """The ``[4, 4]`` strip ``(x, y, u, v)`` putting a region of the frame's pixels where the
-    frame's quad (``frame_vertices``) shows it: the map from the frame's texture coordinates
-    to the output is affine (a rectangle, rotated or mirrored), so three corners fix it."""
-    uv1 = np.column_stack([frame_quad[:, 2:4], np.ones(4)])
-    affine, *_ = np.linalg.lstsq(uv1, frame_quad[:, :2], rcond=None)   # [3, 2]
+def eye_quad(region_box: tuple[int, int, int, int], frame_size: tuple[int, int]) -> np.ndarray:
+    """The ``[4, 4]`` strip ``(x, y, u, v)`` drawing the region picture over ``region_box``
+    of a framebuffer on the frame's texture (its top row is texture row 0, at NDC y = -1).
+
+    >>> eye_quad((25, 0, 50, 10), (100, 20))[:, :2].tolist()
+    [[-0.5, -1.0], [0.5, -1.0], [-0.5, 0.0], [0.5, 0.0]]
+    """
     x, y, w, h = region_box
     width, height = frame_size
     corners = np.array([(x, y), (x + w, y), (x, y + h), (x + w, y + h)], float)   # TL TR BL BR
-    positions = np.column_stack([corners / (width, height), np.ones(4)]) @ affine
+    positions = corners / (width, height) * 2.0 - 1.0
     return np.column_stack([positions, _UPRIGHT_UV]).astype(np.float32)
 
 
@@ -69,8 +71,6 @@ class _ContextPart:
     program: moderngl.Program
     quad: moderngl.Buffer
     vao: moderngl.VertexArray
-    eyes: moderngl.Program
-    eyes_vao: moderngl.VertexArray
     layer: moderngl.Texture | None = None
     layer_target: moderngl.Framebuffer | None = None
 
@@ -89,12 +89,13 @@ class _ContextPart:
 
     def release(self) -> None:
         self.release_layer()
-        for resource in (self.vao, self.eyes_vao, self.quad, self.program, self.eyes):
+        for resource in (self.vao, self.quad, self.program):
             resource.release()
 
 
 class LayerStack:
-    """The video texture and, per context, the compositing program and the frame layer."""
+    """The video texture, the eye overlay and, per context, the compositing program and the
+    frame layer."""
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR) -> None:
         self.ctx = ctx
@@ -103,6 +104,12 @@ class LayerStack:
         self.video: moderngl.Texture | None = None
         self.eye_region: moderngl.Texture | None = None
         self.eyes: EyeDrawing | None = None    # None: no eye overlay on the frame
+        # The eyes are drawn in the frame's texture, through this (the uploading) context only.
+        self._eyes_program = load_program(ctx, "quad.vert", "eyes.frag", shader_dir)
+        self._eyes_program["u_flip_y"].value = 1.0
+        self._eyes_quad = ctx.buffer(reserve=4 * 4 * 4, dynamic=True)
+        self._eyes_vao = ctx.vertex_array(self._eyes_program,
+                                          [(self._eyes_quad, *_VERTEX_FORMAT)])
         self.add_context(ctx)
 
     def add_context(self, ctx: moderngl.Context) -> None:
@@ -112,9 +119,7 @@ class LayerStack:
         program["u_layer"].value = 1
         quad = ctx.buffer(reserve=4 * 4 * 4, dynamic=True)
         vao = ctx.vertex_array(program, [(quad, *_VERTEX_FORMAT)])
-        eyes = load_program(ctx, "quad.vert", "eyes.frag", self._shader_dir)
-        eyes_vao = ctx.vertex_array(eyes, [(quad, *_VERTEX_FORMAT)])
-        self._parts[ctx] = _ContextPart(program, quad, vao, eyes, eyes_vao)
+        self._parts[ctx] = _ContextPart(program, quad, vao)
 
     def forget_context(self, ctx: moderngl.Context) -> None:
         self._parts.pop(ctx).release()
@@ -148,24 +153,22 @@ class LayerStack:
             self.eye_region.write(np.ascontiguousarray(region))
         self.eyes = drawing if self.eye_region is not None else None
 
-    def draw_eyes(self, target: moderngl.Framebuffer, frame_quad: np.ndarray, fade: float,
-                  flip: float) -> None:
-        """The eye overlay over the frame drawn in ``target`` with ``frame_quad``."""
+    def draw_eyes(self, frame: moderngl.Framebuffer) -> None:
+        """The eye overlay into the frame just uploaded (``frame`` draws into its texture)."""
         eyes = self.eyes
         if eyes is None or eyes.opacity <= 0.0:
             return
-        part = self._parts[target.ctx]
-        target.use()
-        part.quad.write(eye_quad(frame_quad, eyes.region_box, eyes.frame_size))
-        part.eyes["u_flip_y"].value = flip
-        part.eyes["u_opacity"].value = eyes.opacity
-        part.eyes["u_feather"].value = eyes.feather
-        part.eyes["u_fade"].value = fade
+        frame.use()
+        self._eyes_quad.write(eye_quad(eyes.region_box, eyes.frame_size))
+        self._eyes_program["u_opacity"].value = eyes.opacity
+        self._eyes_program["u_feather"].value = eyes.feather
         self.eye_region.use(0)
-        target.ctx.enable(moderngl.BLEND)
-        target.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        part.eyes_vao.render(moderngl.TRIANGLE_STRIP)
-        target.ctx.disable(moderngl.BLEND)
+        self.ctx.enable(moderngl.BLEND)
+        # The frame keeps its own alpha (the layer stack's opacity reads it).
+        self.ctx.blend_func = (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA,
+                               moderngl.ZERO, moderngl.ONE)
+        self._eyes_vao.render(moderngl.TRIANGLE_STRIP)
+        self.ctx.disable(moderngl.BLEND)
 
     def frame_layer(self, target: moderngl.Framebuffer) -> moderngl.Framebuffer:
         """A transparent layer the size of ``target`` (in its context) to draw the frame in."""
@@ -199,6 +202,8 @@ class LayerStack:
         for part in self._parts.values():
             part.release()
         self._parts.clear()
+        for resource in (self._eyes_vao, self._eyes_quad, self._eyes_program):
+            resource.release()
         for texture in (self.video, self.eye_region):
             if texture is not None:
                 texture.release()

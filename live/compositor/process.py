@@ -49,6 +49,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,7 @@ from live.overlay.detector import EyeDetector, EyeResult, Rule
 from live.overlay.hud import HudStats, render_text
 from live.overlay.sources import SourceEyes
 from live.overlay.tracks import LiveTrack, OfflineTracks
-from live.video.sources import VideoError, VideoFile, cover
+from live.video.sources import SourceVideo, VideoError, VideoFile, cover
 
 if TYPE_CHECKING:
     from live.compositor.ndi import NdiSource
@@ -105,7 +106,8 @@ class CompositorSpec:
     ``parts`` (shared with the supervisor). ``restarted``: a compositor taking over a show
     already running from one that died. The video layer comes from ``video_ring`` live and
     from ``video_file`` in a render (so that frame k always has the file's frame at k / fps).
-    ``eyes_projection``: draw GANce's eye overlays from that projection's source frames.
+    ``eyes_projection``: draw GANce's eye overlays from that projection's source frames,
+    its target images or, with ``eyes_video``, the video it was made from.
     ``ndi_config_dir``: the folder of NDI settings (``NDI_CONFIG_DIR``) the NDI sources use.
     """
 
@@ -126,6 +128,7 @@ class CompositorSpec:
     video_ring: str | None = None   # live: the video process's ring (the layer under frames)
     video_file: str | None = None   # render: the [video] file, read here frame by frame
     eyes_projection: str | None = None   # the eye overlays' projection (its eyes computed)
+    eyes_video: str | None = None        # the video it was made from, the overlays' source
     overlays: OverlaysConfig | None = None
     ndi_config_dir: str | None = None
 
@@ -234,6 +237,7 @@ class Compositor:
         self.video_file: VideoFile | None = None
         self._video_sequence = -1     # the video picture last uploaded
         self.eye_detector: EyeDetector | None = None
+        self.source_video: SourceVideo | None = None   # the eye overlays' source, if a video
         self.eye_track: LiveTrack | None = None
         self.eye_drawing: EyeDrawing | None = None   # where the last eye region goes
         try:
@@ -265,7 +269,8 @@ class Compositor:
         elif spec.video_file and spec.mode == "render":
             self.video_file = VideoFile(spec.video_file)
         if spec.eyes_projection:
-            self._open_eyes(spec.eyes_projection, spec.overlays)
+            self._open_eyes(Path(spec.eyes_projection),
+                            Path(spec.eyes_video) if spec.eyes_video else None, spec.overlays)
         if self.window is not None:
             self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
             if spec.output.preview and spec.mode == "live":
@@ -295,13 +300,20 @@ class Compositor:
                             + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
                                f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
 
-    def _open_eyes(self, projection: str, overlays: OverlaysConfig) -> None:
-        """The eye overlays: the source frames' stored eyes, the detector thread, the track."""
-        from live.latents.projection import read_target_image
+    def _open_eyes(self, projection: Path, video: Path | None, overlays: OverlaysConfig) -> None:
+        """The eye overlays: the source frames' stored eyes, the detector thread (which reads
+        the source frames, off the output loop), the track."""
+        from live.latents.projection import read_attributes, read_target_image, source_fit
 
-        source = SourceEyes.load(projection)   # the show checked it against the projection
-        self.eye_detector = EyeDetector(
-            source, lambda index: read_target_image(Path(projection), index), overlays.margin)
+        source = SourceEyes.load(projection, video=video)   # the show checked them
+        if video is None:
+            source_image = partial(read_target_image, projection)
+        else:
+            attributes = read_attributes(projection)
+            self.source_video = SourceVideo(video, attributes["projection_fps"],
+                                            source_fit(attributes))
+            source_image = self.source_video.frame
+        self.eye_detector = EyeDetector(source, source_image, overlays.margin)
         self.eye_track = LiveTrack(1, 0.0)   # length and fade: from the display, each frame
 
     def _open_part(self, number: int, first_period: int) -> None:
@@ -376,7 +388,10 @@ class Compositor:
             if not message.drawn:  # NaN/inf from the network: the last picture stays up
                 self._free(message.slot, message.index, shown=False)
                 return
-            if self.eye_detector is not None and self.display.layers.eyes:
+            # Live, detection starts as a frame arrives; a render compares each frame itself
+            # as it draws it (the thread would only repeat that work, reading the same files).
+            if self.eye_detector is not None and self.display.layers.eyes \
+                    and self.spec.mode != "render":
                 header = self.ring.header(message.slot)
                 self.eye_detector.submit(message.index, self.ring.pixels(message.slot),
                                          int(header["source_frame"]))
@@ -827,4 +842,7 @@ class Compositor:
         if self.eye_detector is not None:
             self.eye_detector.close()
             self.eye_detector = None
+        if self.source_video is not None:   # after the detector thread that reads it
+            self.source_video.close()
+            self.source_video = None
         return status, detail

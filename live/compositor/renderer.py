@@ -157,13 +157,15 @@ class FrameRenderer:
         self._uploads: list[moderngl.Buffer] = []
         self._next_upload = 0
         self.texture: moderngl.Texture | None = None
+        self._texture_target: moderngl.Framebuffer | None = None   # draws into the frame
 
     @property
     def has_frame(self) -> bool:
         return self.texture is not None
 
     def upload(self, pixels: np.ndarray) -> None:
-        """Copy a ``[h, w, 4]`` uint8 frame into the next upload buffer and on to the texture."""
+        """Copy a ``[h, w, 4]`` uint8 frame into the next upload buffer and on to the texture,
+        then draw the eye overlay (``layers.set_eyes``, set before) into it."""
         height, width = pixels.shape[:2]
         if self.texture is None or self.texture.size != (width, height):
             self._allocate(width, height)
@@ -172,13 +174,16 @@ class FrameRenderer:
         buffer.orphan()
         buffer.write(np.ascontiguousarray(pixels))
         self.texture.write(buffer)
+        self.layers.draw_eyes(self._texture_target)
 
     def _allocate(self, width: int, height: int) -> None:
         for buffer in self._uploads:
             buffer.release()
         if self.texture is not None:
+            self._texture_target.release()
             self.texture.release()
         self.texture = self.ctx.texture((width, height), 4)
+        self._texture_target = self.ctx.framebuffer(color_attachments=[self.texture])
         # Linear filtering is what the 9-tap bicubic and the "linear" method read through;
         # nearest and 16-tap bicubic use texelFetch and ignore it. Edges repeat (clamp).
         self.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
@@ -252,8 +257,7 @@ class FrameRenderer:
             tex_w, tex_h = self.texture.size
             placement = replace(look.placement, scale=layers.frame_scale,
                                 offset=(layers.frame_x, layers.frame_y))
-            frame_quad = frame_vertices(tex_w, tex_h, width, height, placement)
-            programs.quad.write(frame_quad)
+            programs.quad.write(frame_vertices(tex_w, tex_h, width, height, placement))
             method = METHODS[look.method]
             program = programs.frame[method]
             program["u_flip_y"].value = flip
@@ -274,8 +278,6 @@ class FrameRenderer:
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
-        if self.texture is not None:
-            self.layers.draw_eyes(target, frame_quad, fade, flip)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
 
@@ -300,7 +302,8 @@ class FrameRenderer:
         if self._trails is not None:
             self._trails.release()
         self.layers.release()
-        for resource in (*self._uploads, self.texture, self._trail_vao, self._trail_quad,
+        for resource in (*self._uploads, self._texture_target, self.texture, self._trail_vao,
+                         self._trail_quad,
                          self._trail_program):
             if resource is not None:
                 resource.release()

@@ -241,6 +241,7 @@ class Preflight:
     video_path: Path | None            # [video] file, checked to decode (source = file)
     eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
     ndi_config_dir: Path | None        # [output.ndi] config_dir, its NDI settings checked
+    eyes_video: Path | None            # [overlays] source_video, checked against the projection
 
 
 def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
@@ -285,8 +286,10 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     elif audio_path is not None:
         _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
+    source_video = eyes_video(cfg, instrument)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
-                     video_file(cfg), eyes_projection(cfg, instrument), ndi_settings)
+                     video_file(cfg), eyes_projection(cfg, instrument, source_video),
+                     ndi_settings, source_video)
 
 
 def ndi_config_dir(cfg: Config) -> Path | None:
@@ -299,15 +302,46 @@ def ndi_config_dir(cfg: Config) -> Path | None:
                                 f"{cfg.path}: [output.ndi] config_dir")
 
 
-def eyes_projection(cfg: Config, instrument: Instrument) -> Path | None:
+def eyes_projection(cfg: Config, instrument: Instrument, video: Path | None) -> Path | None:
     """The projection whose source eyes the overlays draw, its stored eyes checked to
-    belong to it (``gance-live overlays`` makes them)."""
+    belong to it and to its source frames, ``video`` or its target images (``gance-live
+    overlays`` makes them)."""
     if not cfg.overlays.eyes:
         return None
     from live.overlay.sources import SourceEyes
 
     path = cfg.resolve(cfg.latents.projection.file)
-    SourceEyes.load(path, len(instrument.journey.latents))
+    SourceEyes.load(path, len(instrument.journey.latents), video)
+    return path
+
+
+def eyes_video(cfg: Config, instrument: Instrument) -> Path | None:
+    """``[overlays] source_video``, checked to be a video the projection can have been made
+    from (its fps and length) that decodes through the projection's last frame."""
+    if not (cfg.overlays.eyes and cfg.overlays.source_video):
+        return None
+    from live.latents.projection import read_attributes, source_fit
+    from live.video.sources import SourceVideo
+
+    key = "[overlays] source_video"
+    path = cfg.input_file(cfg.overlays.source_video, key, "video file",
+                          fix="name the video the projection was made from, relative to the "
+                              "show file")
+    projection = cfg.resolve(cfg.latents.projection.file)
+    attributes = read_attributes(projection)
+    frames = len(instrument.journey.latents)
+    try:
+        video = SourceVideo(path, instrument.journey.projection_fps, source_fit(attributes))
+    except ConfigError as exc:   # VideoError names the file; say which key named it
+        raise ConfigError(f"{cfg.path}: {key}: {exc}") from None
+    try:
+        problem = video.problem(frames, attributes.get("original_fps"),
+                                attributes.get("original_frame_count"))
+    finally:
+        video.close()
+    if problem is not None:
+        raise ConfigError(f"{cfg.path}: {key}: {path}: {problem}; name the video "
+                          f"{projection.name} was projected from")
     return path
 
 
@@ -339,6 +373,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
         inputs += song_files(cfg, song)
     if cfg.video.source == "file" and cfg.video.file:
         inputs.append(("[video] file", cfg.resolve(cfg.video.file)))
+    if cfg.overlays.eyes and cfg.overlays.source_video:
+        inputs.append(("[overlays] source_video", cfg.resolve(cfg.overlays.source_video)))
     inputs += [("[control.midi] maps", cfg.resolve(name)) for name in cfg.control.midi.maps]
     if cfg.telemetry.replay:
         inputs.append(("[telemetry] replay", cfg.resolve(cfg.telemetry.replay)))
@@ -488,6 +524,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             video_ring=video_ring.name if video_ring else None,
             video_file=str(checked.video_path) if render and checked.video_path else None,
             eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
+            eyes_video=str(checked.eyes_video) if checked.eyes_video else None,
             overlays=cfg.overlays,
             ndi_config_dir=str(checked.ndi_config_dir) if checked.ndi_config_dir else None)
         supervisor.start_compositor(compositor_spec)

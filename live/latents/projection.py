@@ -23,6 +23,7 @@ every problem into a :class:`ProjectionFileError` naming the file, what is wrong
 
 from __future__ import annotations
 
+import json
 import math
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,7 @@ import numpy as np
 from live.contracts.errors import ConfigError
 from live.contracts.paths import check_input_file
 from live.latents.blend import first_out_of_range
+from live.video.sources import FIT_MODES
 
 W_DIM = 512
 SUPPORTED_VERSIONS = (1, 2)
@@ -42,6 +44,8 @@ FINAL_LATENTS = "final_latents"
 TARGET_IMAGES = "target_images"
 FINAL_IMAGES = "final_images"
 HISTORY_GROUPS = ("latents_histories", "images_histories", "noises_histories")
+# gance-live's projector records its settings (how it fitted the video among them) as JSON here.
+SETTINGS_ATTRIBUTE = "gance_live_projector"
 # GANce computes the frame count from the video's duration and fps and projects what the
 # decoder actually yields; the two may disagree by a frame or two and GANce accepts that.
 FRAME_COUNT_TOLERANCE = 2
@@ -192,6 +196,29 @@ def read_target_image(path: Path, index: int) -> np.ndarray:
     name = f"{TARGET_IMAGES}/{TARGET_IMAGES}_{index}"
     with _open_hdf5(path) as f, _reading(path, name):
         return np.asarray(f[name])
+
+
+def read_attributes(path: Path) -> dict[str, Any]:
+    """The root attributes of the projection at ``path`` alone, as plain Python values (the
+    eye overlays need its fps and how its video was fitted, not its latents)."""
+    with _open_hdf5(path) as f, _reading(path, "the root attributes"):
+        return {key: _plain(value) for key, value in f.attrs.items()}
+
+
+def source_fit(attributes: dict[str, Any]) -> str:
+    """How the projected video's frames were fitted to the network's square, ``crop`` or
+    ``pad``: as gance-live's projector recorded it; GANce records nothing, and a centred crop
+    (the projector's default) is assumed.
+
+    >>> source_fit({SETTINGS_ATTRIBUTE: '{"fit": "pad"}'}), source_fit({})
+    ('pad', 'crop')
+    """
+    try:
+        settings = json.loads(attributes.get(SETTINGS_ATTRIBUTE, "{}"))
+    except (TypeError, ValueError):
+        settings = {}
+    fit = settings.get("fit") if isinstance(settings, dict) else None
+    return fit if fit in FIT_MODES else "crop"
 
 
 def _open_hdf5(path: Path) -> h5py.File:

@@ -12,6 +12,11 @@ class OverlaysConfig:
     eyes: bool = param(False, "draw the projection's source eyes over the network's when they "
                               "line up (needs [latents] source = \"projection\" and `gance-live "
                               "overlays` run on its file once)")
+    source_video: str = param("", "the original video the projection was made from, whose "
+                                  "frames are drawn (in step with the projection, fitted to its "
+                                  "square as the projector did) instead of its target images; "
+                                  "relative to this file; run `gance-live overlays PROJECTION "
+                                  "--video VIDEO` once")
     margin: float = param(0.25, "the drawn region reaches this part of the eye box's size "
                                 "beyond it on every side", range=(0.0, 2.0))
     feather: float = param(0.35, "part of the region, from its edge inward, that fades into "

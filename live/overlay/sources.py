@@ -2,9 +2,11 @@
 
 A projection's source frames never change, so ``gance-live overlays PROJECTION.hdf5`` finds
 their eyes once and stores them beside the projection in ``PROJECTION.hdf5.eyes.npz``; the
-show then analyses only what the network draws. The file records which projection it was
-made from (size and modification time), so a projection written again is not matched
-against stale eyes.
+show then analyses only what the network draws. The source frames are the projection's
+target images, or the original video it was made from (``[overlays] source_video``,
+``gance-live overlays PROJECTION --video VIDEO``). The file records which projection and
+which video it was made from (size and modification time), so a projection or video written
+again, or another source, is not matched against stale eyes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from live.contracts.outputs import atomic_output
 from live.overlay.eyes import Box, EyeFinder, EyeSample
 
 SIDECAR_SUFFIX = ".eyes.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 2: records the source video (none: the target images)
+TARGET_IMAGES_STAMP = np.zeros(2, np.int64)   # the "video" of eyes found in target images
 
 
 class SourceEyesError(ConfigError):
@@ -33,9 +36,18 @@ def sidecar_path(projection: str | Path) -> Path:
     return projection.with_name(projection.name + SIDECAR_SUFFIX)
 
 
-def _stamp(projection: Path) -> np.ndarray:
-    stat = projection.stat()
+def _stamp(path: Path) -> np.ndarray:
+    stat = path.stat()
     return np.array([stat.st_size, stat.st_mtime_ns], dtype=np.int64)
+
+
+def _source_stamp(video: Path | None) -> np.ndarray:
+    return TARGET_IMAGES_STAMP if video is None else _stamp(video)
+
+
+def overlays_command(projection: Path, video: Path | None) -> str:
+    """The command that computes the eyes of ``projection``'s source frames."""
+    return f"gance-live overlays {projection}" + (f" --video {video}" if video else "")
 
 
 @dataclass
@@ -72,36 +84,53 @@ class SourceEyes:
             on_frame()
         return cls(found, boxes, phashes, frame_size)
 
-    def save(self, projection: Path) -> Path:
-        """Write beside ``projection`` (atomically); returns the path written."""
+    def save(self, projection: Path, video: Path | None = None) -> Path:
+        """Write beside ``projection`` (atomically), made from its target images or from
+        ``video``; returns the path written."""
         target = sidecar_path(projection)
         with atomic_output(target) as temporary, temporary.open("wb") as stream:
             np.savez(stream, version=FORMAT_VERSION, projection=_stamp(projection),
+                     video=_source_stamp(video),
                      found=self.found, boxes=self.boxes, phashes=self.phashes,
                      frame_size=np.array(self.frame_size, np.int32))
         return target
 
     @classmethod
-    def load(cls, projection: str | Path, frame_count: int | None = None) -> SourceEyes:
-        """The eyes stored for ``projection`` (of ``frame_count`` frames, when given); a
-        missing, stale or damaged file raises :class:`SourceEyesError` naming the command
-        that makes it."""
+    def load(cls, projection: str | Path, frame_count: int | None = None,
+             video: Path | None = None) -> SourceEyes:
+        """The eyes stored for ``projection`` (of ``frame_count`` frames, when given) found in
+        its target images, or in ``video``; a missing, stale or damaged file, or one made
+        from the other source, raises :class:`SourceEyesError` naming the command that
+        makes it."""
         projection = Path(projection)
         path = sidecar_path(projection)
-        again = f"run 'gance-live overlays {projection}'"
+        again = f"run '{overlays_command(projection, video)}'"
         if not path.is_file():
             raise SourceEyesError(f"{path}: the source frames' eyes were never computed; "
                                   f"{again} before the show")
         try:
             with np.load(path) as stored:
-                fields = {name: stored[name] for name in
-                          ("version", "projection", "found", "boxes", "phashes", "frame_size")}
+                version = int(stored["version"])
+                if version != FORMAT_VERSION:
+                    raise SourceEyesError(f"{path}: written by another version of gance-live "
+                                          f"(format {version}, this one reads "
+                                          f"{FORMAT_VERSION}); {again}")
+                fields = {name: stored[name] for name in ("projection", "video", "found",
+                                                          "boxes", "phashes", "frame_size")}
         except (OSError, ValueError, KeyError, EOFError) as exc:
             raise SourceEyesError(f"{path}: not a readable eyes file ({exc}); {again}") from None
-        if int(fields["version"]) != FORMAT_VERSION or \
-                not np.array_equal(fields["projection"], _stamp(projection)):
+        if not np.array_equal(fields["projection"], _stamp(projection)):
             raise SourceEyesError(f"{path}: made from another version of {projection.name} "
                                   f"(it changed since); {again}")
+        made_from_video = not np.array_equal(fields["video"], TARGET_IMAGES_STAMP)
+        if made_from_video != (video is not None):
+            made, wanted = ("a source video", "its target images") if made_from_video else \
+                ("its target images", f"the video {video}")
+            raise SourceEyesError(f"{path}: made from {made}, but the show's source frames "
+                                  f"are {wanted} ([overlays] source_video); {again}")
+        if video is not None and not np.array_equal(fields["video"], _stamp(video)):
+            raise SourceEyesError(f"{path}: made from another version of {video.name} (it "
+                                  f"changed since) or another video; {again}")
         if frame_count is not None and len(fields["found"]) != frame_count:
             raise SourceEyesError(f"{path}: holds {len(fields['found'])} frames, the projection "
                                   f"{frame_count}; {again}")

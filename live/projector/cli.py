@@ -10,7 +10,7 @@ from live.contracts.errors import UserError
 from live.projector.distance import VGG_URL
 from live.projector.optimise import ProjectorSettings
 from live.projector.run import ProjectOptions, pick_devices, project_video
-from live.projector.video import FIT_MODES
+from live.video.sources import FIT_MODES
 
 DEFAULT_STEPS = ProjectorSettings().steps
 

@@ -31,7 +31,8 @@ from live.projector.distance import (NO_VGG_NOTE, Distance, PixelSSIMDistance, V
 from live.projector.errors import ProjectorError
 from live.projector.optimise import BatchResult, ProjectorSettings, project_batch, w_statistics
 from live.projector.store import ProjectionOutput
-from live.projector.video import FIT_MODES, VideoSource
+from live.projector.video import VideoSource
+from live.video.sources import FIT_MODES
 from live.synth.errors import NetworkError
 from live.synth.loading import load_network
 from live.synth.networks import Generator

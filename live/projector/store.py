@@ -18,11 +18,10 @@ import numpy as np
 
 from live.contracts.outputs import atomic_output
 from live.contracts.paths import shown_path
-from live.latents.projection import (FINAL_IMAGES, FINAL_LATENTS, TARGET_IMAGES, start_layout,
-                                     write_dataset)
+from live.latents.projection import (FINAL_IMAGES, FINAL_LATENTS, SETTINGS_ATTRIBUTE,
+                                     TARGET_IMAGES, start_layout, write_dataset)
 from live.projector.errors import ProjectorError
 
-SETTINGS_ATTRIBUTE = "gance_live_projector"
 FRAME_GROUPS = (TARGET_IMAGES, FINAL_IMAGES, FINAL_LATENTS)  # written in this order
 
 

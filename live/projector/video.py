@@ -1,7 +1,8 @@
 """The source video: its frames at the projection fps, fitted to the network's square.
 
 OpenCV decodes; :func:`projection_sources` (which source frame each projection frame takes)
-and :func:`fit_square` (centre crop or pad, then resize) are pure and tested alone.
+and :func:`~live.video.sources.fit_square` (centre crop or pad, then resize; the eye overlays
+fit the video the same way) are pure and tested alone.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import numpy as np
 
 from live.contracts.paths import check_input_file
 from live.projector.errors import ProjectorError
+from live.video.sources import fit_square
 
-FIT_MODES = ("crop", "pad")   # crop the long side to a centred square, or pad it with black
 # A projection fps a hair above the video's (30 vs 29.97) is a rounding, not an upsampling.
 FPS_TOLERANCE = 1.01
 
@@ -34,27 +35,6 @@ def projection_sources(source_count: int, source_fps: float, projection_fps: flo
     count = max(1, math.floor(duration * projection_fps + 1e-9))
     step = source_fps / projection_fps
     return [min(source_count - 1, math.floor(k * step + 1e-9)) for k in range(count)]
-
-
-def fit_square(frame_bgr: np.ndarray, size: int, fit: str = "crop") -> np.ndarray:
-    """An OpenCV BGR frame as the network's RGB square ``[size, size, 3]`` uint8: the centre
-    square of the frame (``crop``) or the whole frame on black (``pad``), resized."""
-    assert fit in FIT_MODES, fit
-    height, width = frame_bgr.shape[:2]
-    if fit == "crop":
-        side = min(height, width)
-        top, left = (height - side) // 2, (width - side) // 2
-        square = frame_bgr[top:top + side, left:left + side]
-    else:
-        side = max(height, width)
-        square = np.zeros((side, side, 3), np.uint8)
-        top, left = (side - height) // 2, (side - width) // 2
-        square[top:top + height, left:left + width] = frame_bgr[..., :3]
-    if side != size:
-        # Area averaging does not alias when shrinking; bicubic is smoother when enlarging.
-        method = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
-        square = cv2.resize(square, (size, size), interpolation=method)
-    return np.ascontiguousarray(cv2.cvtColor(square, cv2.COLOR_BGR2RGB))
 
 
 class VideoSource:

@@ -20,6 +20,7 @@ import numpy as np
 from live.contracts.errors import ConfigError
 
 SYSFS_VIDEO = Path("/sys/class/video4linux")
+FIT_MODES = ("crop", "pad")   # crop the long side to a centred square, or pad it with black
 SEEK_AHEAD_FRAMES = 30   # further ahead than this, seeking is cheaper than decoding through
 # FFmpeg (inside OpenCV) prints its own complaints about a file it cannot read ("moov atom
 # not found"); the show says what is wrong in one line of its own. -8 is AV_LOG_QUIET.
@@ -76,9 +77,68 @@ def cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return cv2.cvtColor(resized, cv2.COLOR_BGR2RGBA)
 
 
+def fit_square(frame_bgr: np.ndarray, size: int, fit: str = "crop") -> np.ndarray:
+    """An OpenCV BGR frame as the network's RGB square ``[size, size, 3]`` uint8: the centre
+    square of the frame (``crop``) or the whole frame on black (``pad``), resized."""
+    assert fit in FIT_MODES, fit
+    height, width = frame_bgr.shape[:2]
+    if fit == "crop":
+        side = min(height, width)
+        top, left = (height - side) // 2, (width - side) // 2
+        square = frame_bgr[top:top + side, left:left + side]
+    else:
+        side = max(height, width)
+        square = np.zeros((side, side, 3), np.uint8)
+        top, left = (side - height) // 2, (side - width) // 2
+        square[top:top + height, left:left + width] = frame_bgr[..., :3]
+    if side != size:
+        # Area averaging does not alias when shrinking; bicubic is smoother when enlarging.
+        method = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
+        square = cv2.resize(square, (size, size), interpolation=method)
+    return np.ascontiguousarray(cv2.cvtColor(square, cv2.COLOR_BGR2RGB))
+
+
+def frame_at(seconds: float, fps: float) -> int:
+    """The frame of a video at ``fps`` that time ``seconds`` falls in."""
+    return math.floor(max(seconds, 0.0) * fps + 1e-9)
+
+
 def file_frame_at(show_seconds: float, file_fps: float, frame_count: int) -> int:
     """The frame of a looped file that show time ``show_seconds`` falls in."""
-    return math.floor(max(show_seconds, 0.0) * file_fps + 1e-9) % frame_count
+    return frame_at(show_seconds, file_fps) % frame_count
+
+
+# A video's frame rate may be stated with rounding (29.97 as 30000/1001 or as 29.97).
+SOURCE_FPS_TOLERANCE = 0.01
+# GANce's frame count comes from duration x fps, the decoder's may differ by a frame or two.
+SOURCE_FRAMES_TOLERANCE = 2
+
+
+def source_video_problem(video_fps: float, video_frames: int, projection_fps: float,
+                         projection_frames: int, original_fps: float | None = None,
+                         original_frames: int | None = None) -> str | None:
+    """Why a video cannot be the one a projection was made from (None: it can be): it must
+    play at the fps the projection recorded for its original (``original_fps``), hold about
+    as many frames (``original_frames``), and reach the projection's last frame, frame ``k``
+    showing the video at ``k / projection_fps``.
+
+    >>> source_video_problem(30.0, 300, 15.0, 150, 30.0, 300) is None
+    True
+    >>> print(source_video_problem(30.0, 200, 15.0, 150))
+    holds 200 frames (6.67 s at 30 fps); the projection's 150 frames at 15 fps need 299
+    """
+    if original_fps and abs(video_fps - original_fps) > SOURCE_FPS_TOLERANCE * original_fps:
+        return (f"plays at {video_fps:g} fps; the projection was made from a video at "
+                f"{original_fps:g} fps")
+    if original_frames and abs(video_frames - original_frames) > SOURCE_FRAMES_TOLERANCE:
+        return (f"holds {video_frames} frames; the projection was made from a video of "
+                f"{original_frames}")
+    needed = frame_at((projection_frames - 1) / projection_fps, video_fps) + 1
+    if needed > video_frames:
+        return (f"holds {video_frames} frames ({video_frames / video_fps:.2f} s at "
+                f"{video_fps:g} fps); the projection's {projection_frames} frames at "
+                f"{projection_fps:g} fps need {needed}")
+    return None
 
 
 class VideoFile:
@@ -122,6 +182,42 @@ class VideoFile:
 
     def close(self) -> None:
         self.capture.release()
+
+
+class SourceVideo:
+    """The video a projection was made from, read as the projection's source frames: frame
+    ``k`` is the video's frame at the projection's time ``k / projection_fps``, fitted to a
+    square as the projector fitted it (``fit``), at the video's own resolution (RGB). Reads
+    on: a projection played forward decodes each frame once."""
+
+    def __init__(self, path: str | Path, projection_fps: float, fit: str) -> None:
+        self.file = VideoFile(path)
+        self.projection_fps, self.fit = projection_fps, fit
+        width = int(self.file.capture.get(cv2.CAP_PROP_FRAME_WIDTH))
+        height = int(self.file.capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.side = min(width, height) if fit == "crop" else max(width, height)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Projection frame ``index``'s source picture, ``[side, side, 3]`` uint8 RGB."""
+        return fit_square(self.file.at(index / self.projection_fps)[1], self.side, self.fit)
+
+    def problem(self, projection_frames: int, original_fps: float | None,
+                original_frames: int | None) -> str | None:
+        """Why this cannot be the video a projection of ``projection_frames`` was made from
+        (see :func:`source_video_problem`), or does not decode through its last frame; None
+        when it can be."""
+        problem = source_video_problem(self.file.fps, self.file.frame_count,
+                                       self.projection_fps, projection_frames, original_fps,
+                                       original_frames)
+        last_seconds = (projection_frames - 1) / self.projection_fps
+        if problem is None and self.file.at(last_seconds)[0] != frame_at(last_seconds,
+                                                                          self.file.fps):
+            problem = (f"decodes only {self.file.frame_count} frames, the projection needs "
+                       f"{frame_at(last_seconds, self.file.fps) + 1}")
+        return problem
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def open_camera(camera: Camera) -> cv2.VideoCapture | None:

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from live.compositor.context import headless_context, offscreen_target
+from live.compositor.layers import EyeDrawing
 from live.compositor.look import Look
 from live.compositor.placement import Placement
-from live.compositor.renderer import LAYERS_AT_REST, FrameRenderer
+from live.compositor.renderer import AT_REST, LAYERS_AT_REST, FrameRenderer
 from live.contracts.parameters import parameter
 
 WIDTH, HEIGHT = 96, 64
@@ -74,23 +75,39 @@ def test_layers(renderer):
     assert np.allclose(draw(renderer, frame_opacity=0.0), VIDEO, atol=1)
 
 
-@pytest.mark.parametrize("rotation, mirror", [(0, "none"), (90, "none"), (180, "horizontal")])
-def test_the_eye_region_lands_where_the_frame_shows_it(rotation, mirror):
-    """A region of the frame's pixels goes where the placed quad shows those pixels, however
-    the frame is turned or mirrored: a pixel's place through eye_quad agrees with the frame
-    quad's own corners."""
-    from live.compositor.layers import eye_quad
-    from live.compositor.placement import frame_vertices
+def test_the_eye_overlay_is_part_of_the_frame_before_the_look(renderer):
+    """The eye region is drawn into the frame itself: with zoom, pan, spin, a turned
+    placement and colour performed, the output is exactly that of a frame whose own pixels
+    hold the region; the frame keeps its alpha."""
+    grey = solid(np.array([96, 96, 96], float), 32, 64)
+    grey[:, :, 3] = 200                                    # not opaque: the alpha survives
+    region = np.zeros((8, 16, 3), np.uint8)
+    region[:, :, 0], region[:, :, 1] = 230, np.arange(16, dtype=np.uint8)[None, :] * 12
+    x, y = 30, 10
+    with_eyes = grey.copy()
+    with_eyes[y:y + 8, x:x + 16, :3] = region
+    look = Look(method="nearest", placement=Placement(mode="fit", rotation=90))
+    performed = AT_REST._replace(zoom=2.0, pan_x=0.3, spin=20.0, saturation=0.5, hue=90.0)
 
-    quad = frame_vertices(200, 100, 640, 360, Placement(mode="fit", rotation=rotation,
-                                                        mirror=mirror, scale=0.5,
-                                                        offset=(0.1, -0.05)))
-    whole = eye_quad(quad, (0, 0, 200, 100), (200, 100))
-    # The whole frame as a region covers the frame's quad exactly.
-    assert sorted(map(tuple, np.round(whole[:, :2], 5))) == \
-        sorted(map(tuple, np.round(quad[:, :2], 5)))
-    # A region's centre lands on the frame's place for that pixel.
-    region = eye_quad(quad, (50, 20, 40, 10), (200, 100))
-    uv1 = np.column_stack([quad[:, 2:4], np.ones(4)])
-    affine = np.linalg.lstsq(uv1, quad[:, :2], rcond=None)[0]
-    assert np.allclose(region[:, :2].mean(axis=0), np.array([70 / 200, 25 / 100, 1]) @ affine)
+    def output(frame: np.ndarray, eyes: EyeDrawing | None) -> np.ndarray:
+        renderer.layers.set_eyes(region, eyes)
+        renderer.upload(frame)
+        target = offscreen_target(renderer.ctx, WIDTH, HEIGHT)
+        renderer.draw(target, look, flip_y=True, performed=performed)
+        pixels = np.frombuffer(target.read(components=3, alignment=1), np.uint8)
+        target.color_attachments[0].release()
+        target.release()
+        return pixels.reshape(HEIGHT, WIDTH, 3).astype(int)
+
+    expected = output(with_eyes, None)
+    assert (expected[:, :, 0] > expected[:, :, 2] + 40).sum() > 20   # the red region shows
+    overlaid = output(grey, EyeDrawing((x, y, 16, 8), (64, 32), opacity=1.0, feather=0.0))
+    assert np.abs(overlaid - expected).max() <= 1
+    texture = np.frombuffer(renderer.texture.read(), np.uint8).reshape(32, 64, 4)
+    assert (texture[:, :, 3] == 200).all()
+    # Half the opacity: half-way between the frame and the region, inside it.
+    renderer.layers.set_eyes(None, EyeDrawing((x, y, 16, 8), (64, 32), 0.5, 0.0))
+    renderer.upload(grey)
+    texture = np.frombuffer(renderer.texture.read(), np.uint8).reshape(32, 64, 4)
+    assert np.allclose(texture[y:y + 8, x:x + 16, 0], (96 + 230) / 2, atol=1)
+    renderer.layers.set_eyes(None, None)

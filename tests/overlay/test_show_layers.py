@@ -5,6 +5,7 @@ The projection's source frames hold scikit-image's astronaut (in colour); two st
 networks draw the same face in grey, one shifted 20 px (within GANce's 50 px) and one 120 px
 (beyond). While the near one plays the overlay appears: colour in the eye box of a grey
 face. On the far one it fades away, and comes back when the performer widens the distance.
+The source frames are read from the original video the projection was made from.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.support.xvfb import geometry, screenshot, windows, xvfb
 from tests.support.showrun import (children, free_udp_port, interrupt, make_show, memory_map,
                                   read_frame_log, run_cli, start_cli)
 from tests.overlay.faces import ASTRONAUT_EYES, face_frame
+from tests.projector.conftest import write_video
 from tests.synth.standins import picture_network
 from tests.video.media import SECOND_COLOURS, coloured_video
 
@@ -34,6 +36,8 @@ SIZE = 512            # the networks' and the source frames' size
 OUTPUT = 400          # the window: the frame fitted (400 px), then scaled 0.75 about the centre
 SCALE = 0.75
 FPS = 2             # slow enough for the detector to keep up on a loaded 2-core machine
+PROJECTION_FRAMES = 30
+VIDEO_BAR = 32      # the original video's width beyond the projected square, each side
 WAIT_S = 120.0
 
 
@@ -65,10 +69,19 @@ def on_screen(box: tuple[int, int, int, int]) -> tuple[slice, slice]:
 @pytest.fixture
 def show_folder(tmp_path):
     make_show(tmp_path)      # loop.wav; the show file is written below
-    frames = 30
-    ProjectionFile.write(tmp_path / "face.hdf5", np.zeros((frames, 16, 512), np.float32),
-                         fps=FPS, target_images=np.stack([face_frame(SIZE)] * frames))
-    made = run_cli("overlays", tmp_path / "face.hdf5")
+    # The source frames come from the original video (the projection keeps no target
+    # images): twice the projection's fps, wider than the network's square (the projector
+    # cropped its centre); the frames between the projected ones hold a grey face, so a
+    # source frame read out of step shows grey eyes.
+    ProjectionFile.write(tmp_path / "face.hdf5",
+                         np.zeros((PROJECTION_FRAMES, 16, 512), np.float32), fps=FPS,
+                         original_fps=2 * FPS, original_frame_count=2 * PROJECTION_FRAMES)
+    video = np.full((2 * PROJECTION_FRAMES, SIZE, SIZE + 2 * VIDEO_BAR, 3), 96, np.uint8)
+    video[0::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = face_frame(SIZE)
+    video[1::2, :, VIDEO_BAR:VIDEO_BAR + SIZE] = cv2.cvtColor(
+        cv2.cvtColor(face_frame(SIZE), cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)[None]
+    write_video(tmp_path / "original.avi", video, 2 * FPS)
+    made = run_cli("overlays", tmp_path / "face.hdf5", "--video", tmp_path / "original.avi")
     assert made.returncode == 0, made.stderr
     for name, shift in (("near", 20), ("far", 120)):
         grey = cv2.cvtColor(face_frame(SIZE, dx=shift), cv2.COLOR_RGB2GRAY)
@@ -104,6 +117,7 @@ file = "room.mp4"
 
 [overlays]
 eyes = true
+source_video = "original.avi"
 """)
     return tmp_path
 

@@ -15,7 +15,7 @@ from live.cli import main
 from live.projector.distance import VGGDistance, ms_ssim
 from live.projector.errors import ProjectorError
 from live.projector.optimise import ProjectorSettings, project_batch, to_rgb8, w_statistics
-from live.projector.store import SETTINGS_ATTRIBUTE
+from live.latents.projection import SETTINGS_ATTRIBUTE
 from tests.projector.conftest import moving_latents, projectable_generator, write_video
 
 

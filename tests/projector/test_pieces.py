@@ -13,7 +13,8 @@ from live.projector.errors import ProjectorError
 from live.projector.optimise import ProjectorSettings, project_batch, to_rgb8, w_statistics
 from live.projector.run import first_unfinished_round, round_frames, shard_bounds
 from live.projector.store import ProjectionOutput
-from live.projector.video import VideoSource, fit_square, projection_sources
+from live.projector.video import VideoSource, projection_sources
+from live.video.sources import fit_square
 from tests.projector.conftest import moving_latents, projectable_generator, write_video
 
 
