@@ -17,9 +17,10 @@ from pathlib import Path
 import moderngl
 import numpy as np
 
+from live.compositor.cpu_resample import Footprint, footprint, orient, resample
 from live.compositor.layers import LayerStack, stacked
 from live.compositor.look import METHODS, Look, view_transform
-from live.compositor.placement import frame_vertices, rect_vertices
+from live.compositor.placement import Placement, frame_rect, frame_vertices, rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
 from live.contracts.messages import PerformedLayers, PerformedLook
 
@@ -31,6 +32,7 @@ _UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=n
 # The whole target, texture row 0 in framebuffer row 0: a texel-for-texel pass.
 _TEXEL_FOR_TEXEL = np.array([(-1.0, -1.0, 0.0, 0.0), (1.0, -1.0, 1.0, 0.0),
                              (-1.0, 1.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)], dtype=np.float32)
+_UNMOVED_VIEW = ((0.5, 0.5), (1.0, 0.0, 0.0, 1.0))   # frame.frag reads where it draws
 
 
 def target_size(target: moderngl.Framebuffer) -> tuple[int, int]:
@@ -127,6 +129,23 @@ class _Trails:
             resource.release()
 
 
+class _CpuPlaced:
+    """The frame (with its trails) resampled on the CPU to the output pixels it covers, as
+    a texture drawn texel for texel, and what it was made from (so it is made once per
+    picture and geometry)."""
+
+    def __init__(self) -> None:
+        self.texture: moderngl.Texture | None = None
+        self.made_from: tuple | None = None
+        self.where: Footprint | None = None
+
+    def release(self) -> None:
+        if self.texture is not None:
+            self.texture.release()
+            self.texture = None
+        self.made_from = None
+
+
 class FrameRenderer:
     """The frame texture, its upload buffers and the programs that draw it.
 
@@ -136,6 +155,11 @@ class FrameRenderer:
     ``draw`` can also paint into the framebuffers of a second context that shares this one's
     textures (the performer's preview window): :meth:`add_context` gives it its own
     programs, and the frame is still uploaded once, through the renderer's own context.
+
+    With ``cpu_resample`` set (renders where GL is software, see
+    :mod:`live.compositor.cpu_resample`), ``draw`` resamples the frame on the CPU to the
+    pixels it covers and draws that texel for texel; a frame the performed look zooms or
+    spins is resampled on GL as before.
     """
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
@@ -157,6 +181,9 @@ class FrameRenderer:
         self._uploads: list[moderngl.Buffer] = []
         self._next_upload = 0
         self.texture: moderngl.Texture | None = None
+        self.cpu_resample = False
+        self._cpu_placed = _CpuPlaced()
+        self._picture_version = 0    # the frame or its trails changed: resample again
 
     @property
     def has_frame(self) -> bool:
@@ -172,6 +199,7 @@ class FrameRenderer:
         buffer.orphan()
         buffer.write(np.ascontiguousarray(pixels))
         self.texture.write(buffer)
+        self._picture_version += 1
 
     def _allocate(self, width: int, height: int) -> None:
         for buffer in self._uploads:
@@ -212,6 +240,7 @@ class FrameRenderer:
         trails.trails[trails.newest].use(1)
         self._trail_vao.render(moderngl.TRIANGLE_STRIP)
         trails.newest, trails.started = drawn, True
+        self._picture_version += 1
 
     def add_context(self, ctx: moderngl.Context) -> None:
         """Let :meth:`draw` paint into ``ctx``'s framebuffers; ``ctx`` shares this renderer's
@@ -253,8 +282,16 @@ class FrameRenderer:
             placement = replace(look.placement, scale=layers.frame_scale,
                                 offset=(layers.frame_x, layers.frame_y))
             frame_quad = frame_vertices(tex_w, tex_h, width, height, placement)
-            programs.quad.write(frame_quad)
+            picture, view = self._picture(), view_transform(performed, tex_w, tex_h)
             method = METHODS[look.method]
+            if self.cpu_resample and performed.zoom == 1.0 and performed.spin == 0.0:
+                where = self._placed_on_cpu(width, height, placement)
+                picture, view, method = self._cpu_placed.texture, _UNMOVED_VIEW, METHODS["nearest"]
+                programs.quad.write(rect_vertices(
+                    (where.left, where.top, where.left + where.width, where.top + where.height),
+                    width, height, _UPRIGHT_UV))
+            else:
+                programs.quad.write(frame_quad)
             program = programs.frame[method]
             program["u_flip_y"].value = flip
             program["u_brightness"].value = look.brightness
@@ -268,16 +305,45 @@ class FrameRenderer:
             program["u_hue"].value = performed.hue / 360.0
             program["u_invert"].value = performed.invert
             program["u_flash"].value = flash
-            program["u_view_centre"].value, program["u_view"].value = \
-                view_transform(performed, tex_w, tex_h)
-            (self._trails.picture if self._trails is not None else self.texture).use(0)
-            programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
+            program["u_view_centre"].value, program["u_view"].value = view
+            if picture is not None:   # None: the frame is placed off the output
+                picture.use(0)
+                programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
         if self.texture is not None:
             self.layers.draw_eyes(target, frame_quad, fade, flip)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
+
+    def _picture(self) -> moderngl.Texture:
+        """What the frame program resamples: the frame, or with trails running the frame
+        mixed with its trail."""
+        return self._trails.picture if self._trails is not None else self.texture
+
+    def _placed_on_cpu(self, width: int, height: int, placement: Placement) -> Footprint:
+        """Resample the picture on the CPU to the pixels ``placement`` covers on a
+        ``width x height`` output (once per picture and geometry); where it goes."""
+        placed = self._cpu_placed
+        made_from = (self._picture_version, width, height, placement)
+        if placed.made_from == made_from:
+            return placed.where
+        tex_w, tex_h = self.texture.size
+        pixels = np.frombuffer(self._picture().read(), np.uint8).reshape(tex_h, tex_w, 4)
+        # The output is opaque (frame.frag writes alpha 1): the colour is all that is read.
+        shown = orient(pixels[:, :, :3], placement.rotation, placement.mirror)
+        rect = frame_rect(tex_w, tex_h, width, height, placement)
+        where = footprint((shown.shape[1], shown.shape[0]), rect, (width, height))
+        if where.empty:
+            placed.release()
+        else:
+            if placed.texture is None or placed.texture.size != (where.width, where.height):
+                placed.release()
+                placed.texture = self.ctx.texture((where.width, where.height), 3)
+                placed.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+            placed.texture.write(resample(shown, where), alignment=1)
+        placed.made_from, placed.where = made_from, where
+        return where
 
     @staticmethod
     def _draw_overlay(ctx: moderngl.Context, programs: _Programs, overlay: Overlay,
@@ -299,6 +365,7 @@ class FrameRenderer:
         self.forget_context(self.ctx)
         if self._trails is not None:
             self._trails.release()
+        self._cpu_placed.release()
         self.layers.release()
         for resource in (*self._uploads, self.texture, self._trail_vao, self._trail_quad,
                          self._trail_program):
