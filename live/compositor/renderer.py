@@ -182,6 +182,7 @@ class FrameRenderer:
         self._next_upload = 0
         self.texture: moderngl.Texture | None = None
         self.cpu_resample = False
+        self.resampled_on_cpu = False   # whether the last draw's frame was
         self._cpu_placed = _CpuPlaced()
         self._picture_version = 0    # the frame or its trails changed: resample again
 
@@ -284,7 +285,9 @@ class FrameRenderer:
             frame_quad = frame_vertices(tex_w, tex_h, width, height, placement)
             picture, view = self._picture(), view_transform(performed, tex_w, tex_h)
             method = METHODS[look.method]
-            if self.cpu_resample and performed.zoom == 1.0 and performed.spin == 0.0:
+            self.resampled_on_cpu = (self.cpu_resample and performed.zoom == 1.0
+                                     and performed.spin == 0.0)
+            if self.resampled_on_cpu:
                 where = self._placed_on_cpu(width, height, placement)
                 picture, view, method = self._cpu_placed.texture, _UNMOVED_VIEW, METHODS["nearest"]
                 programs.quad.write(rect_vertices(

@@ -1,0 +1,170 @@
+"""Renders' CPU resampling (``live/compositor/cpu_resample.py``) against the shader it stands
+in for (headless EGL, Mesa llvmpipe): the same Catmull-Rom within one level wherever the frame
+is placed, frames the performed look zooms or spins resampled on GL, and a render through the
+compositor process recording the same picture either way."""
+
+import json
+
+import numpy as np
+import pytest
+
+from live.compositor.catmull_rom import catmull_rom_resize
+from live.compositor.config import OutputConfig
+from live.compositor.context import headless_context, offscreen_target
+from live.compositor.cpu_resample import footprint, resample, resamples_on_cpu
+from live.compositor.look import Look
+from live.compositor.placement import Placement
+from live.compositor.renderer import AT_REST, LAYERS_AT_REST, FrameRenderer
+from live.contracts.configfile import build_section
+from live.contracts.messages import DisplayState
+from tests.compositor.harness import CompositorHarness
+from tests.compositor.media import decode
+
+STRETCH = Placement(mode="stretch")
+
+
+def random_image(shape, seed):
+    image = np.random.default_rng(seed).integers(0, 256, (*shape, 4), np.uint8)
+    image[..., 3] = 255
+    return image
+
+
+def max_error(a, b):
+    return int(np.abs(a.astype(int) - b.astype(int)).max())
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    renderer = FrameRenderer(headless_context())
+    with renderer.ctx:
+        yield renderer
+        renderer.release()
+    renderer.ctx.release()
+
+
+def draw(renderer, size, placement, cpu, performed=AT_REST, layers=LAYERS_AT_REST):
+    """The RGB output (``size = (height, width)``) of the uploaded frame, and whether it was
+    resampled on the CPU."""
+    renderer.cpu_resample = cpu
+    target = offscreen_target(renderer.ctx, size[1], size[0])
+    try:
+        renderer.draw(target, Look(placement=placement), flip_y=True, performed=performed,
+                      layers=layers)
+        pixels = np.frombuffer(target.read(components=3, alignment=1), np.uint8)
+    finally:
+        target.color_attachments[0].release()
+        target.release()
+    return pixels.reshape(*size, 3), renderer.resampled_on_cpu
+
+
+# (frame height, width), output (height, width), placement: integer and non-integer ratios,
+# letterboxed off-centre (rectangle edges between pixels), turned and mirrored, cropped (fill).
+CASES = [
+    ((64, 64), (200, 200), STRETCH),
+    ((61, 97), (130, 200), STRETCH),
+    ((64, 48), (90, 160), Placement(mode="fit", position=(0.3, 0.5))),
+    ((64, 48), (90, 160), Placement(mode="fit", rotation=90, mirror="horizontal")),
+    ((40, 56), (90, 160), Placement(mode="fill", rotation=270, mirror="vertical",
+                                    position=(0.6, 0.45))),
+    ((1024, 1024), (2160, 3840), Placement(mode="fit")),
+    ((1024, 1024), (2160, 3840), Placement(mode="fill")),
+]
+
+
+@pytest.mark.parametrize("frame_shape, size, placement", CASES)
+def test_the_cpu_path_matches_the_shader_within_one_level(renderer, frame_shape, size,
+                                                          placement):
+    renderer.upload(random_image(frame_shape, seed=sum(size)))
+    on_gl, gl_used_cpu = draw(renderer, size, placement, cpu=False)
+    on_cpu, cpu_used_cpu = draw(renderer, size, placement, cpu=True)
+    assert (gl_used_cpu, cpu_used_cpu) == (False, True)
+    assert max_error(on_cpu, on_gl) <= 1   # background around the frame included
+
+
+def test_layers_placement_and_trails_are_resampled_on_the_cpu_too(renderer):
+    layers = LAYERS_AT_REST._replace(frame_scale=0.7, frame_x=0.13, frame_y=-0.05)
+    renderer.upload(random_image((48, 64), seed=1))
+    renderer.advance_trails(feedback=0.6, keep=0.9)
+    renderer.upload(random_image((48, 64), seed=2))
+    renderer.advance_trails(feedback=0.6, keep=0.9)   # the picture is now frame and trail
+    try:
+        on_gl, _ = draw(renderer, (120, 200), Placement(), cpu=False, layers=layers)
+        on_cpu, used_cpu = draw(renderer, (120, 200), Placement(), cpu=True, layers=layers)
+    finally:
+        renderer.advance_trails(feedback=0.0, keep=0.9)
+    assert used_cpu and max_error(on_cpu, on_gl) <= 1
+
+
+@pytest.mark.parametrize("moved", [{"zoom": 1.6, "pan_x": 0.4}, {"spin": 12.0}])
+def test_a_zoomed_or_spun_frame_is_resampled_on_gl(renderer, moved):
+    renderer.upload(random_image((48, 64), seed=3))
+    performed = AT_REST._replace(**moved)
+    on_gl, _ = draw(renderer, (90, 160), Placement(), cpu=False, performed=performed)
+    asked_cpu, used_cpu = draw(renderer, (90, 160), Placement(), cpu=True, performed=performed)
+    assert not used_cpu and np.array_equal(asked_cpu, on_gl)
+
+
+def test_a_frame_placed_off_the_output_draws_nothing(renderer):
+    renderer.upload(random_image((48, 64), seed=4))
+    off = Placement(position=(2.0, 0.5))   # centred past the right edge, half a width away
+    on_cpu, _ = draw(renderer, (40, 40), off, cpu=True)
+    assert np.array_equal(on_cpu, draw(renderer, (40, 40), off, cpu=False)[0])
+    assert on_cpu.max() == 0
+
+
+def test_resampling_alone_matches_the_numpy_reference():
+    image = random_image((37, 53), seed=5)[..., :3]
+    where = footprint((53, 37), (0.0, 0.0, 150.0, 80.0), (150, 80))
+    assert max_error(resample(image, where), catmull_rom_resize(image, (80, 150))) <= 1
+
+
+def test_the_covered_pixels_are_those_whose_centres_lie_in_the_rectangle():
+    where = footprint((48, 64), (14.25, -10.0, 81.75, 95.6), (160, 90))
+    assert (where.left, where.width) == (14, 68)    # centres 14.5 .. 81.5
+    assert (where.top, where.height) == (0, 90)     # clipped to the output
+
+
+def test_the_setting_and_the_gl_renderer_decide():
+    llvmpipe, gpu = "llvmpipe (LLVM 15.0.7, 256 bits)", "NVIDIA H200/PCIe/SSE2"
+    assert resamples_on_cpu("auto", llvmpipe) and not resamples_on_cpu("auto", gpu)
+    assert resamples_on_cpu(True, gpu) and not resamples_on_cpu(False, llvmpipe)
+    for value in ("auto", True, False):
+        output = build_section(OutputConfig, {"cpu_resample": value}, "show.toml", "output")
+        assert output.cpu_resample == value
+
+
+def render(tmp_path, name, frames, cpu_resample):
+    """Render ``frames`` through a real compositor process in render mode, lossless (crf 0),
+    with a zoom from frame 2 on; the decoded recording and each frame's log record."""
+    record, log = tmp_path / f"{name}.mp4", tmp_path / f"{name}.jsonl"
+    output = OutputConfig(width=160, height=90, position=[0.3, 0.5], record_crf=0,
+                          cpu_resample=cpu_resample)
+    with CompositorHarness(frame_shape=(48, 64), output=output, record_path=str(record),
+                           frame_log=str(log), mode="render", fps=30) as show:
+        ready = show.status()
+        assert ready.status == "ready", ready.detail
+        assert ("resampling on the CPU" in ready.detail) == cpu_resample
+        zoomed = DisplayState(False, False, (), from_index=2, look=AT_REST._replace(zoom=1.5))
+        show.inbox.put(zoomed)
+        show.start(len(frames), lead=-1.0)
+        for index, pixels in enumerate(frames):
+            show.deliver(index, pixels=pixels)
+        assert show.finish(reason=None).status == "finished"
+    return decode(record, 160, 90), [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_a_render_resamples_on_the_cpu_and_records_the_shaders_picture(tmp_path):
+    ramp = np.linspace(0, 255, 64)
+    frames = []
+    for seed in range(4):   # smooth pictures with some grain: the encoder's chroma is 4:2:0
+        frame = random_image((48, 64), seed) // 8
+        frame[..., :3] += (ramp[None, :, None] * [0.85, 0.4, 0.6]).astype(np.uint8)
+        frames.append(frame)
+    on_cpu, cpu_log = render(tmp_path, "cpu", frames, cpu_resample=True)
+    on_gl, gl_log = render(tmp_path, "gl", frames, cpu_resample=False)
+    assert [e["resample"] for e in cpu_log] == ["cpu", "cpu", "gl", "gl"]   # zoom from 2 on
+    assert [e["resample"] for e in gl_log] == ["gl"] * 4
+    # Lossless H.264 of 4:2:0 colour: a level of difference in RGB can come back as two.
+    assert max_error(on_cpu[:2], on_gl[:2]) <= 2
+    assert np.abs(on_cpu[:2].astype(int) - on_gl[:2]).mean() < 0.2
+    assert np.array_equal(on_cpu[2:], on_gl[2:])
