@@ -19,7 +19,7 @@ import numpy as np
 
 from live.compositor.cpu_resample import Footprint, footprint, orient, resample
 from live.compositor.layers import LayerStack, stacked
-from live.compositor.look import METHODS, Look, view_transform
+from live.compositor.look import METHODS, Look, colour_unchanged, view_transform
 from live.compositor.placement import Placement, frame_rect, frame_vertices, rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
 from live.contracts.messages import PerformedLayers, PerformedLook
@@ -130,20 +130,41 @@ class _Trails:
 
 
 class _CpuPlaced:
-    """The frame (with its trails) resampled on the CPU to the output pixels it covers, as
-    a texture drawn texel for texel, and what it was made from (so it is made once per
-    picture and geometry)."""
+    """The picture (the frame, with its trails) resampled on the CPU onto a texture of the
+    output's size over the background (so it can be copied to the output as it is), with a
+    framebuffer to copy from, and what it was made from (it is made once per picture and
+    geometry)."""
 
     def __init__(self) -> None:
         self.texture: moderngl.Texture | None = None
+        self.framebuffer: moderngl.Framebuffer | None = None
         self.made_from: tuple | None = None
         self.where: Footprint | None = None
+        self.pixels: np.ndarray | None = None   # the picture read back, alpha made opaque
+
+    def fit(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
+        """Have a texture and framebuffer of ``size = (width, height)``."""
+        if self.texture is not None and self.texture.size == size:
+            return
+        self.release()
+        self.texture = ctx.texture(size, 4)
+        self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.framebuffer = ctx.framebuffer(color_attachments=[self.texture])
+
+    def quad(self, width: int, height: int) -> np.ndarray:
+        """The frame's pixels on a ``width x height`` output (the texture's size), read
+        texel for texel: ``[4, 4]`` float32 ``(x, y, u, v)``, strip order."""
+        where = self.where
+        rect = (where.left, where.top, where.left + where.width, where.top + where.height)
+        uvs = np.array([(rect[0], rect[1]), (rect[2], rect[1]), (rect[0], rect[3]),
+                        (rect[2], rect[3])]) / (width, height)
+        return rect_vertices(rect, width, height, uvs)
 
     def release(self) -> None:
-        if self.texture is not None:
-            self.texture.release()
-            self.texture = None
-        self.made_from = None
+        for resource in (self.framebuffer, self.texture):
+            if resource is not None:
+                resource.release()
+        self.texture = self.framebuffer = self.made_from = None
 
 
 class FrameRenderer:
@@ -182,7 +203,8 @@ class FrameRenderer:
         self._next_upload = 0
         self.texture: moderngl.Texture | None = None
         self.cpu_resample = False
-        self.resampled_on_cpu = False   # whether the last draw's frame was
+        self.resampled_on_cpu = False   # whether the last draw's frame was,
+        self.copied = False             # and copied to the output as the CPU made it
         self._cpu_placed = _CpuPlaced()
         self._picture_version = 0    # the frame or its trails changed: resample again
 
@@ -274,27 +296,33 @@ class FrameRenderer:
         background = tuple(channel * fade for channel in look.background)
         flip = -1.0 if flip_y else 1.0
         stack = stacked(layers, self.layers.has_video)
-        if stack:
+        frame_quad = placed = None
+        self.resampled_on_cpu = self.copied = False
+        if self.texture is not None:
+            placement = replace(look.placement, scale=layers.frame_scale,
+                                offset=(layers.frame_x, layers.frame_y))
+            frame_quad = frame_vertices(*self.texture.size, width, height, placement)
+            self.resampled_on_cpu = (self.cpu_resample and performed.zoom == 1.0
+                                     and performed.spin == 0.0)
+        if self.resampled_on_cpu:
+            placed = self._placed_on_cpu(width, height, placement, background)
+            # Where frame.frag would leave every pixel as it is, a copy does its work.
+            self.copied = (flip_y and not stack and target.ctx is self.ctx
+                           and colour_unchanged(look, performed, fade, flash))
+        if self.copied:
+            target.ctx.copy_framebuffer(target, placed.framebuffer)
+        elif stack:
             self.layers.frame_layer(target)   # bound and cleared: the frame is drawn there
         else:
             target.clear(*background, 1.0)
-        if self.texture is not None:
-            tex_w, tex_h = self.texture.size
-            placement = replace(look.placement, scale=layers.frame_scale,
-                                offset=(layers.frame_x, layers.frame_y))
-            frame_quad = frame_vertices(tex_w, tex_h, width, height, placement)
-            picture, view = self._picture(), view_transform(performed, tex_w, tex_h)
-            method = METHODS[look.method]
-            self.resampled_on_cpu = (self.cpu_resample and performed.zoom == 1.0
-                                     and performed.spin == 0.0)
-            if self.resampled_on_cpu:
-                where = self._placed_on_cpu(width, height, placement)
-                picture, view, method = self._cpu_placed.texture, _UNMOVED_VIEW, METHODS["nearest"]
-                programs.quad.write(rect_vertices(
-                    (where.left, where.top, where.left + where.width, where.top + where.height),
-                    width, height, _UPRIGHT_UV))
-            else:
+        if self.texture is not None and not self.copied:
+            if placed is None:
                 programs.quad.write(frame_quad)
+                picture, method = self._picture(), METHODS[look.method]
+                view = view_transform(performed, *self.texture.size)
+            else:
+                programs.quad.write(placed.quad(width, height))
+                picture, method, view = placed.texture, METHODS["nearest"], _UNMOVED_VIEW
             program = programs.frame[method]
             program["u_flip_y"].value = flip
             program["u_brightness"].value = look.brightness
@@ -314,7 +342,7 @@ class FrameRenderer:
                 programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
-        if self.texture is not None:
+        if frame_quad is not None:
             self.layers.draw_eyes(target, frame_quad, fade, flip)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
@@ -324,29 +352,31 @@ class FrameRenderer:
         mixed with its trail."""
         return self._trails.picture if self._trails is not None else self.texture
 
-    def _placed_on_cpu(self, width: int, height: int, placement: Placement) -> Footprint:
-        """Resample the picture on the CPU to the pixels ``placement`` covers on a
-        ``width x height`` output (once per picture and geometry); where it goes."""
+    def _placed_on_cpu(self, width: int, height: int, placement: Placement,
+                       background: tuple[float, float, float]) -> _CpuPlaced:
+        """The picture resampled on the CPU onto a ``width x height`` output as
+        ``placement`` places it, over ``background`` (made once per picture and geometry)."""
         placed = self._cpu_placed
-        made_from = (self._picture_version, width, height, placement)
+        made_from = (self._picture_version, width, height, placement, background)
         if placed.made_from == made_from:
-            return placed.where
+            return placed
         tex_w, tex_h = self.texture.size
-        pixels = np.frombuffer(self._picture().read(), np.uint8).reshape(tex_h, tex_w, 4)
-        # The output is opaque (frame.frag writes alpha 1): the colour is all that is read.
-        shown = orient(pixels[:, :, :3], placement.rotation, placement.mirror)
-        rect = frame_rect(tex_w, tex_h, width, height, placement)
-        where = footprint((shown.shape[1], shown.shape[0]), rect, (width, height))
-        if where.empty:
-            placed.release()
-        else:
-            if placed.texture is None or placed.texture.size != (where.width, where.height):
-                placed.release()
-                placed.texture = self.ctx.texture((where.width, where.height), 3)
-                placed.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
-            placed.texture.write(resample(shown, where), alignment=1)
+        if placed.pixels is None or placed.pixels.shape[:2] != (tex_h, tex_w):
+            placed.pixels = np.empty((tex_h, tex_w, 4), np.uint8)
+        self._picture().read_into(placed.pixels)
+        # The output is opaque (frame.frag writes alpha 1), and so is what is copied to it.
+        placed.pixels[:, :, 3] = 255
+        shown = orient(placed.pixels, placement.rotation, placement.mirror)
+        where = footprint((shown.shape[1], shown.shape[0]),
+                          frame_rect(tex_w, tex_h, width, height, placement), (width, height))
+        placed.fit(self.ctx, (width, height))
+        if (where.width, where.height) != (width, height):
+            placed.framebuffer.clear(*background, 1.0)
+        if not where.empty:
+            placed.texture.write(resample(shown, where),
+                                 viewport=(where.left, where.top, where.width, where.height))
         placed.made_from, placed.where = made_from, where
-        return where
+        return placed
 
     @staticmethod
     def _draw_overlay(ctx: moderngl.Context, programs: _Programs, overlay: Overlay,

@@ -12,7 +12,7 @@ from live.compositor.catmull_rom import catmull_rom_resize
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target
 from live.compositor.cpu_resample import footprint, resample, resamples_on_cpu
-from live.compositor.look import Look
+from live.compositor.look import Look, colour_unchanged
 from live.compositor.placement import Placement
 from live.compositor.renderer import AT_REST, LAYERS_AT_REST, FrameRenderer
 from live.contracts.configfile import build_section
@@ -42,19 +42,21 @@ def renderer():
     renderer.ctx.release()
 
 
-def draw(renderer, size, placement, cpu, performed=AT_REST, layers=LAYERS_AT_REST):
-    """The RGB output (``size = (height, width)``) of the uploaded frame, and whether it was
-    resampled on the CPU."""
+def draw(renderer, size, placement, cpu, performed=AT_REST, layers=LAYERS_AT_REST,
+         flip_y=True):
+    """The RGB output (``size = (height, width)``, top row first) of the uploaded frame, and
+    how it was drawn: ``(resampled on the CPU, copied as the CPU made it)``."""
     renderer.cpu_resample = cpu
     target = offscreen_target(renderer.ctx, size[1], size[0])
     try:
-        renderer.draw(target, Look(placement=placement), flip_y=True, performed=performed,
+        renderer.draw(target, Look(placement=placement), flip_y=flip_y, performed=performed,
                       layers=layers)
         pixels = np.frombuffer(target.read(components=3, alignment=1), np.uint8)
     finally:
         target.color_attachments[0].release()
         target.release()
-    return pixels.reshape(*size, 3), renderer.resampled_on_cpu
+    pixels = pixels.reshape(*size, 3)
+    return (pixels if flip_y else pixels[::-1]), (renderer.resampled_on_cpu, renderer.copied)
 
 
 # (frame height, width), output (height, width), placement: integer and non-integer ratios,
@@ -75,10 +77,24 @@ CASES = [
 def test_the_cpu_path_matches_the_shader_within_one_level(renderer, frame_shape, size,
                                                           placement):
     renderer.upload(random_image(frame_shape, seed=sum(size)))
-    on_gl, gl_used_cpu = draw(renderer, size, placement, cpu=False)
-    on_cpu, cpu_used_cpu = draw(renderer, size, placement, cpu=True)
-    assert (gl_used_cpu, cpu_used_cpu) == (False, True)
+    on_gl, gl_path = draw(renderer, size, placement, cpu=False)
+    on_cpu, cpu_path = draw(renderer, size, placement, cpu=True)
+    assert (gl_path, cpu_path) == ((False, False), (True, True))
     assert max_error(on_cpu, on_gl) <= 1   # background around the frame included
+
+
+def test_a_coloured_look_or_a_window_is_drawn_by_the_shader_from_the_cpu_picture(renderer):
+    renderer.upload(random_image((61, 97), seed=7))
+    placement = Placement(mode="fit", position=(0.45, 0.5))
+    coloured = AT_REST._replace(master=0.9, saturation=0.6, hue=25.0)
+    on_gl, _ = draw(renderer, (90, 160), placement, cpu=False, performed=coloured)
+    on_cpu, path = draw(renderer, (90, 160), placement, cpu=True, performed=coloured)
+    assert path == (True, False)
+    # The CPU rounds the resampled picture before the look; the shader after it.
+    assert max_error(on_cpu, on_gl) <= 2
+    on_gl, _ = draw(renderer, (90, 160), placement, cpu=False, flip_y=False)
+    on_cpu, path = draw(renderer, (90, 160), placement, cpu=True, flip_y=False)
+    assert path == (True, False) and max_error(on_cpu, on_gl) <= 1
 
 
 def test_layers_placement_and_trails_are_resampled_on_the_cpu_too(renderer):
@@ -89,10 +105,10 @@ def test_layers_placement_and_trails_are_resampled_on_the_cpu_too(renderer):
     renderer.advance_trails(feedback=0.6, keep=0.9)   # the picture is now frame and trail
     try:
         on_gl, _ = draw(renderer, (120, 200), Placement(), cpu=False, layers=layers)
-        on_cpu, used_cpu = draw(renderer, (120, 200), Placement(), cpu=True, layers=layers)
+        on_cpu, path = draw(renderer, (120, 200), Placement(), cpu=True, layers=layers)
     finally:
         renderer.advance_trails(feedback=0.0, keep=0.9)
-    assert used_cpu and max_error(on_cpu, on_gl) <= 1
+    assert path == (True, True) and max_error(on_cpu, on_gl) <= 1
 
 
 @pytest.mark.parametrize("moved", [{"zoom": 1.6, "pan_x": 0.4}, {"spin": 12.0}])
@@ -100,8 +116,8 @@ def test_a_zoomed_or_spun_frame_is_resampled_on_gl(renderer, moved):
     renderer.upload(random_image((48, 64), seed=3))
     performed = AT_REST._replace(**moved)
     on_gl, _ = draw(renderer, (90, 160), Placement(), cpu=False, performed=performed)
-    asked_cpu, used_cpu = draw(renderer, (90, 160), Placement(), cpu=True, performed=performed)
-    assert not used_cpu and np.array_equal(asked_cpu, on_gl)
+    asked_cpu, path = draw(renderer, (90, 160), Placement(), cpu=True, performed=performed)
+    assert path == (False, False) and np.array_equal(asked_cpu, on_gl)
 
 
 def test_a_frame_placed_off_the_output_draws_nothing(renderer):
@@ -110,6 +126,17 @@ def test_a_frame_placed_off_the_output_draws_nothing(renderer):
     on_cpu, _ = draw(renderer, (40, 40), off, cpu=True)
     assert np.array_equal(on_cpu, draw(renderer, (40, 40), off, cpu=False)[0])
     assert on_cpu.max() == 0
+
+
+@pytest.mark.parametrize("changed", [{"master": 0.5}, {"punch": 1.2}, {"saturation": 0.0},
+                                     {"hue": 90.0}, {"invert": True}])
+def test_any_colour_of_the_look_is_left_to_the_shader(changed):
+    assert colour_unchanged(Look(), AT_REST, fade=1.0, flash=0.0)
+    assert colour_unchanged(Look(), AT_REST._replace(feedback=0.5, zoom=2.0), 1.0, 0.0)
+    assert not colour_unchanged(Look(), AT_REST._replace(**changed), 1.0, 0.0)
+    assert not colour_unchanged(Look(gamma=1.2), AT_REST, 1.0, 0.0)
+    assert not colour_unchanged(Look(), AT_REST, fade=0.5, flash=0.0)
+    assert not colour_unchanged(Look(), AT_REST, fade=1.0, flash=0.2)
 
 
 def test_resampling_alone_matches_the_numpy_reference():
