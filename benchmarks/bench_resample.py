@@ -1,17 +1,20 @@
 """Renders on software OpenGL: the frame's upscale in the shader against on the CPU.
 
-    .venv/bin/python -m benchmarks.bench_resample [--repeat 10] [--seconds 3]
+    .venv/bin/python -m benchmarks.bench_resample [--repeat 10] [--seconds 3] [--renders 2]
 
 1. **Per frame**, a 1024x1024 frame on a 3840x2160 output (fitted: 2160x2160 drawn), in the
-   real renderer in a headless EGL context (Mesa llvmpipe without a GPU), each with
-   ``glFinish``: upload and draw with the shader's Catmull-Rom (``cpu_resample`` off); the
-   same with the CPU path (the frame read back, resampled on the CPU, uploaded at 2160x2160
-   and drawn texel for texel); the CPU resampling alone; and OpenCV's cubic resize to the
-   same 2160x2160 for reference (``INTER_CUBIC`` is a = -0.75, not Catmull-Rom: a speed
-   yardstick only). Medians in milliseconds.
+   real renderer in a headless EGL context (Mesa llvmpipe without a GPU), drawn as for the
+   recording, each with ``glFinish``: upload and draw with the shader's Catmull-Rom
+   (``cpu_resample`` off); the same with the CPU path (the frame read back, resampled on the
+   CPU over the background and copied to the output), and both again with a colour look
+   played (the CPU path's picture then goes through the shader texel for texel); the CPU
+   resampling alone; and OpenCV's cubic resize to the same 2160x2160 for reference
+   (``INTER_CUBIC`` is a = -0.75, not Catmull-Rom: a speed yardstick only). Medians in
+   milliseconds.
 2. **A render**: ``gance-live render`` of the demo show with synthetic workers drawing
    1024x1024 frames onto a 2160x2160 output, encoded to mp4, with ``[output] cpu_resample``
-   on and off: frames per second between the first frame recorded and the last.
+   on and off (in turn, ``--renders`` each, the median): frames per second between the first
+   frame recorded and the last.
 
 The load average is saved with the figures: the machine is often shared.
 """
@@ -35,23 +38,28 @@ from live.compositor.context import headless_context, offscreen_target
 from live.compositor.cpu_resample import footprint, resample
 from live.compositor.look import Look
 from live.compositor.placement import Placement, frame_rect
-from live.compositor.renderer import FrameRenderer
+from live.compositor.renderer import AT_REST, FrameRenderer
+from live.contracts.messages import PerformedLook
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "config" / "demo.toml"
 FRAME, OUTPUT = 1024, (3840, 2160)
 RENDER_OUTPUT = 2160
+# A look frame.frag has to apply, so the CPU path draws its picture through the shader.
+COLOURED = AT_REST._replace(saturation=0.7, hue=20.0)
 
 
-def milliseconds(action, repeat: int) -> float:
-    """Median wall time of ``action`` in ms, after one warm-up run."""
-    action()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times) * 1000)
+def interleaved_ms(actions: dict[str, object], repeat: int) -> dict[str, float]:
+    """Median wall time in ms of each action, run in turn (so a load that changes while
+    they run weighs on all alike), after one warm-up run each."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for round_ in range(repeat + 1):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            if round_:
+                times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values) * 1000) for name, values in times.items()}
 
 
 def per_frame(repeat: int) -> dict[str, float]:
@@ -63,23 +71,27 @@ def per_frame(repeat: int) -> dict[str, float]:
               for i in range(3)]
     turn = iter(range(10**9))
 
-    def upload_and_draw() -> None:
-        renderer.upload(frames[next(turn) % len(frames)])
-        renderer.draw(target, look)
-        ctx.finish()
+    def upload_and_draw(cpu: bool, performed: PerformedLook):
+        def action() -> None:
+            renderer.cpu_resample = cpu
+            renderer.upload(frames[next(turn) % len(frames)])
+            renderer.draw(target, look, flip_y=True, performed=performed)   # as recorded
+            ctx.finish()
+        return action
 
-    figures = {"gl_renderer": ctx.info["GL_RENDERER"]}
-    for cpu in (False, True):
-        renderer.cpu_resample = cpu
-        key = "cpu_path" if cpu else "shader"
-        figures[f"{key}_upload_and_draw_ms"] = milliseconds(upload_and_draw, repeat)
     rect = frame_rect(FRAME, FRAME, *OUTPUT, look.placement)
     where = footprint((FRAME, FRAME), rect, OUTPUT)
-    rgb = np.ascontiguousarray(frames[0][:, :, :3])
-    figures["cpu_resample_alone_ms"] = milliseconds(lambda: resample(rgb, where), repeat)
-    figures["opencv_inter_cubic_ms"] = milliseconds(
-        lambda: cv2.resize(rgb, (where.width, where.height), interpolation=cv2.INTER_CUBIC),
-        repeat)
+    rgba = frames[0]
+    figures = {"gl_renderer": ctx.info["GL_RENDERER"]}
+    figures.update(interleaved_ms({
+        "shader_upload_and_draw_ms": upload_and_draw(False, AT_REST),
+        "cpu_path_upload_and_draw_ms": upload_and_draw(True, AT_REST),
+        "shader_coloured_look_upload_and_draw_ms": upload_and_draw(False, COLOURED),
+        "cpu_path_coloured_look_upload_and_draw_ms": upload_and_draw(True, COLOURED),
+        "cpu_resample_alone_ms": lambda: resample(rgba, where),
+        "opencv_inter_cubic_ms": lambda: cv2.resize(rgba, (where.width, where.height),
+                                                    interpolation=cv2.INTER_CUBIC),
+    }, repeat))
     renderer.release()
     ctx.release()
     return figures
@@ -106,13 +118,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--renders", type=int, default=2, help="renders each way")
     args = parser.parse_args()
     figures = {"load_average_before": os.getloadavg()[0]}
     figures.update(per_frame(args.repeat))
+    rates: dict[bool, list[float]] = {False: [], True: []}
     with tempfile.TemporaryDirectory() as folder:
-        for cpu in (False, True):
-            figures[f"render_fps_cpu_resample_{str(cpu).lower()}"] = round(
-                render_fps(cpu, args.seconds, Path(folder)), 2)
+        for _ in range(args.renders):   # in turn, as above
+            for cpu in (False, True):
+                rates[cpu].append(render_fps(cpu, args.seconds, Path(folder)))
+    for cpu, values in rates.items():
+        figures[f"render_fps_cpu_resample_{str(cpu).lower()}"] = round(float(np.median(values)), 2)
     figures["load_average_after"] = os.getloadavg()[0]
     report("resample", figures)
 

@@ -114,5 +114,7 @@ def resample(shown: np.ndarray, where: Footprint) -> np.ndarray:
     wide = across @ columns_first.astype(np.float32)            # [out w, h * C]
     rows_first = cv2.transpose(wide.reshape(where.width, height, channels))
     out = down @ rows_first.reshape(height, -1)                  # [out h, out w * C]
-    # Rounded and clipped to 0..255 (edges overshoot), as the shader's output is.
-    return cv2.convertScaleAbs(cv2.max(out, 0.0)).reshape(where.height, where.width, channels)
+    # Rounded and clipped to 0..255 (edges overshoot), as the shader's output is; in place,
+    # as a fresh array of this size costs its page faults again.
+    cv2.max(out, 0.0, dst=out)
+    return cv2.convertScaleAbs(out).reshape(where.height, where.width, channels)
