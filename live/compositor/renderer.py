@@ -179,8 +179,9 @@ class FrameRenderer:
 
     With ``cpu_resample`` set (renders where GL is software, see
     :mod:`live.compositor.cpu_resample`), ``draw`` resamples the frame on the CPU to the
-    pixels it covers and draws that texel for texel; a frame the performed look zooms or
-    spins is resampled on GL as before.
+    pixels it covers and copies that to the output where the frame program would change no
+    pixel of it, else draws it texel for texel through that program (the look, the layers);
+    a frame the performed look zooms or spins is resampled in the shader as before.
     """
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
@@ -337,9 +338,8 @@ class FrameRenderer:
             program["u_invert"].value = performed.invert
             program["u_flash"].value = flash
             program["u_view_centre"].value, program["u_view"].value = view
-            if picture is not None:   # None: the frame is placed off the output
-                picture.use(0)
-                programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
+            picture.use(0)
+            programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
         if frame_quad is not None:
