@@ -4,8 +4,10 @@ llvmpipe runs frame.frag's 16 texel reads per output pixel on the CPU: 172 ms fo
 frame at 3840x2160 on two cores. The same resampling as two separable passes, each a sparse
 matrix of 4 taps per output row or column (the taps and weights of
 :func:`live.compositor.catmull_rom.axis_taps`, the one definition of the kernel), costs a
-fraction of that. The renderer then draws the already-sized picture texel for texel, so the
-look, the layers, the eyes and the HUD still apply on GL (see ``FrameRenderer.draw``).
+fraction of that (``benchmarks/bench_resample.py``). The renderer then copies the
+already-sized picture to the output, or where the look changes its colours or the layers mix
+it draws it texel for texel through the shader, so the look, the layers, the eyes and the HUD
+still apply on GL (see ``FrameRenderer.draw``).
 
 Geometry is the shader's: output pixel ``x`` of a frame placed over ``[x0, x1)`` reads the
 shown frame (rotated and mirrored as placed) at ``(x + 0.5 - x0) / (x1 - x0) * width - 0.5``,
@@ -26,7 +28,6 @@ from live.compositor.catmull_rom import axis_taps
 
 # GL_RENDERER names of Mesa's software rasterisers.
 SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast")
-CPU_RESAMPLE_SETTINGS = ("auto", True, False)
 
 
 def software_gl(gl_renderer: str) -> bool:
