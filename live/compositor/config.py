@@ -32,8 +32,8 @@ class OutputConfig:
     cpu_resample: str | bool = param(
         "auto", "renders resample the frame to the output size on the CPU (the same "
                 "Catmull-Rom, within 1/255) instead of in the shader: \"auto\" where OpenGL is "
-                "software (llvmpipe, softpipe, swrast), where the CPU is several times faster; "
-                "true or false to choose (live shows always resample in the shader)",
+                "software (llvmpipe, softpipe, swrast); true or false to choose (live shows "
+                "always resample in the shader)",
         choices=("auto", True, False), expected="\"auto\", true or false")
     vsync: bool = param(True, "wait for the display's vertical blank")
     record: str = param("", "also record the output to this mp4 (empty = no recording)")
