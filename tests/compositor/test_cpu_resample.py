@@ -194,7 +194,8 @@ def test_a_render_resamples_on_the_cpu_and_records_the_shaders_picture(tmp_path)
     on_gl, gl_log = render(tmp_path, "gl", frames, cpu_resample=False)
     assert [e["resample"] for e in cpu_log] == ["cpu", "cpu", "gl", "gl"]   # zoom from 2 on
     assert [e["resample"] for e in gl_log] == ["gl"] * 4
-    # Lossless H.264 of 4:2:0 colour: a level of difference in RGB can come back as two.
-    assert max_error(on_cpu[:2], on_gl[:2]) <= 2
+    # Lossless H.264, but of 4:2:0 YUV: a level of difference in RGB can come back as up to
+    # three (a level of Y and of V both land in red); on average it stays a fraction.
+    assert max_error(on_cpu[:2], on_gl[:2]) <= 3
     assert np.abs(on_cpu[:2].astype(int) - on_gl[:2]).mean() < 0.2
     assert np.array_equal(on_cpu[2:], on_gl[2:])
