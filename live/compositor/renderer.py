@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import moderngl
 import numpy as np
 
@@ -140,7 +141,7 @@ class _CpuPlaced:
         self.framebuffer: moderngl.Framebuffer | None = None
         self.made_from: tuple | None = None
         self.where: Footprint | None = None
-        self.pixels: np.ndarray | None = None   # the picture read back, alpha made opaque
+        self.pixels: np.ndarray | None = None   # the picture read back
 
     def fit(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
         """Have a texture and framebuffer of ``size = (width, height)``."""
@@ -364,16 +365,15 @@ class FrameRenderer:
         if placed.pixels is None or placed.pixels.shape[:2] != (tex_h, tex_w):
             placed.pixels = np.empty((tex_h, tex_w, 4), np.uint8)
         self._picture().read_into(placed.pixels)
-        # The output is opaque (frame.frag writes alpha 1), and so is what is copied to it.
-        placed.pixels[:, :, 3] = 255
-        shown = orient(placed.pixels, placement.rotation, placement.mirror)
+        # The output is opaque (frame.frag writes alpha 1): colour is all there is to resample.
+        shown = orient(placed.pixels[:, :, :3], placement.rotation, placement.mirror)
         where = footprint((shown.shape[1], shown.shape[0]),
                           frame_rect(tex_w, tex_h, width, height, placement), (width, height))
         placed.fit(self.ctx, (width, height))
         if (where.width, where.height) != (width, height):
             placed.framebuffer.clear(*background, 1.0)
         if not where.empty:
-            placed.texture.write(resample(shown, where),
+            placed.texture.write(cv2.cvtColor(resample(shown, where), cv2.COLOR_RGB2RGBA),
                                  viewport=(where.left, where.top, where.width, where.height))
         placed.made_from, placed.where = made_from, where
         return placed
