@@ -11,7 +11,9 @@ still apply on GL (see ``FrameRenderer.draw``).
 
 Geometry is the shader's: output pixel ``x`` of a frame placed over ``[x0, x1)`` reads the
 shown frame (rotated and mirrored as placed) at ``(x + 0.5 - x0) / (x1 - x0) * width - 0.5``,
-and the pixels covered are those whose centres lie in the rectangle.
+and the pixels covered are those whose centres lie in the rectangle. The performed look's
+zoom and pan are a scale about a centre on each axis, composed into the taps; a spin mixes
+the axes, which separable passes cannot do: that frame is resampled in the shader.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 import scipy.sparse
 
 from live.compositor.catmull_rom import axis_taps
+from live.compositor.placement import corner_uvs
 
 # GL_RENDERER names of Mesa's software rasterisers.
 SOFTWARE_RENDERERS = ("llvmpipe", "softpipe", "swrast")
@@ -45,17 +49,29 @@ def resamples_on_cpu(setting: str | bool, gl_renderer: str) -> bool:
     return software_gl(gl_renderer) if setting == "auto" else bool(setting)
 
 
+class AxisView(NamedTuple):
+    """How output pixels along one axis read the shown frame: its ``size`` in pixels, the
+    placed rectangle's ``start`` and ``length`` (output pixels), and the zoom about
+    ``centre`` (a fraction of the frame) the performed look plays."""
+
+    size: int
+    start: float
+    length: float
+    centre: float = 0.5
+    zoom: float = 1.0
+
+
 @dataclass(frozen=True)
 class Footprint:
     """The output pixels a placed frame covers (``left``, ``top``, ``width``, ``height``)
-    and the geometry each covered axis samples the shown frame with."""
+    and how each covered axis samples the shown frame."""
 
     left: int
     top: int
     width: int
     height: int
-    columns: tuple[int, float, float]   # (frame width, rectangle's x0, its width)
-    rows: tuple[int, float, float]      # (frame height, rectangle's y0, its height)
+    columns: AxisView
+    rows: AxisView
 
     @property
     def empty(self) -> bool:
@@ -70,14 +86,17 @@ def _covered(start: float, end: float, limit: int) -> tuple[int, int]:
 
 
 def footprint(shown_size: tuple[int, int], rect: tuple[float, float, float, float],
-              target_size: tuple[int, int]) -> Footprint:
+              target_size: tuple[int, int], centre: tuple[float, float] = (0.5, 0.5),
+              zoom: float = 1.0) -> Footprint:
     """Where a shown frame of ``shown_size = (width, height)``, placed over ``rect = (x0, y0,
-    x1, y1)`` (output pixels, top-left origin), lands on a ``target_size`` output."""
+    x1, y1)`` (output pixels, top-left origin), lands on a ``target_size`` output, zoomed by
+    ``zoom`` about ``centre`` (fractions of the shown frame, see :func:`shown_point`)."""
     x0, y0, x1, y1 = rect
     left, width = _covered(x0, x1, target_size[0])
     top, height = _covered(y0, y1, target_size[1])
-    return Footprint(left, top, width, height, (shown_size[0], x0, x1 - x0),
-                     (shown_size[1], y0, y1 - y0))
+    return Footprint(left, top, width, height,
+                     AxisView(shown_size[0], x0, x1 - x0, centre[0], zoom),
+                     AxisView(shown_size[1], y0, y1 - y0, centre[1], zoom))
 
 
 def orient(image: np.ndarray, rotation: int, mirror: str) -> np.ndarray:
@@ -91,15 +110,29 @@ def orient(image: np.ndarray, rotation: int, mirror: str) -> np.ndarray:
     return shown
 
 
+def shown_point(uv: tuple[float, float], rotation: int, mirror: str) -> tuple[float, float]:
+    """A point of the frame texture (``uv``, fractions, top-left origin) as a point of the
+    frame as shown: the inverse of the map the quad's corners make (``corner_uvs``).
+
+    >>> shown_point((0.25, 0.0), 90, "none")    # a turn clockwise: the top edge goes right
+    (1.0, 0.25)
+    """
+    top_left, top_right, bottom_left, _ = corner_uvs(rotation, mirror).astype(np.float64)
+    across = np.column_stack([top_right - top_left, bottom_left - top_left])
+    x, y = np.linalg.solve(across, np.asarray(uv, np.float64) - top_left)
+    return float(x), float(y)
+
+
 @lru_cache(maxsize=8)
-def _axis_matrix(n_in: int, start: float, length: float, first: int, count: int
-                 ) -> scipy.sparse.csr_matrix:
-    """``[count, n_in]``: row ``i`` holds the 4 taps of output pixel ``first + i``."""
-    positions = (np.arange(first, first + count) + 0.5 - start) / length * n_in - 0.5
-    indices, weights = axis_taps(positions, n_in)
+def _axis_matrix(view: AxisView, first: int, count: int) -> scipy.sparse.csr_matrix:
+    """``[count, view.size]``: row ``i`` holds the 4 taps of output pixel ``first + i``,
+    reading the frame where frame.frag does (``u = centre + (v - 0.5) / zoom``)."""
+    across_rect = (np.arange(first, first + count) + 0.5 - view.start) / view.length
+    positions = (view.centre + (across_rect - 0.5) / view.zoom) * view.size - 0.5
+    indices, weights = axis_taps(positions, view.size)
     rows = np.repeat(np.arange(count), 4)
     return scipy.sparse.csr_matrix((weights.ravel().astype(np.float32),
-                                    (rows, indices.ravel())), shape=(count, n_in))
+                                    (rows, indices.ravel())), shape=(count, view.size))
 
 
 def resample(shown: np.ndarray, where: Footprint) -> np.ndarray:
@@ -109,8 +142,8 @@ def resample(shown: np.ndarray, where: Footprint) -> np.ndarray:
     Columns first on the transposed frame, so both passes multiply contiguous rows.
     """
     height, width, channels = shown.shape
-    across = _axis_matrix(width, where.columns[1], where.columns[2], where.left, where.width)
-    down = _axis_matrix(height, where.rows[1], where.rows[2], where.top, where.height)
+    across = _axis_matrix(where.columns, where.left, where.width)
+    down = _axis_matrix(where.rows, where.top, where.height)
     columns_first = cv2.transpose(np.ascontiguousarray(shown)).reshape(width, -1)
     wide = across @ columns_first.astype(np.float32)            # [out w, h * C]
     rows_first = cv2.transpose(wide.reshape(where.width, height, channels))

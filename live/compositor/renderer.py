@@ -18,7 +18,7 @@ import cv2
 import moderngl
 import numpy as np
 
-from live.compositor.cpu_resample import Footprint, footprint, orient, resample
+from live.compositor.cpu_resample import Footprint, footprint, orient, resample, shown_point
 from live.compositor.layers import LayerStack, stacked
 from live.compositor.look import METHODS, Look, colour_unchanged, view_transform
 from live.compositor.placement import Placement, frame_rect, frame_vertices, rect_vertices
@@ -180,9 +180,9 @@ class FrameRenderer:
 
     With ``cpu_resample`` set (renders where GL is software, see
     :mod:`live.compositor.cpu_resample`), ``draw`` resamples the frame on the CPU to the
-    pixels it covers and copies that to the output where the frame program would change no
-    pixel of it, else draws it texel for texel through that program (the look, the layers);
-    a frame the performed look zooms or spins is resampled in the shader as before.
+    pixels it covers (zoom and pan included) and copies that to the output where the frame
+    program would change no pixel of it, else draws it texel for texel through that program
+    (the look, the layers); a frame the performed look spins is resampled in the shader.
     """
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
@@ -304,10 +304,10 @@ class FrameRenderer:
             placement = replace(look.placement, scale=layers.frame_scale,
                                 offset=(layers.frame_x, layers.frame_y))
             frame_quad = frame_vertices(*self.texture.size, width, height, placement)
-            self.resampled_on_cpu = (self.cpu_resample and performed.zoom == 1.0
-                                     and performed.spin == 0.0)
+            # A spin mixes the axes: the separable taps cannot, the shader resamples.
+            self.resampled_on_cpu = self.cpu_resample and performed.spin == 0.0
         if self.resampled_on_cpu:
-            placed = self._placed_on_cpu(width, height, placement, background)
+            placed = self._placed_on_cpu(width, height, placement, performed, background)
             # Where frame.frag would leave every pixel as it is, a copy does its work.
             self.copied = (flip_y and not stack and target.ctx is self.ctx
                            and colour_unchanged(look, performed, fade, flash))
@@ -354,21 +354,27 @@ class FrameRenderer:
         return self._trails.picture if self._trails is not None else self.texture
 
     def _placed_on_cpu(self, width: int, height: int, placement: Placement,
-                       background: tuple[float, float, float]) -> _CpuPlaced:
+                       performed: PerformedLook, background: tuple[float, float, float]
+                       ) -> _CpuPlaced:
         """The picture resampled on the CPU onto a ``width x height`` output as
-        ``placement`` places it, over ``background`` (made once per picture and geometry)."""
+        ``placement`` places it and the performed zoom and pan show it, over
+        ``background`` (made once per picture and geometry)."""
         placed = self._cpu_placed
-        made_from = (self._picture_version, width, height, placement, background)
+        tex_w, tex_h = self.texture.size
+        centre, _ = view_transform(performed, tex_w, tex_h)
+        made_from = (self._picture_version, width, height, placement, performed.zoom, centre,
+                     background)
         if placed.made_from == made_from:
             return placed
-        tex_w, tex_h = self.texture.size
         if placed.pixels is None or placed.pixels.shape[:2] != (tex_h, tex_w):
             placed.pixels = np.empty((tex_h, tex_w, 4), np.uint8)
         self._picture().read_into(placed.pixels)
         # The output is opaque (frame.frag writes alpha 1): colour is all there is to resample.
         shown = orient(placed.pixels[:, :, :3], placement.rotation, placement.mirror)
         where = footprint((shown.shape[1], shown.shape[0]),
-                          frame_rect(tex_w, tex_h, width, height, placement), (width, height))
+                          frame_rect(tex_w, tex_h, width, height, placement), (width, height),
+                          shown_point(centre, placement.rotation, placement.mirror),
+                          performed.zoom)
         placed.fit(self.ctx, (width, height))
         if (where.width, where.height) != (width, height):
             placed.framebuffer.clear(*background, 1.0)

@@ -1,7 +1,7 @@
 """Renders' CPU resampling (``live/compositor/cpu_resample.py``) against the shader it stands
 in for (headless EGL, Mesa llvmpipe): the same Catmull-Rom within one level wherever the frame
-is placed, frames the performed look zooms or spins resampled on GL, and a render through the
-compositor process recording the same picture either way."""
+is placed and however zoomed, frames the performed look spins resampled by the shader, and a
+render through the compositor process recording the same picture either way."""
 
 import json
 
@@ -114,12 +114,21 @@ def test_layers_placement_and_trails_are_resampled_on_the_cpu_too(renderer, opac
     assert path == (True, copied) and max_error(on_cpu, on_gl) <= 1
 
 
-@pytest.mark.parametrize("moved", [{"zoom": 1.6, "pan_x": 0.4}, {"spin": 12.0}])
-def test_a_zoomed_or_spun_frame_is_resampled_on_gl(renderer, moved):
+@pytest.mark.parametrize("placement", [Placement(), Placement(mode="fill", rotation=90,
+                                                               mirror="horizontal")])
+def test_zoom_and_pan_are_composed_into_the_cpu_taps(renderer, placement):
     renderer.upload(random_image((48, 64), seed=3))
-    performed = AT_REST._replace(**moved)
-    on_gl, _ = draw(renderer, (90, 160), Placement(), cpu=False, performed=performed)
-    asked_cpu, path = draw(renderer, (90, 160), Placement(), cpu=True, performed=performed)
+    zoomed = AT_REST._replace(zoom=1.6, pan_x=0.4, pan_y=-0.7)
+    on_gl, _ = draw(renderer, (90, 160), placement, cpu=False, performed=zoomed)
+    on_cpu, path = draw(renderer, (90, 160), placement, cpu=True, performed=zoomed)
+    assert path == (True, True) and max_error(on_cpu, on_gl) <= 1
+
+
+def test_a_spun_frame_is_resampled_by_the_shader(renderer):
+    renderer.upload(random_image((48, 64), seed=3))
+    spun = AT_REST._replace(spin=12.0)
+    on_gl, _ = draw(renderer, (90, 160), Placement(), cpu=False, performed=spun)
+    asked_cpu, path = draw(renderer, (90, 160), Placement(), cpu=True, performed=spun)
     assert path == (False, False) and np.array_equal(asked_cpu, on_gl)
 
 
@@ -165,7 +174,7 @@ def test_the_setting_and_the_gl_renderer_decide():
 
 def render(tmp_path, name, frames, cpu_resample):
     """Render ``frames`` through a real compositor process in render mode, lossless (crf 0),
-    with a zoom from frame 2 on; the decoded recording and each frame's log record."""
+    with a spin from frame 2 on; the decoded recording and each frame's log record."""
     record, log = tmp_path / f"{name}.mp4", tmp_path / f"{name}.jsonl"
     output = OutputConfig(width=160, height=90, position=[0.3, 0.5], record_crf=0,
                           cpu_resample=cpu_resample)
@@ -174,8 +183,8 @@ def render(tmp_path, name, frames, cpu_resample):
         ready = show.status()
         assert ready.status == "ready", ready.detail
         assert ("resampling on the CPU" in ready.detail) == cpu_resample
-        zoomed = DisplayState(False, False, (), from_index=2, look=AT_REST._replace(zoom=1.5))
-        show.inbox.put(zoomed)
+        spun = DisplayState(False, False, (), from_index=2, look=AT_REST._replace(spin=30.0))
+        show.inbox.put(spun)
         show.start(len(frames), lead=-1.0)
         for index, pixels in enumerate(frames):
             show.deliver(index, pixels=pixels)
@@ -192,7 +201,7 @@ def test_a_render_resamples_on_the_cpu_and_records_the_shaders_picture(tmp_path)
         frames.append(frame)
     on_cpu, cpu_log = render(tmp_path, "cpu", frames, cpu_resample=True)
     on_gl, gl_log = render(tmp_path, "gl", frames, cpu_resample=False)
-    assert [e["resample"] for e in cpu_log] == ["cpu", "cpu", "gl", "gl"]   # zoom from 2 on
+    assert [e["resample"] for e in cpu_log] == ["cpu", "cpu", "gl", "gl"]   # spin from 2 on
     assert [e["resample"] for e in gl_log] == ["gl"] * 4
     # Lossless H.264, but of 4:2:0 YUV: a level of difference in RGB can come back as up to
     # three (a level of Y and of V both land in red); on average it stays a fraction.
