@@ -104,7 +104,8 @@ def render_fps(cpu_resample: bool, seconds: float, folder: Path) -> float:
     log = folder / f"render_{cpu_resample}.jsonl"
     settings = ['engine.synthesis="synthetic"', f"engine.synthetic_size={FRAME}",
                 "engine.synthetic_ms=[5.0]", f"output.width={RENDER_OUTPUT}",
-                f"output.height={RENDER_OUTPUT}", f"output.cpu_resample={str(cpu_resample).lower()}"]
+                f"output.height={RENDER_OUTPUT}",
+                f"output.cpu_resample={str(cpu_resample).lower()}"]
     subprocess.run([sys.executable, "-m", "live", "render", DEMO, "--audio", demo_loop_path(),
                     "--out", folder / f"render_{cpu_resample}.mp4", "--seconds", str(seconds),
                     "--frame-log", log, *(a for s in settings for a in ("--set", s))],
