@@ -30,13 +30,27 @@ def catmull_rom_weights(t: np.ndarray) -> np.ndarray:
     ], axis=-1)
 
 
-def _axis_taps(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each output sample along one axis: the 4 clamped source indices and their weights."""
-    position = (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
+def axis_taps(positions: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each sample position along one axis (in source pixel units, pixel centres at
+    integers): the 4 source indices, clamped to ``0 .. n_in - 1`` (the edge repeats), and
+    their weights, each of shape ``[len(positions), 4]``.
+
+    >>> indices, weights = axis_taps(np.array([0.0, 2.5]), 3)
+    >>> indices.tolist()
+    [[0, 0, 1, 2], [1, 2, 2, 2]]
+    >>> weights.round(4).tolist()
+    [[0.0, 1.0, 0.0, 0.0], [-0.0625, 0.5625, 0.5625, -0.0625]]
+    """
+    position = np.asarray(positions, dtype=np.float64)
     base = np.floor(position)
     weights = catmull_rom_weights(position - base)
     indices = np.clip(base.astype(np.int64)[:, None] + np.arange(-1, 3), 0, n_in - 1)
     return indices, weights
+
+
+def resize_positions(n_in: int, n_out: int) -> np.ndarray:
+    """Where each of ``n_out`` output samples reads ``n_in`` source samples (pixel centres)."""
+    return (np.arange(n_out) + 0.5) * (n_in / n_out) - 0.5
 
 
 def catmull_rom_resize(image: np.ndarray, out_size: tuple[int, int]) -> np.ndarray:
@@ -48,8 +62,8 @@ def catmull_rom_resize(image: np.ndarray, out_size: tuple[int, int]) -> np.ndarr
     if image.ndim != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an [H, W, C] uint8 image, got {image.dtype} {image.shape}")
     out_h, out_w = out_size
-    cols, col_w = _axis_taps(image.shape[1], out_w)
-    rows, row_w = _axis_taps(image.shape[0], out_h)
+    cols, col_w = axis_taps(resize_positions(image.shape[1], out_w), image.shape[1])
+    rows, row_w = axis_taps(resize_positions(image.shape[0], out_h), image.shape[0])
     src = image.astype(np.float64)
     # One tap at a time keeps memory at a few image-sized float arrays even at 4K.
     across = sum(src[:, cols[:, k], :] * col_w[None, :, k, None] for k in range(4))

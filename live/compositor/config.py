@@ -62,6 +62,12 @@ class OutputConfig:
     monitor: str = param("", "monitor name substring or index for fullscreen; empty = primary")
     upscale: str = param("bicubic", "resampling from network size to output size",
                          choices=("bicubic", "linear", "nearest"))
+    cpu_resample: str | bool = param(
+        "auto", "renders resample the frame to the output size on the CPU (the same "
+                "Catmull-Rom, within 1/255) instead of in the shader: \"auto\" where OpenGL is "
+                "software (llvmpipe, softpipe, swrast); true or false to choose (live shows "
+                "always resample in the shader)",
+        choices=("auto", True, False), expected="\"auto\", true or false")
     vsync: bool = param(True, "wait for the display's vertical blank")
     record: str = param("", "also record the output to this mp4 (empty = no recording)")
     hud: bool = param(False, "show the heads-up display at start (H toggles it)")

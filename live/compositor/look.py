@@ -26,6 +26,9 @@ TRAIL_LEFT = 0.1       # trail_time is how long a trail takes to fade to this sh
 # 2/255 where filtering weights have 8 bits (llvmpipe, most GPUs), and on llvmpipe it is
 # also twice as fast, texture filtering being the expensive part there.
 METHODS = {"nearest": 0, "linear": 1, "bicubic9": 2, "bicubic16": 3, "bicubic": 3}
+# The performed look's fields frame.frag changes colours by (the rest move the frame, or
+# are drawn before it: trails, or as the flash: the strobe).
+COLOUR_FIELDS = ("master", "punch", "saturation", "hue", "invert")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,15 @@ class Fade:
     def moving(self, blackout: bool) -> bool:
         """Whether the level still has to change to reach what ``blackout`` asks for."""
         return self.level != (0.0 if blackout else 1.0)
+
+
+def colour_unchanged(look: Look, performed: PerformedLook, fade: float, flash: float) -> bool:
+    """Whether frame.frag leaves a frame's colours as they are: every colour adjustment it
+    makes (the static look's, the performed look's, the fade, the strobe's flash) at rest."""
+    rest = PerformedLook.declared_defaults()
+    return (look.brightness == 0.0 and look.contrast == 1.0 and look.gamma == 1.0
+            and fade == 1.0 and flash == 0.0
+            and all(getattr(performed, name) == getattr(rest, name) for name in COLOUR_FIELDS))
 
 
 def view_transform(performed: PerformedLook, frame_width: int, frame_height: int

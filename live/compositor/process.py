@@ -34,8 +34,10 @@ that state, it is told what to draw (``DisplayState``). Esc asks for a confirmat
 every field of its slot header, ``t_shown`` (its pixels uploaded), ``t_swapped`` (the first
 swap of the stage output showing it: the window, or headless the recording; null for a frame
 replaced before any swap), ``mean`` (the mean of its RGB pixels, so a black frame is easy
-to spot) and ``flash`` (the strobe's flash drawn on it, 0 = none). The HUD sums up the
-frames' budgets (``contracts.frames.frame_budget``).
+to spot), ``flash`` (the strobe's flash drawn on it, 0 = none) and, when it was recorded,
+``resample`` (``"cpu"`` or ``"gl"``: where it was resampled to the output size, see
+``[output] cpu_resample``). The HUD sums up the frames' budgets
+(``contracts.frames.frame_budget``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ import numpy as np
 
 from live.compositor.config import OutputConfig
 from live.compositor.context import headless_context, offscreen_target, window_context
+from live.compositor.cpu_resample import resamples_on_cpu
 from live.compositor.keys import KeyboardControl
 from live.compositor.layers import EyeDrawing
 from live.compositor.look import Fade, Look, strobe_flash, trail_keep
@@ -264,6 +267,7 @@ class Compositor:
             width, height = self.window.framebuffer_size
             where = f"{mode} on '{self.window.monitor['name']}'"
         self.renderer = FrameRenderer(self.ctx)
+        self._choose_resampling(spec.output)
         if spec.video_ring and spec.mode == "live":
             self.video = VideoRing.attach(spec.video_ring)
         elif spec.video_file and spec.mode == "render":
@@ -294,11 +298,18 @@ class Compositor:
             self.frame_log = self._open_frame_log(spec.frame_log, append=spec.restarted)
         self.description = (f"{where} {width}x{height}, {self.ctx.info['GL_RENDERER']}, "
                             f"{spec.mode} at {spec.fps} fps"
+                            + (", resampling on the CPU" if self.renderer.cpu_resample else "")
                             + (f", recording {self.recorder.path}" if self.recorder else "")
                             + "".join(f", NDI '{source.name}'" for source in
                                       (self.ndi, self.ndi_frame) if source is not None)
                             + (f", preview {'x'.join(map(str, spec.output.preview_size))} on "
                                f"'{self.preview.window.monitor['name']}'" if self.preview else ""))
+
+    def _choose_resampling(self, output: OutputConfig) -> None:
+        """Renders resample on the CPU where ``[output] cpu_resample`` says so (live shows
+        in the shader: a window's frames must not wait for the CPU)."""
+        self.renderer.cpu_resample = self.spec.mode == "render" and resamples_on_cpu(
+            output.cpu_resample, self.ctx.info["GL_RENDERER"])
 
     def _open_eyes(self, projection: Path, video: Path | None, overlays: OverlaysConfig) -> None:
         """The eye overlays: the source frames' stored eyes, the detector thread (which reads
@@ -410,6 +421,7 @@ class Compositor:
                 self.spec.audio_offset = message.audio_offset
         elif isinstance(message, OutputConfig):
             self.look = Look.from_output(message)
+            self._choose_resampling(message)
             self._picture_changed()
         elif isinstance(message, Stop):
             self.stop_reason = message.reason
@@ -667,6 +679,8 @@ class Compositor:
                 self.renderer.draw(self.record_target, self.look, self.fade.level, flip_y=True,
                                    performed=self.display.look, flash=self._flash(),
                                    layers=self.display.layers)
+                if self.unswapped is not None:
+                    self.unswapped["resample"] = "cpu" if self.renderer.resampled_on_cpu else "gl"
                 self._deliver(self.readback.submit(self.record_target, count))
                 self.picture_dirty = False
             elif not self.readback.add_copies(count) and self.recorder is not None:

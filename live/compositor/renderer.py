@@ -14,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import moderngl
 import numpy as np
 
+from live.compositor.cpu_resample import Footprint, footprint, orient, resample, shown_point
 from live.compositor.layers import LayerStack, stacked
-from live.compositor.look import METHODS, Look, view_transform
-from live.compositor.placement import frame_vertices, rect_vertices
+from live.compositor.look import METHODS, Look, colour_unchanged, view_transform
+from live.compositor.placement import Placement, frame_rect, frame_vertices, rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
 from live.contracts.messages import PerformedLayers, PerformedLook
 
@@ -31,6 +33,7 @@ _UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=n
 # The whole target, texture row 0 in framebuffer row 0: a texel-for-texel pass.
 _TEXEL_FOR_TEXEL = np.array([(-1.0, -1.0, 0.0, 0.0), (1.0, -1.0, 1.0, 0.0),
                              (-1.0, 1.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)], dtype=np.float32)
+_UNMOVED_VIEW = ((0.5, 0.5), (1.0, 0.0, 0.0, 1.0))   # frame.frag reads where it draws
 
 
 def target_size(target: moderngl.Framebuffer) -> tuple[int, int]:
@@ -127,6 +130,44 @@ class _Trails:
             resource.release()
 
 
+class _CpuPlaced:
+    """The picture (the frame, with its trails) resampled on the CPU onto a texture of the
+    output's size over the background (so it can be copied to the output as it is), with a
+    framebuffer to copy from, and what it was made from (it is made once per picture and
+    geometry)."""
+
+    def __init__(self) -> None:
+        self.texture: moderngl.Texture | None = None
+        self.framebuffer: moderngl.Framebuffer | None = None
+        self.made_from: tuple | None = None
+        self.where: Footprint | None = None
+        self.pixels: np.ndarray | None = None   # the picture read back
+
+    def fit(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
+        """Have a texture and framebuffer of ``size = (width, height)``."""
+        if self.texture is not None and self.texture.size == size:
+            return
+        self.release()
+        self.texture = ctx.texture(size, 4)
+        self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.framebuffer = ctx.framebuffer(color_attachments=[self.texture])
+
+    def quad(self, width: int, height: int) -> np.ndarray:
+        """The frame's pixels on a ``width x height`` output (the texture's size), read
+        texel for texel: ``[4, 4]`` float32 ``(x, y, u, v)``, strip order."""
+        where = self.where
+        rect = (where.left, where.top, where.left + where.width, where.top + where.height)
+        uvs = np.array([(rect[0], rect[1]), (rect[2], rect[1]), (rect[0], rect[3]),
+                        (rect[2], rect[3])]) / (width, height)
+        return rect_vertices(rect, width, height, uvs)
+
+    def release(self) -> None:
+        for resource in (self.framebuffer, self.texture):
+            if resource is not None:
+                resource.release()
+        self.texture = self.framebuffer = self.made_from = None
+
+
 class FrameRenderer:
     """The frame texture, its upload buffers and the programs that draw it.
 
@@ -136,6 +177,12 @@ class FrameRenderer:
     ``draw`` can also paint into the framebuffers of a second context that shares this one's
     textures (the performer's preview window): :meth:`add_context` gives it its own
     programs, and the frame is still uploaded once, through the renderer's own context.
+
+    With ``cpu_resample`` set (renders where GL is software, see
+    :mod:`live.compositor.cpu_resample`), ``draw`` resamples the frame on the CPU to the
+    pixels it covers (zoom and pan included) and copies that to the output where the frame
+    program would change no pixel of it, else draws it texel for texel through that program
+    (the look, the layers); a frame the performed look spins is resampled in the shader.
     """
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
@@ -158,6 +205,11 @@ class FrameRenderer:
         self._next_upload = 0
         self.texture: moderngl.Texture | None = None
         self._texture_target: moderngl.Framebuffer | None = None   # draws into the frame
+        self.cpu_resample = False
+        self.resampled_on_cpu = False   # whether the last draw's frame was,
+        self.copied = False             # and copied to the output as the CPU made it
+        self._cpu_placed = _CpuPlaced()
+        self._picture_version = 0    # the frame or its trails changed: resample again
 
     @property
     def has_frame(self) -> bool:
@@ -175,6 +227,7 @@ class FrameRenderer:
         buffer.write(np.ascontiguousarray(pixels))
         self.texture.write(buffer)
         self.layers.draw_eyes(self._texture_target)
+        self._picture_version += 1
 
     def _allocate(self, width: int, height: int) -> None:
         for buffer in self._uploads:
@@ -217,6 +270,7 @@ class FrameRenderer:
         trails.trails[trails.newest].use(1)
         self._trail_vao.render(moderngl.TRIANGLE_STRIP)
         trails.newest, trails.started = drawn, True
+        self._picture_version += 1
 
     def add_context(self, ctx: moderngl.Context) -> None:
         """Let :meth:`draw` paint into ``ctx``'s framebuffers; ``ctx`` shares this renderer's
@@ -249,16 +303,33 @@ class FrameRenderer:
         background = tuple(channel * fade for channel in look.background)
         flip = -1.0 if flip_y else 1.0
         stack = stacked(layers, self.layers.has_video)
-        if stack:
+        frame_quad = placed = None
+        self.resampled_on_cpu = self.copied = False
+        if self.texture is not None:
+            placement = replace(look.placement, scale=layers.frame_scale,
+                                offset=(layers.frame_x, layers.frame_y))
+            frame_quad = frame_vertices(*self.texture.size, width, height, placement)
+            # A spin mixes the axes: the separable taps cannot, the shader resamples.
+            self.resampled_on_cpu = self.cpu_resample and performed.spin == 0.0
+        if self.resampled_on_cpu:
+            placed = self._placed_on_cpu(width, height, placement, performed, background)
+            # Where frame.frag would leave every pixel as it is, a copy does its work.
+            self.copied = (flip_y and not stack and target.ctx is self.ctx
+                           and colour_unchanged(look, performed, fade, flash))
+        if self.copied:
+            target.ctx.copy_framebuffer(target, placed.framebuffer)
+        elif stack:
             self.layers.frame_layer(target)   # bound and cleared: the frame is drawn there
         else:
             target.clear(*background, 1.0)
-        if self.texture is not None:
-            tex_w, tex_h = self.texture.size
-            placement = replace(look.placement, scale=layers.frame_scale,
-                                offset=(layers.frame_x, layers.frame_y))
-            programs.quad.write(frame_vertices(tex_w, tex_h, width, height, placement))
-            method = METHODS[look.method]
+        if self.texture is not None and not self.copied:
+            if placed is None:
+                programs.quad.write(frame_quad)
+                picture, method = self._picture(), METHODS[look.method]
+                view = view_transform(performed, *self.texture.size)
+            else:
+                programs.quad.write(placed.quad(width, height))
+                picture, method, view = placed.texture, METHODS["nearest"], _UNMOVED_VIEW
             program = programs.frame[method]
             program["u_flip_y"].value = flip
             program["u_brightness"].value = look.brightness
@@ -272,14 +343,49 @@ class FrameRenderer:
             program["u_hue"].value = performed.hue / 360.0
             program["u_invert"].value = performed.invert
             program["u_flash"].value = flash
-            program["u_view_centre"].value, program["u_view"].value = \
-                view_transform(performed, tex_w, tex_h)
-            (self._trails.picture if self._trails is not None else self.texture).use(0)
+            program["u_view_centre"].value, program["u_view"].value = view
+            picture.use(0)
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
         for overlay in overlays:
             self._draw_overlay(target.ctx, programs, overlay, width, height, flip)
+
+    def _picture(self) -> moderngl.Texture:
+        """What the frame program resamples: the frame, or with trails running the frame
+        mixed with its trail."""
+        return self._trails.picture if self._trails is not None else self.texture
+
+    def _placed_on_cpu(self, width: int, height: int, placement: Placement,
+                       performed: PerformedLook, background: tuple[float, float, float]
+                       ) -> _CpuPlaced:
+        """The picture resampled on the CPU onto a ``width x height`` output as
+        ``placement`` places it and the performed zoom and pan show it, over
+        ``background`` (made once per picture and geometry)."""
+        placed = self._cpu_placed
+        tex_w, tex_h = self.texture.size
+        centre, _ = view_transform(performed, tex_w, tex_h)
+        made_from = (self._picture_version, width, height, placement, performed.zoom, centre,
+                     background)
+        if placed.made_from == made_from:
+            return placed
+        if placed.pixels is None or placed.pixels.shape[:2] != (tex_h, tex_w):
+            placed.pixels = np.empty((tex_h, tex_w, 4), np.uint8)
+        self._picture().read_into(placed.pixels)
+        # The output is opaque (frame.frag writes alpha 1): colour is all there is to resample.
+        shown = orient(placed.pixels[:, :, :3], placement.rotation, placement.mirror)
+        where = footprint((shown.shape[1], shown.shape[0]),
+                          frame_rect(tex_w, tex_h, width, height, placement), (width, height),
+                          shown_point(centre, placement.rotation, placement.mirror),
+                          performed.zoom)
+        placed.fit(self.ctx, (width, height))
+        if (where.width, where.height) != (width, height):
+            placed.framebuffer.clear(*background, 1.0)
+        if not where.empty:
+            placed.texture.write(cv2.cvtColor(resample(shown, where), cv2.COLOR_RGB2RGBA),
+                                 viewport=(where.left, where.top, where.width, where.height))
+        placed.made_from, placed.where = made_from, where
+        return placed
 
     @staticmethod
     def _draw_overlay(ctx: moderngl.Context, programs: _Programs, overlay: Overlay,
@@ -301,9 +407,9 @@ class FrameRenderer:
         self.forget_context(self.ctx)
         if self._trails is not None:
             self._trails.release()
+        self._cpu_placed.release()
         self.layers.release()
         for resource in (*self._uploads, self._texture_target, self.texture, self._trail_vao,
-                         self._trail_quad,
-                         self._trail_program):
+                         self._trail_quad, self._trail_program):
             if resource is not None:
                 resource.release()

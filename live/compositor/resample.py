@@ -25,12 +25,16 @@ def _shared_renderer() -> FrameRenderer:
 
 
 def upscale(image: np.ndarray, size: tuple[int, int], method: str = "bicubic",
-            performed: PerformedLook = AT_REST) -> np.ndarray:
+            performed: PerformedLook = AT_REST, placement: Placement | None = None,
+            cpu_resample: bool = False) -> np.ndarray:
     """Resample an ``[H, W, 3 or 4]`` uint8 image to ``size = (out_h, out_w)`` on the GPU.
 
     ``method`` is ``"bicubic"`` (Catmull-Rom), ``"linear"`` or ``"nearest"`` (and, for
     comparisons, ``"bicubic9"`` / ``"bicubic16"``: the two Catmull-Rom shader variants);
-    ``performed`` applies a performed look (zoom, colour) as the show does.
+    ``performed`` applies a performed look (zoom, colour) as the show does; ``placement``
+    places the image on the output (stretched over it by default); ``cpu_resample`` takes
+    the renders' CPU path (Catmull-Rom on the CPU, drawn texel for texel; see
+    :mod:`live.compositor.cpu_resample`).
     The result has the input's channel count; alpha is not resampled and comes back opaque.
     """
     if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
@@ -40,12 +44,14 @@ def upscale(image: np.ndarray, size: tuple[int, int], method: str = "bicubic",
     if channels == 3:
         image = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
     renderer = _shared_renderer()
+    renderer.cpu_resample = cpu_resample
     # Another context made current since (a caller's own) must not take the drawing.
     with renderer.ctx:
         renderer.upload(image)
         target = offscreen_target(renderer.ctx, out_w, out_h)
         try:
-            renderer.draw(target, Look(method=method, placement=Placement(mode="stretch")),
+            renderer.draw(target, Look(method=method,
+                                       placement=placement or Placement(mode="stretch")),
                           flip_y=True, performed=performed)
             pixels = np.frombuffer(target.read(components=4, alignment=1), np.uint8)
         finally:

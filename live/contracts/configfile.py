@@ -74,7 +74,9 @@ def _check_value(value: Any, hint: Any, meta: typing.Mapping[str, Any], source: 
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
-        hint, origin = options[0], typing.get_origin(options[0])
+        # A key of either kind ("auto" or a bool) is checked as the kind it was given.
+        hint = next((option for option in options if type(value) is option), options[0])
+        origin = typing.get_origin(hint)
     if origin is list:
         (item,) = typing.get_args(hint)
         if not isinstance(value, list):
