@@ -1,6 +1,14 @@
 """The output window (glfw): monitors, fullscreen or windowed, vsync and key presses; and
 the performer's small preview window beside it.
 
+glfw's wheel ships one library per platform and loads one when imported: native Wayland on
+a Wayland session (``WAYLAND_DISPLAY`` set: only there can a client put a fullscreen window
+on the output it chooses), X11 otherwise. ``PYGLFW_LIBRARY_VARIANT=x11`` keeps a show on
+Xwayland. After opening, the fullscreen output checks where it really is: on X11 a window
+manager may put it elsewhere (sway puts it on the focused output), and then it becomes a
+borderless window the window manager leaves alone, over the chosen monitor; where it is
+still not there, :attr:`OutputWindow.misplaced` says so (the log and the HUD show it).
+
 Only the windows live here; the OpenGL contexts they make current are wrapped by
 :mod:`live.compositor.context` and drawn into by :mod:`live.compositor.renderer`, the same
 code the headless path uses.
@@ -9,13 +17,20 @@ code the headless path uses.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
+import time
 from typing import Iterator
 
-import glfw
+os.environ.setdefault("PYGLFW_LIBRARY_VARIANT",
+                      "wayland" if os.environ.get("WAYLAND_DISPLAY") else "x11")
+import glfw  # noqa: E402  (the library variant is chosen above, before glfw loads it)
 
 from live.compositor.config import OutputConfig
 from live.contracts.errors import LiveError
+
+LAND_SECONDS = 1.5   # how long a window manager gets to put the fullscreen output in place
 
 _NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
                glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",
@@ -109,6 +124,40 @@ def choose_monitor(monitors: list[dict], wanted: str, key: str = "monitor") -> d
     return matches[0]
 
 
+def _name(monitor: dict) -> str:
+    return f"{monitor['index']}: '{monitor['name']}'"
+
+
+def landing_problem(wanted: dict, monitors: list[dict], size: tuple[int, int],
+                    position: tuple[int, int] | None) -> str | None:
+    """Why a fullscreen window of ``size`` at ``position`` does not cover the ``wanted``
+    monitor (see :func:`list_monitors`), or None when it does.
+
+    ``position`` is None where a client cannot know it (Wayland): then only the size tells.
+
+    >>> laptop = {"index": 0, "name": "eDP-1", "size": (1280, 720), "position": (0, 0)}
+    >>> projector = {"index": 1, "name": "HDMI-1", "size": (1920, 1080), "position": (1280, 0)}
+    >>> landing_problem(projector, [laptop, projector], (1920, 1080), (1280, 0)) is None
+    True
+    >>> landing_problem(projector, [laptop, projector], (1280, 720), (0, 0))
+    "the output is 1280x720 at (0, 0) on 0: 'eDP-1', not on 1: 'HDMI-1'"
+    >>> landing_problem(projector, [laptop, projector], (1280, 720), None)
+    "the output is 1280x720, not the 1920x1080 of 1: 'HDMI-1'"
+    """
+    if tuple(size) != tuple(wanted["size"]):
+        if position is None:
+            return (f"the output is {size[0]}x{size[1]}, not the "
+                    f"{wanted['size'][0]}x{wanted['size'][1]} of {_name(wanted)}")
+    elif position is None or tuple(position) == tuple(wanted["position"]):
+        return None
+    centre = (position[0] + size[0] // 2, position[1] + size[1] // 2)
+    holder = next((m for m in monitors
+                   if 0 <= centre[0] - m["position"][0] < m["size"][0]
+                   and 0 <= centre[1] - m["position"][1] < m["size"][1]), None)
+    on = f" on {_name(holder)}" if holder is not None else " (on no monitor)"
+    return f"the output is {size[0]}x{size[1]} at {tuple(position)}{on}, not on {_name(wanted)}"
+
+
 def _connected_monitors() -> tuple[list, list[dict]]:
     """glfw's monitor handles and their descriptions (see :func:`list_monitors`), in step."""
     handles = glfw.get_monitors()
@@ -127,6 +176,44 @@ def _start_window_hints() -> None:
     glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
     glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
     glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+
+
+class _XSetWindowAttributes(ctypes.Structure):
+    _fields_ = [("background_pixmap", ctypes.c_ulong), ("background_pixel", ctypes.c_ulong),
+                ("border_pixmap", ctypes.c_ulong), ("border_pixel", ctypes.c_ulong),
+                ("bit_gravity", ctypes.c_int), ("win_gravity", ctypes.c_int),
+                ("backing_store", ctypes.c_int), ("backing_planes", ctypes.c_ulong),
+                ("backing_pixel", ctypes.c_ulong), ("save_under", ctypes.c_int),
+                ("event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
+                ("override_redirect", ctypes.c_int), ("colormap", ctypes.c_ulong),
+                ("cursor", ctypes.c_ulong)]
+
+
+_CW_OVERRIDE_REDIRECT = 1 << 9
+
+
+def _bypass_window_manager(window: object) -> None:
+    """Make an unmapped X11 window override-redirect: the window manager neither moves,
+    resizes nor decorates it, so it appears exactly where it is put."""
+    xlib = ctypes.CDLL(ctypes.util.find_library("X11"))
+    xlib.XChangeWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong,
+                                             ctypes.POINTER(_XSetWindowAttributes)]
+    attributes = _XSetWindowAttributes(override_redirect=1)
+    xlib.XChangeWindowAttributes(glfw.get_x11_display(), glfw.get_x11_window(window),
+                                 _CW_OVERRIDE_REDIRECT, ctypes.byref(attributes))
+
+
+class GlfwFunctions:
+    """moderngl's loader of OpenGL functions for the current glfw context, through glfw:
+    GLX on X11 and EGL on Wayland alike (see :func:`live.compositor.context.window_context`)."""
+
+    @staticmethod
+    def load_opengl_function(name: str) -> int:
+        return glfw.get_proc_address(name) or 0
+
+    @staticmethod
+    def release() -> None:
+        """Nothing to free: glfw owns the context."""
 
 
 class _GlfwWindow:
@@ -182,22 +269,16 @@ class OutputWindow(_GlfwWindow):
     def _open(self, output: OutputConfig, title: str) -> None:
         handles, monitors = _connected_monitors()
         self.monitor = choose_monitor(monitors, output.monitor)
-        _start_window_hints()
-        # A fullscreen window iconifies itself when it loses focus by default; the performer
-        # clicking the preview (or anything) on another screen must not blank the projector.
-        glfw.window_hint(glfw.AUTO_ICONIFY, False)
+        self.mode = "fullscreen" if output.fullscreen else "window"
+        self.misplaced: str | None = None   # where the fullscreen output is instead, if not there
+        self.ignored: str | None = None     # where a window manager put a fullscreen request
         if output.fullscreen:
-            width, height = self.monitor["size"]
-            glfw.window_hint(glfw.REFRESH_RATE, self.monitor["refresh"])
-            self.window = glfw.create_window(width, height, title,
-                                             handles[self.monitor["index"]], None)
+            self._open_fullscreen(handles[self.monitor["index"]], monitors, title)
         else:
-            self.window = glfw.create_window(output.width, output.height, title, None, None)
-        if not self.window:
-            raise WindowError(f"cannot open a window with OpenGL 3.3: {_glfw_error()}")
+            self.window = self._create(output.width, output.height, title)
+            if output.monitor:
+                glfw.set_window_pos(self.window, *self.monitor["position"])  # rehearse there
         self._output_window = self.window
-        if not output.fullscreen and output.monitor:
-            glfw.set_window_pos(self.window, *self.monitor["position"])   # rehearse on that screen
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if output.vsync else 0)
         if output.fullscreen:
@@ -205,6 +286,73 @@ class OutputWindow(_GlfwWindow):
         self.refresh_rate = self.monitor["refresh"] or 60
         self._pressed: list[str] = []
         glfw.set_key_callback(self.window, self._on_key)
+
+    @staticmethod
+    def _create(width: int, height: int, title: str, monitor=None, refresh: int = 0, *,
+                borderless: bool = False) -> object:
+        """A new output window (fullscreen on glfw's ``monitor`` handle when given)."""
+        _start_window_hints()
+        glfw.window_hint(glfw.REFRESH_RATE, refresh or glfw.DONT_CARE)
+        # A fullscreen window iconifies itself when it loses focus by default; the performer
+        # clicking the preview (or anything) on another screen must not blank the projector.
+        glfw.window_hint(glfw.AUTO_ICONIFY, False)
+        if borderless:
+            glfw.window_hint(glfw.DECORATED, False)
+            glfw.window_hint(glfw.VISIBLE, False)      # shown once the window manager is out
+        window = glfw.create_window(width, height, title, monitor, None)
+        if not window:
+            raise WindowError(f"cannot open a window with OpenGL 3.3: {_glfw_error()}")
+        return window
+
+    def _open_fullscreen(self, handle: object, monitors: list[dict], title: str) -> None:
+        """Fullscreen on the chosen monitor; on X11, where the window manager put it
+        elsewhere, a borderless window over the monitor that the window manager leaves alone
+        (glfw itself does that where no window manager takes fullscreen requests)."""
+        width, height = self.monitor["size"]
+        self.window = self._create(width, height, title, handle, self.monitor["refresh"])
+        problem = self._wait_to_land(monitors)
+        if problem is None or glfw.get_platform() != glfw.PLATFORM_X11:
+            self.misplaced = problem
+            return
+        glfw.destroy_window(self.window)
+        self.window = self._create(width, height, title, borderless=True)
+        _bypass_window_manager(self.window)
+        glfw.set_window_pos(self.window, *self.monitor["position"])
+        glfw.show_window(self.window)
+        self.mode, self.ignored = "borderless", problem
+        still = self._wait_to_land(monitors)
+        self.misplaced = (f"{still} (the window manager moved fullscreen and borderless "
+                          f"windows alike)" if still else None)
+
+    def _wait_to_land(self, monitors: list[dict]) -> str | None:
+        """Give the window manager :data:`LAND_SECONDS` to put the window over the chosen
+        monitor; None once it is there, else where it is (:func:`landing_problem`)."""
+        deadline = time.monotonic() + LAND_SECONDS
+        while True:
+            glfw.poll_events()
+            position = (glfw.get_window_pos(self.window)
+                        if glfw.get_platform() == glfw.PLATFORM_X11 else None)
+            problem = landing_problem(self.monitor, monitors,
+                                      glfw.get_window_size(self.window), position)
+            if problem is None or time.monotonic() > deadline:
+                return problem
+            time.sleep(0.02)
+
+    @property
+    def where(self) -> str:
+        """How and where the output window opened, for the compositor's ready line."""
+        return f"{self.mode} on '{self.monitor['name']}'"
+
+    def landing_report(self, wanted: str) -> list[str]:
+        """Log lines for the performer about where the output went, if not simply there
+        (``wanted``: the ``[output] monitor`` asked for)."""
+        report = []
+        if self.ignored:
+            report.append(f"the window manager put the fullscreen output elsewhere "
+                          f"({self.ignored}); a borderless window over the monitor replaced it")
+        if self.misplaced:
+            report.append(f"[output] monitor {wanted!r}: {self.misplaced}")
+        return report
 
     def _on_key(self, window, key: int, scancode: int, action: int, mods: int) -> None:
         if action in (glfw.PRESS, glfw.REPEAT) and (name := key_name(key, mods)) is not None:
