@@ -7,6 +7,8 @@ Wayland client (glfw's Wayland library, chosen because ``WAYLAND_DISPLAY`` is se
 an X11 client of Xwayland (``PYGLFW_LIBRARY_VARIANT=x11``), where sway puts a fullscreen
 request on the focused output, and the output becomes a borderless window over the
 projector that sway leaves alone. Each output's screenshot (grim) shows where things went.
+The network plays no part in where windows go: synthetic workers (real processes writing
+real frames, a moving gradient) start three times sooner than the demo network's.
 """
 
 import numpy as np
@@ -32,22 +34,26 @@ def desktop():
 
 
 def play_and_look(desktop, tmp_path, display_env: dict[str, str]):
-    """Run the show until it has shown frames; the two outputs' screenshots and its log."""
+    """Run the show until it has shown frames: the two outputs' screenshots, the windows
+    sway manages then, and the show's log."""
     log = tmp_path / "frames.jsonl"
     show = start_cli("run", DEMO, "--seconds", 60, "--frame-log", log,
-                     "--set", 'networks.files=["demo:0"]', "--set", "output.fullscreen=true",
+                     "--set", 'networks.files=["demo:0"]', "--set", "engine.workers=1",
+                     "--set", 'engine.synthesis="synthetic"', "--set", "engine.synthetic_size=256",
+                     "--set", "output.fullscreen=true",
                      "--set", 'output.monitor="1"', "--set", "output.preview=true",
                      "--set", 'output.preview_monitor="0"', "--set", "output.hud=false",
                      "--set", f"output.background={[c / 255 for c in BACKGROUND]}",
                      display_env=display_env)
     try:
-        wait_for_frames(log, 5, show)
+        wait_for_frames(log, 3, show)
         laptop, projector = (desktop.screenshot(output) for output in desktop.outputs)
+        views = {view["title"]: view for view in desktop.views()}
     finally:
         interrupt(show)
     stdout, stderr = show.communicate()
     assert show.returncode == 0, stderr
-    return laptop, projector, stderr
+    return laptop, projector, views, stderr
 
 
 def assert_the_show_fills_the_projector(projector: np.ndarray) -> None:
@@ -70,16 +76,21 @@ def assert_the_preview_is_on_the_laptop(laptop: np.ndarray) -> None:
 
 
 def test_native_wayland_puts_the_output_on_the_projector(desktop, tmp_path):
-    laptop, projector, log = play_and_look(desktop, tmp_path, desktop.wayland_env)
+    laptop, projector, views, log = play_and_look(desktop, tmp_path, desktop.wayland_env)
     assert_the_show_fills_the_projector(projector)
     assert_the_preview_is_on_the_laptop(laptop)
+    assert views["gance-live"]["output"] == "HEADLESS-2" and views["gance-live"]["fullscreen"]
+    assert views["gance-live preview"]["output"] == "HEADLESS-1"
     assert "window manager" not in log and "[output] monitor" not in log, log   # it landed
 
 
 def test_on_xwayland_a_borderless_window_lands_where_fullscreen_did_not(desktop, tmp_path):
     x11 = {**desktop.wayland_env, **desktop.x11_env, "PYGLFW_LIBRARY_VARIANT": "x11"}
-    laptop, projector, log = play_and_look(desktop, tmp_path, x11)
+    laptop, projector, views, log = play_and_look(desktop, tmp_path, x11)
     assert_the_show_fills_the_projector(projector)
     assert_the_preview_is_on_the_laptop(laptop)
+    # The output is override-redirect now: sway manages only the preview.
+    assert set(views) == {"gance-live preview"}
+    assert views["gance-live preview"]["output"] == "HEADLESS-1"
     assert "the window manager put the fullscreen output elsewhere" in log, log
     assert "[output] monitor" not in log, log   # the borderless window did land
