@@ -87,13 +87,15 @@ def _describe(index: int, monitor) -> dict:
     x, y = glfw.get_monitor_pos(monitor)
     return {"index": index, "name": glfw.get_monitor_name(monitor).decode(errors="replace"),
             "size": (mode.size.width, mode.size.height), "refresh": mode.refresh_rate,
-            "position": (x, y)}
+            "position": (x, y), "scale": glfw.get_monitor_content_scale(monitor)[0]}
 
 
 def list_monitors() -> list[dict]:
-    """Connected monitors: ``{"index", "name", "size": (w, h), "refresh": Hz, "position": (x, y)}``.
+    """Connected monitors: ``{"index", "name", "size": (w, h), "refresh": Hz, "position":
+    (x, y), "scale": content scale}``.
 
-    The first is the primary monitor. Empty when there is no display.
+    The first is the primary monitor. Empty when there is no display. On Wayland every
+    position is (0, 0): clients are not told where outputs are.
     """
     with _glfw_quietly() as started:
         return _connected_monitors()[1] if started else []
@@ -128,27 +130,43 @@ def _name(monitor: dict) -> str:
     return f"{monitor['index']}: '{monitor['name']}'"
 
 
+def _fits(size: tuple[int, int], monitor: dict) -> bool:
+    """Whether a window of ``size`` is as large as ``monitor``: in pixels, or in the logical
+    units a Wayland compositor gives a window on a scaled output."""
+    width, height = monitor["size"]
+    scale = monitor["scale"]
+    return tuple(size) in {(width, height), (round(width / scale), round(height / scale))}
+
+
 def landing_problem(wanted: dict, monitors: list[dict], size: tuple[int, int],
                     position: tuple[int, int] | None) -> str | None:
     """Why a fullscreen window of ``size`` at ``position`` does not cover the ``wanted``
     monitor (see :func:`list_monitors`), or None when it does.
 
-    ``position`` is None where a client cannot know it (Wayland): then only the size tells.
+    ``position`` is None where a client cannot know it (Wayland): there the size the
+    compositor gave the window names its monitor, when it is another's and not the wanted
+    one's (with a fractional scale no monitor has it, and nothing can be said).
 
-    >>> laptop = {"index": 0, "name": "eDP-1", "size": (1280, 720), "position": (0, 0)}
-    >>> projector = {"index": 1, "name": "HDMI-1", "size": (1920, 1080), "position": (1280, 0)}
+    >>> laptop = {"index": 0, "name": "eDP-1", "size": (1280, 720), "position": (0, 0),
+    ...           "scale": 2.0}
+    >>> projector = {"index": 1, "name": "HDMI-1", "size": (1920, 1080),
+    ...              "position": (1280, 0), "scale": 1.0}
     >>> landing_problem(projector, [laptop, projector], (1920, 1080), (1280, 0)) is None
     True
     >>> landing_problem(projector, [laptop, projector], (1280, 720), (0, 0))
     "the output is 1280x720 at (0, 0) on 0: 'eDP-1', not on 1: 'HDMI-1'"
-    >>> landing_problem(projector, [laptop, projector], (1280, 720), None)
-    "the output is 1280x720, not the 1920x1080 of 1: 'HDMI-1'"
+    >>> landing_problem(projector, [laptop, projector], (640, 360), None)
+    "the output is 640x360, the size of 0: 'eDP-1', not of 1: 'HDMI-1'"
+    >>> landing_problem(laptop, [laptop, projector], (640, 360), None) is None
+    True
     """
-    if tuple(size) != tuple(wanted["size"]):
-        if position is None:
-            return (f"the output is {size[0]}x{size[1]}, not the "
-                    f"{wanted['size'][0]}x{wanted['size'][1]} of {_name(wanted)}")
-    elif position is None or tuple(position) == tuple(wanted["position"]):
+    if position is None:
+        other = next((m for m in monitors if _fits(size, m)), None)
+        if _fits(size, wanted) or other is None:
+            return None
+        return (f"the output is {size[0]}x{size[1]}, the size of {_name(other)}, "
+                f"not of {_name(wanted)}")
+    if tuple(size) == tuple(wanted["size"]) and tuple(position) == tuple(wanted["position"]):
         return None
     centre = (position[0] + size[0] // 2, position[1] + size[1] // 2)
     holder = next((m for m in monitors
@@ -190,6 +208,7 @@ class _XSetWindowAttributes(ctypes.Structure):
 
 
 _CW_OVERRIDE_REDIRECT = 1 << 9
+_GL_COLOR_BUFFER_BIT = 0x4000
 
 
 def _bypass_window_manager(window: object) -> None:
@@ -201,6 +220,22 @@ def _bypass_window_manager(window: object) -> None:
     attributes = _XSetWindowAttributes(override_redirect=1)
     xlib.XChangeWindowAttributes(glfw.get_x11_display(), glfw.get_x11_window(window),
                                  _CW_OVERRIDE_REDIRECT, ctypes.byref(attributes))
+
+
+def _present_black(window: object) -> None:
+    """Show a first picture in ``window``: black (GL's clear colour until one is set)."""
+    glfw.make_context_current(window)
+    clear = ctypes.CFUNCTYPE(None, ctypes.c_uint)(glfw.get_proc_address("glClear"))
+    clear(_GL_COLOR_BUFFER_BIT)
+    glfw.swap_buffers(window)
+
+
+def _wayland_round_trip() -> None:
+    """Wait until the Wayland compositor has handled every request so far and its answers
+    have arrived (``poll_events`` then hands them to glfw)."""
+    client = ctypes.CDLL("libwayland-client.so.0")   # glfw's Wayland library loaded it
+    client.wl_display_roundtrip.argtypes = [ctypes.c_void_p]
+    client.wl_display_roundtrip(glfw.get_wayland_display())
 
 
 class GlfwFunctions:
@@ -325,15 +360,23 @@ class OutputWindow(_GlfwWindow):
                           f"windows alike)" if still else None)
 
     def _wait_to_land(self, monitors: list[dict]) -> str | None:
-        """Give the window manager :data:`LAND_SECONDS` to put the window over the chosen
-        monitor; None once it is there, else where it is (:func:`landing_problem`)."""
+        """Where the window is, if not over the chosen monitor (:func:`landing_problem`).
+
+        A Wayland compositor maps a window, and tells it its size there, once it has a
+        picture: one black picture and a round trip settle it. An X11 window manager moves
+        the window when it likes: it gets :data:`LAND_SECONDS` to put it in place.
+        """
+        if glfw.get_platform() == glfw.PLATFORM_WAYLAND:
+            _present_black(self.window)
+            _wayland_round_trip()
+            glfw.poll_events()
+            return landing_problem(self.monitor, monitors, glfw.get_window_size(self.window),
+                                   None)
         deadline = time.monotonic() + LAND_SECONDS
         while True:
             glfw.poll_events()
-            position = (glfw.get_window_pos(self.window)
-                        if glfw.get_platform() == glfw.PLATFORM_X11 else None)
-            problem = landing_problem(self.monitor, monitors,
-                                      glfw.get_window_size(self.window), position)
+            problem = landing_problem(self.monitor, monitors, glfw.get_window_size(self.window),
+                                      glfw.get_window_pos(self.window))
             if problem is None or time.monotonic() > deadline:
                 return problem
             time.sleep(0.02)

@@ -7,13 +7,20 @@ Wayland client (glfw's Wayland library, chosen because ``WAYLAND_DISPLAY`` is se
 an X11 client of Xwayland (``PYGLFW_LIBRARY_VARIANT=x11``), where sway puts a fullscreen
 request on the focused output, and the output becomes a borderless window over the
 projector that sway leaves alone. Each output's screenshot (grim) shows where things went.
+Where a rule of sway's own moves the output to the laptop, the log and the HUD say so.
 The network plays no part in where windows go: synthetic workers (real processes writing
 real frames, a moving gradient) start three times sooner than the demo network's.
 """
 
+import contextlib
+import time
+
 import numpy as np
 import pytest
 
+from live.compositor.config import OutputConfig
+from live.overlay.hud import WARNING_RGBA
+from tests.compositor.harness import CompositorHarness
 from tests.support.showrun import DEMO, interrupt, start_cli, wait_for_frames
 from tests.support.sway import SwayUnavailable, sway
 
@@ -24,13 +31,20 @@ BACKGROUND = (0, 0, 128)        # the show's bars around its square frame: the s
 FRAME_SIDE = PROJECTOR[1]       # "fit": a square frame fills the projector's height
 
 
-@pytest.fixture(scope="module")
-def desktop():
+@contextlib.contextmanager
+def laptop_and_projector(rules: list[str] = ()):
+    """sway with the two outputs (and its config's extra ``rules``), or the test skipped."""
     try:
-        with sway([LAPTOP, PROJECTOR]) as running:
-            yield running
+        with sway([LAPTOP, PROJECTOR], rules) as desktop:
+            yield desktop
     except SwayUnavailable as reason:
         pytest.skip(str(reason))
+
+
+@pytest.fixture(scope="module")
+def desktop():
+    with laptop_and_projector() as running:
+        yield running
 
 
 def play_and_look(desktop, tmp_path, display_env: dict[str, str]):
@@ -94,3 +108,32 @@ def test_on_xwayland_a_borderless_window_lands_where_fullscreen_did_not(desktop,
     assert views["gance-live preview"]["output"] == "HEADLESS-1"
     assert "the window manager put the fullscreen output elsewhere" in log, log
     assert "[output] monitor" not in log, log   # the borderless window did land
+
+
+def test_an_output_moved_elsewhere_is_named_in_the_log_and_the_hud(monkeypatch):
+    """A compositor process (natively on Wayland) whose fullscreen output a rule of sway's
+    moves to the laptop: its warning says where it went, and its HUD shows it."""
+    rule = 'for_window [title="^gance-live$"] move container to output HEADLESS-1'
+    with laptop_and_projector([rule]) as desktop:
+        for name, value in {**desktop.wayland_env, "PYGLFW_LIBRARY_VARIANT": "wayland"}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.delenv("DISPLAY", raising=False)
+        output = OutputConfig(width=128, height=96, fullscreen=True, monitor="1", hud=True)
+        with CompositorHarness(output=output, headless=False) as show:
+            warning = show.status()
+            assert warning.status == "warning", warning.detail
+            assert warning.detail == ("[output] monitor '1': the output is 1280x720, the size "
+                                      "of 0: 'HEADLESS-1', not of 1: 'HEADLESS-2'")
+            assert show.status().status == "ready"
+            show.start(frames=None, lead=0.05)
+            show.deliver(0, colour=(40, 40, 40))
+            deadline = time.monotonic() + 30
+            while not amber_text_on(desktop.screenshot("HEADLESS-1")):
+                assert time.monotonic() < deadline, "no warning on the HUD, on the laptop screen"
+                show.wait_until(time.monotonic() + 0.2)
+            assert show.finish().status == "finished"
+
+
+def amber_text_on(image: np.ndarray) -> bool:
+    """Whether the HUD's warning colour is drawn somewhere on ``image``."""
+    return bool(np.any(np.all(np.abs(image.astype(int) - WARNING_RGBA[:3]) <= 24, axis=2)))

@@ -96,8 +96,8 @@ class Desktop:
         return found
 
 
-def _config(sizes: list[tuple[int, int]], client: str) -> str:
-    lines, left = [], 0
+def _config(sizes: list[tuple[int, int]], client: str, rules: list[str]) -> str:
+    lines, left = list(rules), 0
     for number, (width, height) in enumerate(sizes, start=1):
         lines.append(f"output HEADLESS-{number} mode {width}x{height} position {left} 0")
         left += width
@@ -131,9 +131,10 @@ def _sway_account() -> pwd.struct_passwd | None:
 
 
 @contextlib.contextmanager
-def sway(sizes: list[tuple[int, int]]) -> Iterator[Desktop]:
+def sway(sizes: list[tuple[int, int]], rules: list[str] = ()) -> Iterator[Desktop]:
     """A headless sway with one output per ``(width, height)`` (HEADLESS-1, -2, ... side by
-    side from the left), Xwayland running, for the ``with`` block."""
+    side from the left), Xwayland running, for the ``with`` block; ``rules`` are lines of
+    sway's config added (``for_window [title="..."] move container to output HEADLESS-1``)."""
     missing = [tool for tool in ("sway", "swaymsg", "grim", "Xwayland", "xhost")
                if shutil.which(tool) is None]
     if missing:
@@ -143,7 +144,7 @@ def sway(sizes: list[tuple[int, int]]) -> Iterator[Desktop]:
     runtime = Path(tempfile.mkdtemp(prefix="gance-sway-"))
     try:
         config = runtime / "config"
-        config.write_text(_config(sizes, pwd.getpwuid(os.geteuid()).pw_name))
+        config.write_text(_config(sizes, pwd.getpwuid(os.geteuid()).pw_name, list(rules)))
         log = runtime / "sway.log"
         identity = {}
         if account is not None:
