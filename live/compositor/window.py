@@ -2,12 +2,13 @@
 the performer's small preview window beside it.
 
 glfw's wheel ships one library per platform and loads one when imported: native Wayland on
-a Wayland session (``WAYLAND_DISPLAY`` set: only there can a client put a fullscreen window
-on the output it chooses), X11 otherwise. ``PYGLFW_LIBRARY_VARIANT=x11`` keeps a show on
-Xwayland. After opening, the fullscreen output checks where it really is: on X11 a window
-manager may put it elsewhere (sway puts it on the focused output), and then it becomes a
-borderless window the window manager leaves alone, over the chosen monitor; where it is
-still not there, :attr:`OutputWindow.misplaced` says so (the log and the HUD show it).
+a Wayland session (``WAYLAND_DISPLAY`` names a socket: only a Wayland client can put a
+fullscreen window on the output it chooses there), X11 otherwise;
+``PYGLFW_LIBRARY_VARIANT=x11`` keeps a show on Xwayland. After opening, the fullscreen
+output checks where it really is: on X11 a window manager may put it elsewhere (sway puts
+it on the focused output), and then it becomes a borderless window the window manager
+leaves alone, over the chosen monitor; where it is still not there,
+``OutputWindow.misplaced`` says so (the log and the HUD show it).
 
 Only the windows live here; the OpenGL contexts they make current are wrapped by
 :mod:`live.compositor.context` and drawn into by :mod:`live.compositor.renderer`, the same
@@ -21,10 +22,18 @@ import ctypes
 import ctypes.util
 import os
 import time
+from pathlib import Path
 from typing import Iterator
 
-os.environ.setdefault("PYGLFW_LIBRARY_VARIANT",
-                      "wayland" if os.environ.get("WAYLAND_DISPLAY") else "x11")
+
+def _wayland_session() -> bool:
+    """Whether a Wayland compositor's socket is there (``WAYLAND_DISPLAY`` names it, in
+    ``XDG_RUNTIME_DIR`` unless absolute): a stale variable leaves the show on X11."""
+    name = os.environ.get("WAYLAND_DISPLAY", "")
+    return bool(name) and (Path(os.environ.get("XDG_RUNTIME_DIR", "")) / name).is_socket()
+
+
+os.environ.setdefault("PYGLFW_LIBRARY_VARIANT", "wayland" if _wayland_session() else "x11")
 import glfw  # noqa: E402  (the library variant is chosen above, before glfw loads it)
 
 from live.compositor.config import OutputConfig
