@@ -39,7 +39,8 @@ import glfw  # noqa: E402  (the library variant is chosen above, before glfw loa
 from live.compositor.config import OutputConfig
 from live.contracts.errors import LiveError
 
-LAND_SECONDS = 1.5   # how long a window manager gets to put the fullscreen output in place
+LAND_SECONDS = 1.5    # how long an X11 window manager gets to put the fullscreen output in place
+STEADY_SECONDS = 0.25  # ... and how long it must stay there (a window manager may move it late)
 
 _NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
                glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",
@@ -371,22 +372,27 @@ class OutputWindow(_GlfwWindow):
     def _wait_to_land(self, monitors: list[dict]) -> str | None:
         """Where the window is, if not over the chosen monitor (:func:`landing_problem`).
 
-        A Wayland compositor maps a window, and tells it its size there, once it has a
-        picture: one black picture and a round trip settle it. An X11 window manager moves
-        the window when it likes: it gets :data:`LAND_SECONDS` to put it in place.
+        A compositor maps a window, and gives it its place, once it has a picture: it gets
+        a black one. On Wayland a round trip then settles it. An X11 window manager moves
+        the window when it likes: it is there once it has stayed over the monitor for
+        :data:`STEADY_SECONDS`, and elsewhere if not there by :data:`LAND_SECONDS`.
         """
+        _present_black(self.window)
         if glfw.get_platform() == glfw.PLATFORM_WAYLAND:
-            _present_black(self.window)
             _wayland_round_trip()
             glfw.poll_events()
             return landing_problem(self.monitor, monitors, glfw.get_window_size(self.window),
                                    None)
-        deadline = time.monotonic() + LAND_SECONDS
+        started = time.monotonic()
+        there_since = None
         while True:
             glfw.poll_events()
             problem = landing_problem(self.monitor, monitors, glfw.get_window_size(self.window),
                                       glfw.get_window_pos(self.window))
-            if problem is None or time.monotonic() > deadline:
+            now = time.monotonic()
+            there_since = (there_since or now) if problem is None else None
+            if (there_since is not None and now - there_since >= STEADY_SECONDS
+                    or now - started > LAND_SECONDS):
                 return problem
             time.sleep(0.02)
 
