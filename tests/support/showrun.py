@@ -181,7 +181,7 @@ def memory_map(pid: int) -> str:
 
 def child_using(parent: int, library: str) -> int:
     """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
-    finds the audio process, "libEGL" a headless compositor, "libGLX" one in an X11 window)."""
+    finds the audio process, "libEGL" a headless compositor, "libglfw" one in a window)."""
     for pid in children(parent):
         if library in memory_map(pid):
             return pid
