@@ -32,7 +32,7 @@ FRAME_SIDE = PROJECTOR[1]       # "fit": a square frame fills the projector's he
 
 
 @contextlib.contextmanager
-def laptop_and_projector(rules: list[str] = ()):
+def laptop_and_projector(rules: tuple[str, ...] = ()):
     """sway with the two outputs (and its config's extra ``rules``), or the test skipped."""
     try:
         with sway([LAPTOP, PROJECTOR], rules) as desktop:
@@ -114,7 +114,7 @@ def test_an_output_moved_elsewhere_is_named_in_the_log_and_the_hud(monkeypatch):
     """A compositor process (natively on Wayland) whose fullscreen output a rule of sway's
     moves to the laptop: its warning says where it went, and its HUD shows it."""
     rule = 'for_window [title="^gance-live$"] move container to output HEADLESS-1'
-    with laptop_and_projector([rule]) as desktop:
+    with laptop_and_projector((rule,)) as desktop:
         for name, value in {**desktop.wayland_env, "PYGLFW_LIBRARY_VARIANT": "wayland"}.items():
             monkeypatch.setenv(name, value)
         monkeypatch.delenv("DISPLAY", raising=False)

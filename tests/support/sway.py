@@ -28,9 +28,9 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -51,8 +51,6 @@ class Desktop:
     runtime: Path
     outputs: list[str]
     x11_display: str
-    log: Path
-    server: subprocess.Popen = field(repr=False)
 
     @property
     def wayland_env(self) -> dict[str, str]:
@@ -131,7 +129,7 @@ def _sway_account() -> pwd.struct_passwd | None:
 
 
 @contextlib.contextmanager
-def sway(sizes: list[tuple[int, int]], rules: list[str] = ()) -> Iterator[Desktop]:
+def sway(sizes: list[tuple[int, int]], rules: Sequence[str] = ()) -> Iterator[Desktop]:
     """A headless sway with one output per ``(width, height)`` (HEADLESS-1, -2, ... side by
     side from the left), Xwayland running, for the ``with`` block; ``rules`` are lines of
     sway's config added (``for_window [title="..."] move container to output HEADLESS-1``)."""
@@ -161,7 +159,7 @@ def sway(sizes: list[tuple[int, int]], rules: list[str] = ()) -> Iterator[Deskto
         try:
             display = _wait_for_display(runtime, server, log)
             yield Desktop(runtime, [f"HEADLESS-{n}" for n in range(1, len(sizes) + 1)],
-                          display, log, server)
+                          display)
         finally:
             server.terminate()
             try:
