@@ -94,10 +94,12 @@ def display_available() -> bool:
 
 def _describe(index: int, monitor) -> dict:
     mode = glfw.get_video_mode(monitor)
-    x, y = glfw.get_monitor_pos(monitor)
+    # Wayland tells clients nothing of where outputs are (glfw says 0, 0 for every one).
+    position = (None if glfw.get_platform() == glfw.PLATFORM_WAYLAND
+                else glfw.get_monitor_pos(monitor))
     return {"index": index, "name": glfw.get_monitor_name(monitor).decode(errors="replace"),
             "size": (mode.size.width, mode.size.height), "refresh": mode.refresh_rate,
-            "position": (x, y), "scale": glfw.get_monitor_content_scale(monitor)[0]}
+            "position": position, "scale": glfw.get_monitor_content_scale(monitor)[0]}
 
 
 def list_monitors() -> list[dict]:
@@ -105,16 +107,28 @@ def list_monitors() -> list[dict]:
     (x, y), "scale": content scale}``.
 
     The first is the primary monitor. Empty when there is no display. On Wayland every
-    position is (0, 0): clients are not told where outputs are.
+    position is None: clients are not told where outputs are.
     """
     with _glfw_quietly() as started:
         return _connected_monitors()[1] if started else []
 
 
+def describe_monitor(monitor: dict) -> str:
+    """``0: 'eDP-1' 1280x720 60 Hz at (0, 0)``, for listings and errors.
+
+    >>> describe_monitor({"index": 1, "name": "HEADLESS-2", "size": (1920, 1080),
+    ...                   "refresh": 60, "position": None, "scale": 1.0})
+    "1: 'HEADLESS-2' 1920x1080 60 Hz (Wayland: position not told)"
+    """
+    where = (f"at {tuple(monitor['position'])}" if monitor["position"] is not None
+             else "(Wayland: position not told)")
+    return (f"{monitor['index']}: '{monitor['name']}' {monitor['size'][0]}x{monitor['size'][1]} "
+            f"{monitor['refresh']} Hz {where}")
+
+
 def monitor_summary(monitors: list[dict]) -> str:
-    """One line naming every monitor, for errors and ``gance-live monitors``."""
-    return ", ".join(f"{m['index']}: '{m['name']}' {m['size'][0]}x{m['size'][1]} "
-                     f"{m['refresh']} Hz at {m['position']}" for m in monitors) or "none"
+    """One line naming every monitor, for errors."""
+    return ", ".join(describe_monitor(m) for m in monitors) or "none"
 
 
 def choose_monitor(monitors: list[dict], wanted: str, key: str = "monitor") -> dict:
@@ -321,7 +335,7 @@ class OutputWindow(_GlfwWindow):
             self._open_fullscreen(handles[self.monitor["index"]], monitors, title)
         else:
             self.window = self._create(output.width, output.height, title)
-            if output.monitor:
+            if output.monitor and self.monitor["position"] is not None:
                 glfw.set_window_pos(self.window, *self.monitor["position"])  # rehearse there
         self._output_window = self.window
         glfw.make_context_current(self.window)
@@ -461,9 +475,10 @@ class PreviewWindow(_GlfwWindow):
         if not self.window:
             raise WindowError(f"cannot open the preview window: {_glfw_error()}")
         self._output_window = output_window.window
-        left, top = self.monitor["position"]
-        glfw.set_window_pos(self.window, left + output.preview_position[0],
-                            top + output.preview_position[1])
+        if self.monitor["position"] is not None:   # on Wayland the compositor places it
+            left, top = self.monitor["position"]
+            glfw.set_window_pos(self.window, left + output.preview_position[0],
+                                top + output.preview_position[1])
         with self.current():
             glfw.swap_interval(0)
         glfw.show_window(self.window)
