@@ -154,8 +154,12 @@ def sway(sizes: list[tuple[int, int]], rules: Sequence[str] = ()) -> Iterator[De
                "WLR_HEADLESS_OUTPUTS": str(len(sizes)), "WLR_RENDERER": "pixman",
                "WLR_LIBINPUT_NO_DEVICES": "1"}
         with open(log, "wb") as log_stream:
-            server = subprocess.Popen(["sway", "-c", str(config)], env=env, cwd=runtime,
-                                      stdout=log_stream, stderr=subprocess.STDOUT, **identity)
+            try:
+                server = subprocess.Popen(["sway", "-c", str(config)], env=env, cwd=runtime,
+                                          stdout=log_stream, stderr=subprocess.STDOUT,
+                                          **identity)
+            except PermissionError as exc:   # e.g. a container that cannot switch users
+                raise SwayUnavailable(f"cannot start sway as {SWAY_USER}: {exc}") from None
         try:
             display = _wait_for_display(runtime, server, log)
             yield Desktop(runtime, [f"HEADLESS-{n}" for n in range(1, len(sizes) + 1)],
