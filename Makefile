@@ -11,9 +11,11 @@ TORCH := torch==2.13.0
 # devices in tests), ImageMagick and xdotool (screenshots and key presses under Xvfb), node
 # (MicroPython's WebAssembly VM runs the cooler firmware in tests; npm comes with
 # NodeSource's nodejs, else from Debian's npm package, installed below when missing).
+# sway (headless), grim, Xwayland and xhost: a laptop screen and a projector in tests.
 APT_PACKAGES := xvfb xauth x11-utils xdotool imagemagick ffmpeg libegl1 libgl1 libgles2 \
 	libgl1-mesa-dri libegl-mesa0 portaudio19-dev libportaudio2 libasound2-dev libsndfile1 \
-	pulseaudio pulseaudio-utils libasound2-plugins jackd2 libjack-jackd2-dev nodejs
+	pulseaudio pulseaudio-utils libasound2-plugins jackd2 libjack-jackd2-dev nodejs \
+	sway grim xwayland x11-xserver-utils
 COOLER_TESTS := hardware/cooler/tests
 
 .PHONY: demo test bench system-deps venv clean

@@ -160,7 +160,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_devices(args: argparse.Namespace) -> int:
     from live.audio.backends import quiet_stderr
     from live.audio.devices import describe_audio_devices
-    from live.compositor import list_monitors
+    from live.compositor import describe_monitor, list_monitors
     from live.control.ports import list_midi_ports
     from live.telemetry.gpus import Nvml, describe
     from live.video.sources import describe_cameras, list_cameras
@@ -171,9 +171,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
     print("\nMIDI inputs:" + "".join(f"\n  {port}" for port in ports)
           if ports else "\nMIDI inputs: none (no controller, or no ALSA sequencer / JACK server)")
     monitors = list_monitors()
-    print("\nMonitors:" + "".join(
-        f"\n  {m['index']}: {m['name']}  {m['size'][0]}x{m['size'][1]} @ {m['refresh']} Hz"
-        f"  at {m['position'][0]},{m['position'][1]}" for m in monitors)
+    print("\nMonitors:" + "".join(f"\n  {describe_monitor(m)}" for m in monitors)
           if monitors else "\nMonitors: none (no display)")
     nvml = Nvml()
     try:

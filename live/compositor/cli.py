@@ -46,15 +46,14 @@ def register(subparsers: Any) -> None:
 
 
 def run_monitors(args: argparse.Namespace) -> int:
-    from live.compositor.window import list_monitors
+    from live.compositor.window import describe_monitor, list_monitors
 
     monitors = list_monitors()
     if not monitors:
         print("no display: no monitors (set DISPLAY, or use --headless)")
         return 1
     for m in monitors:
-        print(f"{m['index']}: {m['name']}  {m['size'][0]}x{m['size'][1]}  {m['refresh']} Hz  "
-              f"at {m['position'][0]},{m['position'][1]}")
+        print(describe_monitor(m))
     return 0
 
 

@@ -6,6 +6,8 @@ offscreen target is what the headless path shows into and what recordings read b
 
 from __future__ import annotations
 
+from typing import Any
+
 import moderngl
 
 GL_VERSION = 330
@@ -16,9 +18,11 @@ def headless_context() -> moderngl.Context:
     return moderngl.create_standalone_context(backend="egl", require=GL_VERSION)
 
 
-def window_context() -> moderngl.Context:
-    """Wrap the OpenGL context the calling thread's glfw window made current."""
-    return moderngl.create_context(require=GL_VERSION)
+def window_context(functions: Any) -> moderngl.Context:
+    """Wrap the OpenGL context the calling thread's glfw window made current; ``functions``
+    loads its OpenGL functions (``load_opengl_function(name)``, ``release()``: the window's
+    platform knows how, GLX or EGL)."""
+    return moderngl.create_context(require=GL_VERSION, context=functions)
 
 
 def offscreen_target(ctx: moderngl.Context, width: int, height: int) -> moderngl.Framebuffer:

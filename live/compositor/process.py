@@ -69,7 +69,7 @@ from live.compositor.recorder import Mp4Recorder, PartLedger, RecordingError, pa
 from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
-from live.compositor.window import OutputWindow, PreviewWindow, WindowError
+from live.compositor.window import GlfwFunctions, OutputWindow, PreviewWindow, WindowError
 from live.contracts.state import Intent
 from live.contracts.frames import SLOT_HEADER, FrameRing, frame_budget
 from live.contracts.errors import LiveError
@@ -78,7 +78,7 @@ from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree
 from live.contracts.video import VideoRing
 from live.overlay.config import OverlaysConfig
 from live.overlay.detector import EyeDetector, EyeResult, Rule
-from live.overlay.hud import HudStats, render_text
+from live.overlay.hud import HudStats, render_text, warning
 from live.overlay.sources import SourceEyes
 from live.overlay.tracks import LiveTrack, OfflineTracks
 from live.video.sources import SourceVideo, VideoError, VideoFile, cover
@@ -262,10 +262,11 @@ class Compositor:
             where = "headless EGL"
         else:
             self.window = OutputWindow(spec.output)
-            self.ctx = window_context()
-            mode = "fullscreen" if spec.output.fullscreen else "window"
+            self.ctx = window_context(GlfwFunctions())
             width, height = self.window.framebuffer_size
-            where = f"{mode} on '{self.window.monitor['name']}'"
+            where = self.window.where
+            for line in self.window.landing_report(spec.output.monitor):
+                self.to_conductor.put(Status(SOURCE, "warning", line))
         self.renderer = FrameRenderer(self.ctx)
         self._choose_resampling(spec.output)
         if spec.video_ring and spec.mode == "live":
@@ -358,7 +359,7 @@ class Compositor:
         """Open the performer's preview; its own context shares the output window's objects."""
         window = self.window.open_preview(output)
         with window.current():
-            ctx = window_context()
+            ctx = window_context(GlfwFunctions())
             self.renderer.add_context(ctx)
         self.preview = _Screen(window, ctx, Overlay(self.ctx), always_hud=True)
         self.screens.append(self.preview)
@@ -781,6 +782,8 @@ class Compositor:
                 lines += self.stats.lines(now)
                 lines += [source.hud_line() for source in (self.ndi, self.ndi_frame)
                           if source is not None]
+                if self.window.misplaced:
+                    lines.append(warning(f"WARNING {self.window.misplaced}"))
             if prompt:
                 lines.append(prompt)
             screen.overlay.set_image(render_text(lines), HUD_POSITION)

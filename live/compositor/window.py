@@ -1,6 +1,15 @@
 """The output window (glfw): monitors, fullscreen or windowed, vsync and key presses; and
 the performer's small preview window beside it.
 
+glfw's wheel ships one library per platform and loads one when imported: native Wayland on
+a Wayland session (``WAYLAND_DISPLAY`` names a socket: only a Wayland client can put a
+fullscreen window on the output it chooses there), X11 otherwise;
+``PYGLFW_LIBRARY_VARIANT=x11`` keeps a show on Xwayland. After opening, the fullscreen
+output checks where it really is: on X11 a window manager may put it elsewhere (sway puts
+it on the focused output), and then it becomes a borderless window the window manager
+leaves alone, over the chosen monitor; where it is still not there,
+``OutputWindow.misplaced`` says so (the log and the HUD show it).
+
 Only the windows live here; the OpenGL contexts they make current are wrapped by
 :mod:`live.compositor.context` and drawn into by :mod:`live.compositor.renderer`, the same
 code the headless path uses.
@@ -9,13 +18,29 @@ code the headless path uses.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
+import time
+from pathlib import Path
 from typing import Iterator
 
-import glfw
+
+def _wayland_session() -> bool:
+    """Whether a Wayland compositor's socket is there (``WAYLAND_DISPLAY`` names it, in
+    ``XDG_RUNTIME_DIR`` unless absolute): a stale variable leaves the show on X11."""
+    name = os.environ.get("WAYLAND_DISPLAY", "")
+    return bool(name) and (Path(os.environ.get("XDG_RUNTIME_DIR", "")) / name).is_socket()
+
+
+os.environ.setdefault("PYGLFW_LIBRARY_VARIANT", "wayland" if _wayland_session() else "x11")
+import glfw  # noqa: E402  (the library variant is chosen above, before glfw loads it)
 
 from live.compositor.config import OutputConfig
 from live.contracts.errors import LiveError
+
+LAND_SECONDS = 1.5    # how long an X11 window manager gets to put the fullscreen output in place
+STEADY_SECONDS = 0.25  # ... and how long it must stay there (a window manager may move it late)
 
 _NAMED_KEYS = {glfw.KEY_ESCAPE: "escape", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
                glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_ENTER: "enter",
@@ -69,25 +94,41 @@ def display_available() -> bool:
 
 def _describe(index: int, monitor) -> dict:
     mode = glfw.get_video_mode(monitor)
-    x, y = glfw.get_monitor_pos(monitor)
+    # Wayland tells clients nothing of where outputs are (glfw says 0, 0 for every one).
+    position = (None if glfw.get_platform() == glfw.PLATFORM_WAYLAND
+                else glfw.get_monitor_pos(monitor))
     return {"index": index, "name": glfw.get_monitor_name(monitor).decode(errors="replace"),
             "size": (mode.size.width, mode.size.height), "refresh": mode.refresh_rate,
-            "position": (x, y)}
+            "position": position, "scale": glfw.get_monitor_content_scale(monitor)[0]}
 
 
 def list_monitors() -> list[dict]:
-    """Connected monitors: ``{"index", "name", "size": (w, h), "refresh": Hz, "position": (x, y)}``.
+    """Connected monitors: ``{"index", "name", "size": (w, h), "refresh": Hz, "position":
+    (x, y), "scale": content scale}``.
 
-    The first is the primary monitor. Empty when there is no display.
+    The first is the primary monitor. Empty when there is no display. On Wayland every
+    position is None: clients are not told where outputs are.
     """
     with _glfw_quietly() as started:
         return _connected_monitors()[1] if started else []
 
 
+def describe_monitor(monitor: dict) -> str:
+    """``0: 'eDP-1' 1280x720 60 Hz at (0, 0)``, for listings and errors.
+
+    >>> describe_monitor({"index": 1, "name": "HEADLESS-2", "size": (1920, 1080),
+    ...                   "refresh": 60, "position": None, "scale": 1.0})
+    "1: 'HEADLESS-2' 1920x1080 60 Hz (Wayland: position not told)"
+    """
+    where = (f"at {tuple(monitor['position'])}" if monitor["position"] is not None
+             else "(Wayland: position not told)")
+    return (f"{monitor['index']}: '{monitor['name']}' {monitor['size'][0]}x{monitor['size'][1]} "
+            f"{monitor['refresh']} Hz {where}")
+
+
 def monitor_summary(monitors: list[dict]) -> str:
-    """One line naming every monitor, for errors and ``gance-live monitors``."""
-    return ", ".join(f"{m['index']}: '{m['name']}' {m['size'][0]}x{m['size'][1]} "
-                     f"{m['refresh']} Hz at {m['position']}" for m in monitors) or "none"
+    """One line naming every monitor, for errors."""
+    return ", ".join(describe_monitor(m) for m in monitors) or "none"
 
 
 def choose_monitor(monitors: list[dict], wanted: str, key: str = "monitor") -> dict:
@@ -109,6 +150,56 @@ def choose_monitor(monitors: list[dict], wanted: str, key: str = "monitor") -> d
     return matches[0]
 
 
+def _name(monitor: dict) -> str:
+    return f"{monitor['index']}: '{monitor['name']}'"
+
+
+def _fits(size: tuple[int, int], monitor: dict) -> bool:
+    """Whether a window of ``size`` is as large as ``monitor``: in pixels, or in the logical
+    units a Wayland compositor gives a window on a scaled output."""
+    width, height = monitor["size"]
+    scale = monitor["scale"]
+    return tuple(size) in {(width, height), (round(width / scale), round(height / scale))}
+
+
+def landing_problem(wanted: dict, monitors: list[dict], size: tuple[int, int],
+                    position: tuple[int, int] | None) -> str | None:
+    """Why a fullscreen window of ``size`` at ``position`` does not cover the ``wanted``
+    monitor (see :func:`list_monitors`), or None when it does.
+
+    ``position`` is None where a client cannot know it (Wayland): there the size the
+    compositor gave the window names its monitor, when it is another's and not the wanted
+    one's (with a fractional scale no monitor has it, and nothing can be said).
+
+    >>> laptop = {"index": 0, "name": "eDP-1", "size": (1280, 720), "position": (0, 0),
+    ...           "scale": 2.0}
+    >>> projector = {"index": 1, "name": "HDMI-1", "size": (1920, 1080),
+    ...              "position": (1280, 0), "scale": 1.0}
+    >>> landing_problem(projector, [laptop, projector], (1920, 1080), (1280, 0)) is None
+    True
+    >>> landing_problem(projector, [laptop, projector], (1280, 720), (0, 0))
+    "the output is 1280x720 at (0, 0) on 0: 'eDP-1', not on 1: 'HDMI-1'"
+    >>> landing_problem(projector, [laptop, projector], (640, 360), None)
+    "the output is 640x360, the size of 0: 'eDP-1', not of 1: 'HDMI-1'"
+    >>> landing_problem(laptop, [laptop, projector], (640, 360), None) is None
+    True
+    """
+    if position is None:
+        other = next((m for m in monitors if _fits(size, m)), None)
+        if _fits(size, wanted) or other is None:
+            return None
+        return (f"the output is {size[0]}x{size[1]}, the size of {_name(other)}, "
+                f"not of {_name(wanted)}")
+    if tuple(size) == tuple(wanted["size"]) and tuple(position) == tuple(wanted["position"]):
+        return None
+    centre = (position[0] + size[0] // 2, position[1] + size[1] // 2)
+    holder = next((m for m in monitors
+                   if 0 <= centre[0] - m["position"][0] < m["size"][0]
+                   and 0 <= centre[1] - m["position"][1] < m["size"][1]), None)
+    on = f" on {_name(holder)}" if holder is not None else " (on no monitor)"
+    return f"the output is {size[0]}x{size[1]} at {tuple(position)}{on}, not on {_name(wanted)}"
+
+
 def _connected_monitors() -> tuple[list, list[dict]]:
     """glfw's monitor handles and their descriptions (see :func:`list_monitors`), in step."""
     handles = glfw.get_monitors()
@@ -127,6 +218,61 @@ def _start_window_hints() -> None:
     glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
     glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
     glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+
+
+class _XSetWindowAttributes(ctypes.Structure):
+    _fields_ = [("background_pixmap", ctypes.c_ulong), ("background_pixel", ctypes.c_ulong),
+                ("border_pixmap", ctypes.c_ulong), ("border_pixel", ctypes.c_ulong),
+                ("bit_gravity", ctypes.c_int), ("win_gravity", ctypes.c_int),
+                ("backing_store", ctypes.c_int), ("backing_planes", ctypes.c_ulong),
+                ("backing_pixel", ctypes.c_ulong), ("save_under", ctypes.c_int),
+                ("event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
+                ("override_redirect", ctypes.c_int), ("colormap", ctypes.c_ulong),
+                ("cursor", ctypes.c_ulong)]
+
+
+_CW_OVERRIDE_REDIRECT = 1 << 9
+_GL_COLOR_BUFFER_BIT = 0x4000
+
+
+def _bypass_window_manager(window: object) -> None:
+    """Make an unmapped X11 window override-redirect: the window manager neither moves,
+    resizes nor decorates it, so it appears exactly where it is put."""
+    xlib = ctypes.CDLL(ctypes.util.find_library("X11"))
+    xlib.XChangeWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong,
+                                             ctypes.POINTER(_XSetWindowAttributes)]
+    attributes = _XSetWindowAttributes(override_redirect=1)
+    xlib.XChangeWindowAttributes(glfw.get_x11_display(), glfw.get_x11_window(window),
+                                 _CW_OVERRIDE_REDIRECT, ctypes.byref(attributes))
+
+
+def _present_black(window: object) -> None:
+    """Show a first picture in ``window``: black (GL's clear colour until one is set)."""
+    glfw.make_context_current(window)
+    clear = ctypes.CFUNCTYPE(None, ctypes.c_uint)(glfw.get_proc_address("glClear"))
+    clear(_GL_COLOR_BUFFER_BIT)
+    glfw.swap_buffers(window)
+
+
+def _wayland_round_trip() -> None:
+    """Wait until the Wayland compositor has handled every request so far and its answers
+    have arrived (``poll_events`` then hands them to glfw)."""
+    client = ctypes.CDLL("libwayland-client.so.0")   # glfw's Wayland library loaded it
+    client.wl_display_roundtrip.argtypes = [ctypes.c_void_p]
+    client.wl_display_roundtrip(glfw.get_wayland_display())
+
+
+class GlfwFunctions:
+    """moderngl's loader of OpenGL functions for the current glfw context, through glfw:
+    GLX on X11 and EGL on Wayland alike (see :func:`live.compositor.context.window_context`)."""
+
+    @staticmethod
+    def load_opengl_function(name: str) -> int:
+        return glfw.get_proc_address(name) or 0
+
+    @staticmethod
+    def release() -> None:
+        """Nothing to free: glfw owns the context."""
 
 
 class _GlfwWindow:
@@ -182,22 +328,16 @@ class OutputWindow(_GlfwWindow):
     def _open(self, output: OutputConfig, title: str) -> None:
         handles, monitors = _connected_monitors()
         self.monitor = choose_monitor(monitors, output.monitor)
-        _start_window_hints()
-        # A fullscreen window iconifies itself when it loses focus by default; the performer
-        # clicking the preview (or anything) on another screen must not blank the projector.
-        glfw.window_hint(glfw.AUTO_ICONIFY, False)
+        self.mode = "fullscreen" if output.fullscreen else "window"
+        self.misplaced: str | None = None   # where the fullscreen output is instead, if not there
+        self.ignored: str | None = None     # where a window manager put a fullscreen request
         if output.fullscreen:
-            width, height = self.monitor["size"]
-            glfw.window_hint(glfw.REFRESH_RATE, self.monitor["refresh"])
-            self.window = glfw.create_window(width, height, title,
-                                             handles[self.monitor["index"]], None)
+            self._open_fullscreen(handles[self.monitor["index"]], monitors, title)
         else:
-            self.window = glfw.create_window(output.width, output.height, title, None, None)
-        if not self.window:
-            raise WindowError(f"cannot open a window with OpenGL 3.3: {_glfw_error()}")
+            self.window = self._create(output.width, output.height, title)
+            if output.monitor and self.monitor["position"] is not None:
+                glfw.set_window_pos(self.window, *self.monitor["position"])  # rehearse there
         self._output_window = self.window
-        if not output.fullscreen and output.monitor:
-            glfw.set_window_pos(self.window, *self.monitor["position"])   # rehearse on that screen
         glfw.make_context_current(self.window)
         glfw.swap_interval(1 if output.vsync else 0)
         if output.fullscreen:
@@ -205,6 +345,86 @@ class OutputWindow(_GlfwWindow):
         self.refresh_rate = self.monitor["refresh"] or 60
         self._pressed: list[str] = []
         glfw.set_key_callback(self.window, self._on_key)
+
+    @staticmethod
+    def _create(width: int, height: int, title: str, monitor=None, refresh: int = 0, *,
+                borderless: bool = False) -> object:
+        """A new output window (fullscreen on glfw's ``monitor`` handle when given)."""
+        _start_window_hints()
+        glfw.window_hint(glfw.REFRESH_RATE, refresh or glfw.DONT_CARE)
+        # A fullscreen window iconifies itself when it loses focus by default; the performer
+        # clicking the preview (or anything) on another screen must not blank the projector.
+        glfw.window_hint(glfw.AUTO_ICONIFY, False)
+        if borderless:
+            glfw.window_hint(glfw.DECORATED, False)
+            glfw.window_hint(glfw.VISIBLE, False)      # shown once the window manager is out
+        window = glfw.create_window(width, height, title, monitor, None)
+        if not window:
+            raise WindowError(f"cannot open a window with OpenGL 3.3: {_glfw_error()}")
+        return window
+
+    def _open_fullscreen(self, handle: object, monitors: list[dict], title: str) -> None:
+        """Fullscreen on the chosen monitor; on X11, where the window manager put it
+        elsewhere, a borderless window over the monitor that the window manager leaves alone
+        (glfw itself does that where no window manager takes fullscreen requests)."""
+        width, height = self.monitor["size"]
+        self.window = self._create(width, height, title, handle, self.monitor["refresh"])
+        problem = self._wait_to_land(monitors)
+        if problem is None or glfw.get_platform() != glfw.PLATFORM_X11:
+            self.misplaced = problem
+            return
+        glfw.destroy_window(self.window)
+        self.window = self._create(width, height, title, borderless=True)
+        _bypass_window_manager(self.window)
+        glfw.set_window_pos(self.window, *self.monitor["position"])
+        glfw.show_window(self.window)
+        self.mode, self.ignored = "borderless", problem
+        still = self._wait_to_land(monitors)
+        self.misplaced = (f"{still} (the window manager moved fullscreen and borderless "
+                          f"windows alike)" if still else None)
+
+    def _wait_to_land(self, monitors: list[dict]) -> str | None:
+        """Where the window is, if not over the chosen monitor (:func:`landing_problem`).
+
+        A compositor maps a window, and gives it its place, once it has a picture: it gets
+        a black one. On Wayland a round trip then settles it. An X11 window manager moves
+        the window when it likes: it is there once it has stayed over the monitor for
+        :data:`STEADY_SECONDS`, and elsewhere if not there by :data:`LAND_SECONDS`.
+        """
+        _present_black(self.window)
+        if glfw.get_platform() == glfw.PLATFORM_WAYLAND:
+            _wayland_round_trip()
+            glfw.poll_events()
+            return landing_problem(self.monitor, monitors, glfw.get_window_size(self.window),
+                                   None)
+        started = time.monotonic()
+        there_since = None
+        while True:
+            glfw.poll_events()
+            problem = landing_problem(self.monitor, monitors, glfw.get_window_size(self.window),
+                                      glfw.get_window_pos(self.window))
+            now = time.monotonic()
+            there_since = (there_since or now) if problem is None else None
+            if (there_since is not None and now - there_since >= STEADY_SECONDS
+                    or now - started > LAND_SECONDS):
+                return problem
+            time.sleep(0.02)
+
+    @property
+    def where(self) -> str:
+        """How and where the output window opened, for the compositor's ready line."""
+        return f"{self.mode} on '{self.monitor['name']}'"
+
+    def landing_report(self, wanted: str) -> list[str]:
+        """Log lines for the performer about where the output went, if not simply there
+        (``wanted``: the ``[output] monitor`` asked for)."""
+        report = []
+        if self.ignored:
+            report.append(f"the window manager put the fullscreen output elsewhere "
+                          f"({self.ignored}); a borderless window over the monitor replaced it")
+        if self.misplaced:
+            report.append(f"[output] monitor {wanted!r}: {self.misplaced}")
+        return report
 
     def _on_key(self, window, key: int, scancode: int, action: int, mods: int) -> None:
         if action in (glfw.PRESS, glfw.REPEAT) and (name := key_name(key, mods)) is not None:
@@ -255,9 +475,10 @@ class PreviewWindow(_GlfwWindow):
         if not self.window:
             raise WindowError(f"cannot open the preview window: {_glfw_error()}")
         self._output_window = output_window.window
-        left, top = self.monitor["position"]
-        glfw.set_window_pos(self.window, left + output.preview_position[0],
-                            top + output.preview_position[1])
+        if self.monitor["position"] is not None:   # on Wayland the compositor places it
+            left, top = self.monitor["position"]
+            glfw.set_window_pos(self.window, left + output.preview_position[0],
+                                top + output.preview_position[1])
         with self.current():
             glfw.swap_interval(0)
         glfw.show_window(self.window)

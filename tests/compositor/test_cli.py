@@ -28,4 +28,4 @@ def test_upscale_bad_input_is_one_line_and_status_2(tmp_path):
 def test_monitors_lists_the_virtual_screen(x_display):
     result = run_cli("monitors", display=x_display)
     assert result.returncode == 0
-    assert result.stdout.strip() == "0: screen  640x360  0 Hz  at 0,0"
+    assert result.stdout.strip() == "0: 'screen' 640x360 0 Hz at (0, 0)"

@@ -88,14 +88,14 @@ def test_a_killed_window_compositor_opens_its_window_again(tmp_path):
                          display=display)
         try:
             wait_for_frames(log, 5, show)
-            compositor = child_using(show.pid, "libEGL")
+            compositor = child_using(show.pid, "libglfw")   # the window's compositor
             os.kill(compositor, signal.SIGKILL)
             killed_at = time.monotonic()
             wait_for_frames(log, 3, show, where=lambda row: row["t_shown"] > killed_at)
             first = screenshot(display)
             time.sleep(2.0)
             second = screenshot(display)
-            assert child_using(show.pid, "libEGL") != compositor
+            assert child_using(show.pid, "libglfw") != compositor
             stdout, stderr = show.communicate(timeout=60)
         finally:
             show.kill()

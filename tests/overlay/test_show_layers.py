@@ -42,11 +42,11 @@ WAIT_S = 120.0
 
 
 def video_process(show: int) -> int:
-    """The show's video process: the child with the video ring mapped but no EGL (the
-    compositor maps the ring too)."""
+    """The show's video process: the child with the video ring mapped that is not the
+    compositor (which maps the ring too, and glfw in a window, EGL headless)."""
     for pid in children(show):
         maps = memory_map(pid)
-        if "_video" in maps and "libEGL" not in maps:
+        if "_video" in maps and "libglfw" not in maps and "libEGL" not in maps:
             return pid
     raise AssertionError(f"no video process under {show}")
 

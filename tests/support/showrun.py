@@ -23,13 +23,18 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "config" / "demo.toml"
 
 
-def cli_env(display: str | None = None) -> dict[str, str]:
-    """The environment for a gance-live subprocess: no display unless one is given."""
+def cli_env(display: str | None = None,
+            display_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a gance-live subprocess: no display unless one is given, as an X
+    ``display`` or as the variables a display server gives its clients (``display_env``:
+    see ``sway.Desktop.wayland_env``)."""
     env = dict(os.environ)
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
+    env.pop("PYGLFW_LIBRARY_VARIANT", None)   # glfw's platform follows the display given
     if display:
         env["DISPLAY"] = display
+    env.update(display_env or {})
     return env
 
 
@@ -40,12 +45,13 @@ def scratch_dir() -> Path:
 
 
 def start_cli(*args: object, display: str | None = None, cwd: Path | None = None,
-              new_session: bool = False) -> subprocess.Popen:
+              new_session: bool = False,
+              display_env: dict[str, str] | None = None) -> subprocess.Popen:
     """``gance-live *args`` started in ``cwd`` (default: a fresh scratch folder);
     ``new_session`` gives it its own process group (as a terminal does), so a test can
     signal the whole group like Ctrl-C."""
     return subprocess.Popen([sys.executable, "-m", "live", *map(str, args)],
-                            cwd=cwd or scratch_dir(), env=cli_env(display),
+                            cwd=cwd or scratch_dir(), env=cli_env(display, display_env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=new_session)
 
@@ -232,7 +238,7 @@ def memory_map(pid: int) -> str:
 
 def child_using(parent: int, library: str) -> int:
     """The pid of ``parent``'s child process that has ``library`` mapped (e.g. "libportaudio"
-    finds the audio process, "libEGL" the compositor)."""
+    finds the audio process, "libEGL" a headless compositor, "libglfw" one in a window)."""
     for pid in children(parent):
         if library in memory_map(pid):
             return pid
