@@ -353,7 +353,7 @@ class Conductor:
                 self._compositor_news(message)
             else:
                 self.workers.on_status(message)
-                if message.status == "ready":   # a worker restarted after a death
+                if message.seconds is not None:   # a worker restarted after a death is up
                     self._first_guesses()
 
     def _first_guesses(self) -> None:
