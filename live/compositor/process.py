@@ -445,7 +445,13 @@ class Compositor:
         self.to_conductor.put(Intent(show_time, "keyboard", name, action, value))
 
     def _set_display(self, display: DisplayState) -> None:
+        trails_start = display.look.feedback > 0.0 >= self.display.look.feedback
         self.display = display
+        if trails_start:
+            # The trails start from the picture on screen now. Left to the next period, they
+            # would start from that period's frame: with late binding a picture change sent
+            # just after the trails often lands there, and nothing of the old picture trails.
+            self._advance_trails()
         self._picture_changed()
 
     def _free(self, slot: int, index: int, shown: bool) -> None:
@@ -649,7 +655,8 @@ class Compositor:
         return strobe_flash(self.beat, self.display.look)
 
     def _advance_trails(self) -> None:
-        """One output period of feedback trails (the picture changes while they run)."""
+        """One output period of feedback trails (the picture changes while they run); the
+        first starts them from the frame shown."""
         look = self.display.look
         self.renderer.advance_trails(look.feedback, trail_keep(look.trail_time, self.spec.fps))
         if look.feedback > 0.0:

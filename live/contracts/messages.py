@@ -60,6 +60,8 @@ class Status(NamedTuple):
     source: str
     status: str
     detail: str
+    # A worker's "ready": how long a frame took it once warmed up, the guess at its speed.
+    seconds: float | None = None
 
 
 class ShowStart(NamedTuple):

@@ -56,6 +56,7 @@ class Workers(Protocol):
     compositor_inbox: Any  # the current compositor's queue (a new one after a restart)
 
     def ready(self) -> list[int]: ...
+    def frame_seconds(self, worker: int) -> float | None: ...  # from its ready Status
     def send(self, worker: int, job: FrameJob) -> None: ...
     def on_status(self, status: Status) -> None: ...
     def check(self) -> list[int]: ...  # ids of workers found dead since the last check
@@ -246,6 +247,7 @@ class Conductor:
         t0 = self.clock() + lead_s
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
                                    frames=self.frames, margin_s=self.dispatch_margin_s)
+        self._first_guesses()
         self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0))
         self.workers.compositor_inbox.put(self._show_start)
         stop_sent_at = None
@@ -352,6 +354,15 @@ class Conductor:
                 self._compositor_news(message)
             else:
                 self.workers.on_status(message)
+                if message.seconds is not None:   # a worker restarted after a death is up
+                    self._first_guesses()
+
+    def _first_guesses(self) -> None:
+        """Workers ready but not yet measured are planned with the frame time they reported
+        as they started."""
+        for worker in self.workers.ready():
+            if (seconds := self.workers.frame_seconds(worker)) is not None:
+                self.scheduler.first_guess(worker, seconds)
 
     def _compositor_news(self, message: Status) -> None:
         if message.status == "finished":

@@ -120,7 +120,8 @@ class Scheduler:
 
     # -- speed --------------------------------------------------------------------------------
     def estimate(self, worker: int) -> float:
-        """Synthesis time to allow ``worker`` (one period until it has been measured).
+        """Synthesis time to allow ``worker`` (its first guess, or one period without one,
+        until it has been measured).
 
         The one place a worker's speed enters the schedule: a per-worker weight (a GPU
         throttled by its temperature) scales it here."""
@@ -133,6 +134,14 @@ class Scheduler:
         thermal guard's step down; every frame at 1)."""
         return self.rate >= 1.0 or \
             math.floor(index * self.rate) != math.floor((index - 1) * self.rate)
+
+    def first_guess(self, worker: int, seconds: float) -> None:
+        """Plan a worker not yet measured with ``seconds`` (a frame's time it reported as it
+        started): one period would make a slow worker's first frame late and dropped. Its
+        first measured frame takes over."""
+        if worker not in self.speeds:
+            self.speeds[worker] = SpeedEstimate(self.WARMUP_FRAMES, self.SYNTH_SMOOTHING,
+                                                provisional=seconds)
 
     def synth_measured(self, worker: int, seconds: float) -> None:
         """Feed one measured synthesis time (from a finished slot's header)."""

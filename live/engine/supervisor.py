@@ -46,6 +46,7 @@ class _Worker:
     def __init__(self, spec: WorkerSpec, process: mp.process.BaseProcess, jobs) -> None:
         self.spec, self.process, self.jobs = spec, process, jobs
         self.ready = False
+        self.frame_seconds: float | None = None   # a warmed-up frame's time, once ready
         self.restarts: list[float] = []  # when it was restarted (monotonic)
 
 
@@ -195,6 +196,11 @@ class Supervisor:
     def ready(self) -> list[int]:
         return [wid for wid, w in self.workers.items() if w.ready]
 
+    def frame_seconds(self, worker: int) -> float | None:
+        """How long a frame took ``worker`` as it started, once warmed up (None: not ready,
+        or not reported)."""
+        return self.workers[worker].frame_seconds
+
     def send(self, worker: int, job: FrameJob) -> None:
         self.workers[worker].jobs.put(job)
 
@@ -202,7 +208,7 @@ class Supervisor:
         if status.source.startswith("worker:"):
             worker = self.workers[int(status.source.split(":")[1])]
             if status.status == "ready":
-                worker.ready = True
+                worker.ready, worker.frame_seconds = True, status.seconds
                 if worker.restarts:
                     log.warning("%s is back (%s)", status.source, status.detail)
             elif status.status == "error":

@@ -103,17 +103,24 @@ def worker_main(spec: WorkerSpec, jobs, to_conductor) -> None:
         if (ring.height, ring.width) != (networks.img_resolution, networks.img_resolution):
             raise ValueError(f"frame slots are {ring.width}x{ring.height} but the networks "
                              f"draw {networks.img_resolution}px")
-        # The first call allocates buffers (and compiles on CUDA): pay for it before the show.
-        blank_ws = np.zeros((networks.num_ws, networks.w_dim), np.float32)
         bad_pictures = _BadPictures(source, to_conductor)
-        try:
-            networks.render_rgba(blank_ws, 0, noise_mode=spec.noise_mode)
-        except NonFinitePicture as exc:  # the show may still play the other networks
-            bad_pictures.report(str(exc))
+        # The first call allocates buffers (and compiles on CUDA): pay for it before the show.
+        # The second, timed, is the scheduler's guess at this worker's speed until its frames
+        # are measured.
+        blank_ws = np.zeros((networks.num_ws, networks.w_dim), np.float32)
+        for first in (True, False):
+            started = time.monotonic()
+            try:
+                networks.render_rgba(blank_ws, 0, noise_mode=spec.noise_mode)
+            except NonFinitePicture as exc:  # the show may still play the other networks
+                if first:
+                    bad_pictures.report(str(exc))
+        frame_seconds = time.monotonic() - started
     except Exception as exc:  # any start-up failure is reported, not raised into the void
         to_conductor.put(Status(source, "error", f"{type(exc).__name__}: {exc}"))
         return
-    to_conductor.put(Status(source, "ready", f"{len(networks)} networks on {spec.device}"))
+    to_conductor.put(Status(source, "ready", f"{len(networks)} networks on {spec.device}",
+                            frame_seconds))
     try:
         while (job := jobs.get()) is not None:
             try:

@@ -6,6 +6,7 @@ The frame is 64x64 with four coloured quadrants, so orientation shows too.
 """
 
 import dataclasses
+import math
 import os
 import subprocess
 import time
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from live.compositor.config import OutputConfig
+from live.compositor.renderer import AT_REST
 from live.compositor.window import choose_monitor, display_available, list_monitors
 from live.contracts.state import Intent
 from live.contracts.messages import DisplayState
@@ -152,6 +154,33 @@ def test_hud_draws_text_over_the_output(fullscreen_show, x_display):
     assert hud_region_has_text(wait_for_screen(x_display, hud_region_has_text))
     fullscreen_show.inbox.put(DisplayState(blackout=False, hud=False, hud_lines=()))
     assert not hud_region_has_text(wait_for_screen(x_display, lambda im: not hud_region_has_text(im)))
+
+
+def test_trails_turned_on_as_the_picture_changes_trail_the_picture_on_screen(
+        fullscreen_show, x_display):
+    """The live window's trails (issue 11): with late binding a picture change often lands
+    in the very period the trails come on, so they must start from the picture on screen
+    when they are turned on, not from that period's new frame."""
+    show, dark = fullscreen_show, (40, 40, 40)
+    place(show)
+    trails = AT_REST._replace(feedback=1.0, trail_time=10.0)   # a tenth left after 10 s
+    # Half a period before the next one: the trails, then that period's darker frame.
+    period = math.floor((time.monotonic() - show.t0) * show.spec.fps) + 1
+    show.wait_until(show.due(period) - 0.5 / show.spec.fps)
+    show.inbox.put(DisplayState(blackout=False, hud=False, hud_lines=(), look=trails))
+    show.deliver(period, colour=dark)
+    # The new frame is on screen (green in the red quadrant) under the red quadrant's trail,
+    # fading to a tenth in 10 s: 100 is reached after 4 s, 40 would be no trail at all.
+    image = wait_for_screen(x_display, lambda im: im[90, 230, 1] >= dark[1] - 4)
+    assert near(image[90, 230, 1:], dark[1:], 4) and image[90, 230, 0] > 100, image[90, 230]
+    assert near(image[270, 410], (image[90, 230, 0],) * 3, 4)   # white fades as red does
+    # Short trails: the new frame alone.
+    show.inbox.put(DisplayState(blackout=False, hud=False, hud_lines=(),
+                                look=trails._replace(trail_time=0.05)))
+    image = wait_for_screen(x_display, lambda im: near(im[90, 230], dark, 2))
+    assert near(image[90, 230], dark, 2) and near(image[270, 410], dark, 2)
+    show.inbox.put(DisplayState(blackout=False, hud=False, hud_lines=()))
+    show.deliver(period + 1, pixels=quadrant_frame())
 
 
 def test_keys_become_intents_and_quit_needs_confirmation(fullscreen_show, x_display):

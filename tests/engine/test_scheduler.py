@@ -52,6 +52,22 @@ def test_a_dead_worker_is_measured_afresh_when_it_comes_back():
     assert s.estimate(0) == 3.0
 
 
+def test_a_fresh_worker_is_planned_with_the_frame_time_it_reported():
+    s = Scheduler(slots=8, fps=10, t0=0.0)
+    s.first_guess(0, 0.25)                           # a slow CPU worker, as it started
+    assert s.estimate(0) == 0.25
+    # Its first frame is one it can have ready in time (one period's guess would send
+    # frame 1 at once, ready at 0.25 s: late and dropped).
+    assert s.take(0.0, [0]) is None and s.skipped == 3
+    assert s.take(0.046, [0])[0] == 3
+    s.synth_measured(0, 0.3)                         # measured: the guess is done with
+    assert s.estimate(0) == 0.3
+    s.first_guess(0, 0.01)                           # a measured worker keeps its speed
+    assert s.estimate(0) == 0.3
+    s.worker_lost(0)                                 # its successor reports its own
+    assert s.estimate(0) == 0.1
+
+
 def simulate(speeds: dict[int, float], fps: float, seconds: float,
              step: float = 0.001) -> tuple[dict[int, list[int]], Scheduler, list[float]]:
     """Workers of fixed ``speeds`` (seconds per frame) driven by the scheduler on a clock

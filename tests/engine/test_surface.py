@@ -6,8 +6,8 @@ steady chord with a click per loop, OSC on, the state sent back to a UDP socket 
 for a TouchOSC layout). The test walks every declared
 parameter, sets it over OSC and sees its effect: in the frames (the slot header or the drawn
 pixels' mean in the frame log), on the screen (blackout, HUD, the performed look against a
-numpy reference of the still picture) or in the state sent back. Then
-it presses keys with xdotool and reads what the conductor logged.
+numpy reference of the still picture, the trails a picture change leaves) or in the state
+sent back. Then it presses keys with xdotool and reads what the conductor logged.
 """
 
 from __future__ import annotations
@@ -326,6 +326,34 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         show.send("strobe", 0.0)
         looks_like(lambda frame: frame, 1.0)
 
+    trailed: list[np.ndarray] = []   # the screen once the picture changed under long trails
+
+    def feedback_check() -> None:   # a picture change leaves the old picture's bright parts
+        show.send("trail_time", 10.0)
+        show.state_sent("trail_time", 10.0)   # the compositor was told before (trails on)
+        show.send("crossfade", 1.0)
+        frames_with(lambda r: r["crossfade"] == 1.0, 1)
+        # The screen once the new picture is on it (a loaded machine may swap a little later).
+        trailed.append(frame_square(show.screen_until(
+            lambda im: np.abs(frame_square(im) - base[0]).mean() > 3.0)))
+
+    def trail_time_check() -> None:
+        """Short trails leave the new picture alone on screen. Where the old picture was
+        brighter than the new one, the screen under long trails held it, faded: it was
+        max(new, old * keep) for some keep (where the new one is brighter, no trail shows)."""
+        time.sleep(1.0)
+        new = frame_square(show.screen_until(lambda im: True))
+        old, screen = base[0], trailed[0]
+        darker = old > new + 16   # each colour channel where the old picture can trail
+        assert darker.mean() > 0.1, "the crossfade should darken part of the picture"
+        shown = float((screen - new)[darker].mean())
+        assert shown > 8.0, f"the old picture should trail on screen ({shown:.1f} levels)"
+        errors = {keep: float(np.abs(np.maximum(new, old * keep) - screen)[darker].mean())
+                  for keep in np.linspace(0.0, 1.0, 41)}
+        keep = min(errors, key=errors.get)
+        assert keep >= 0.2 and errors[keep] <= 6.0, \
+            f"trails off by {errors[keep]:.1f} levels (best fade {keep:.2f})"
+
     scenes = tmp_path / "show.scenes.toml"
 
     def scene_check() -> None:   # saved, changed, recalled: saturation glides back over 1 s
@@ -384,11 +412,8 @@ def test_every_parameter_over_osc_and_keys_resolved_against_the_true_state(show,
         ("strobe_every", "2", strobe_every_check),
         # Trails after the looks: the picture they leave is no longer the still one the
         # looks use. The latent parameters then work on the frame log's means.
-        # The trails are checked period by period against numpy in the real shaders
-        # (tests/compositor/test_trails_and_strobe.py); on this show's screen they did not
-        # show after the second wave's merges (an open item of issue 11): here, the state.
-        ("feedback", 1.0, lambda: show.state_sent("feedback", 1.0)),
-        ("trail_time", 0.05, lambda: show.state_sent("trail_time", 0.05)),
+        ("feedback", 1.0, feedback_check),
+        ("trail_time", 0.05, trail_time_check),
         ("scene_morph", 1.0, scene_check),
         *((f"direction_{n}", 2.0 * (-1) ** n, changed_and_static) for n in range(1, 9)),
         ("mix", 1.0, changed_and_static),
