@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs t
     from live.hardware.link import CoolerLink
     from live.audio.files import AudioProgram
     from live.latents.instrument import Instrument
+    from live.latents.loading import SongLoader
     from live.synth.networks import Generator
     from live.telemetry.sampler import RecordedTelemetry
 
@@ -194,7 +196,8 @@ def network_directions(spec: str, network: Generator) -> np.ndarray:
 
 
 def build_instrument(cfg: Config, specs: list[str]):
-    """The instrument of the set's first song, a ``load(song)`` that builds any song's, and
+    """The instrument of the set's first song, a ``load(song, loader)`` that builds any song's
+    (its files read by ``loader``'s child process, or, without one, here), and
     the first network (loaded on the CPU: the conductor maps the instruments' z stops
     through its mapping network). Every network is loaded, for its semantic directions.
     Building checks the song's latent source (projection files, keyframes) against the
@@ -210,13 +213,16 @@ def build_instrument(cfg: Config, specs: list[str]):
     map_z = mapping_of(first)
     songs = the_songs(cfg)
 
-    def load(song: int) -> Instrument:
+    def load(song: int, loader: SongLoader | None = None) -> Instrument:
         where = song_where(cfg, song)
+        latents = songs[song].latents
         try:
-            return Instrument(songs[song].latents, seed=cfg.show.seed, fps=cfg.show.fps,
+            files = None if loader is None else \
+                loader.read(latents, first.num_ws, cfg.show.fps, cfg.resolve, where)
+            return Instrument(latents, seed=cfg.show.seed, fps=cfg.show.fps,
                               num_ws=first.num_ws, network_count=len(specs), map_z=map_z,
                               w_avg=w_avg, resolve=cfg.resolve, config_name=where,
-                              directions=directions)
+                              directions=directions, files=files)
         except LiveError as exc:
             if str(exc).startswith(where):
                 raise
@@ -232,7 +238,7 @@ class Preflight:
     specs: list[str]                   # network specs, files resolved
     audio_path: Path | None            # the audio file played or rendered (None: live input)
     instrument: Instrument             # the first song's
-    load_song: Callable[[int], Instrument]   # builds a song's instrument (any song)
+    load_song: Callable[..., Instrument]   # builds a song's instrument: (song, loader=None)
     song_audio: list[Path]             # the songs' audio files when the set plays its own
     first: Generator                   # the first network, on the CPU (the instrument's mapping)
     replay: list[ControlEvent]         # control events to play back
@@ -404,6 +410,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
 def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     from live.compositor.process import CompositorSpec
+    from live.latents.loading import SongLoader
     from live.latents.setlist import SetPlayer
 
     render = options.mode == "render"
@@ -426,15 +433,19 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
                       crossfade_to=min(1, len(specs) - 1))
     # The set follows its audio (rehearsal, render) unless a replayed log says where it went.
     follows_audio = checked.song_audio and not any(e.name in SONG_MOVES for e in checked.replay)
-    songs = SetPlayer(the_songs(cfg), checked.load_song, checked.instrument, fps,
-                      bounds=song_bounds(checked.song_audio) if follows_audio else None,
-                      wait=render)
-    if cfg.songs:
-        for name, value in songs.starting_values(0).items():
-            state.apply(ControlEvent(0.0, "set", name, value), len(specs))
-
     with ExitStack() as stack:
+        # The songs after the first load while the show plays, their files read in a child
+        # process: a long projection read here would hold the conductor back.
+        loader = SongLoader()
+        stack.callback(loader.close)
+        songs = SetPlayer(the_songs(cfg), functools.partial(checked.load_song, loader=loader),
+                          checked.instrument, fps,
+                          bounds=song_bounds(checked.song_audio) if follows_audio else None,
+                          wait=render)
         stack.callback(songs.close)
+        if cfg.songs:
+            for name, value in songs.starting_values(0).items():
+                state.apply(ControlEvent(0.0, "set", name, value), len(specs))
         controls = None
         if not render:  # opened first: a bad map or a busy OSC port refuses the show at once
             from live.control.hub import ControlHub
