@@ -245,10 +245,11 @@ class Preflight:
     track: FeatureTrack | None         # render: the audio file's analysis
     video_path: Path | None            # [video] file, checked to decode (source = file)
     eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
+    scenes: scenes.SceneBook | None    # the scenes beside the show file (a render plays none)
 
 
 def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
-              scratch: Path | None = None) -> Preflight:
+              scratch: Path | None = None, strict_scenes: bool = False) -> Preflight:
     """Everything a show checks before it starts a process; ``gance-live check`` runs it and
     stops. Refuses (one :class:`~live.contracts.errors.LiveError` line) an output that would
     overwrite an input or is a folder, a network that does not load, audio that does not
@@ -256,7 +257,9 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
     is read through its last frame), a replay log that is not one. Of the set, the first
     song is built; the others' files must exist (they load in the background while the
     show plays), or, with ``every_song`` (``gance-live check``), are built too. A render of
-    a set whose songs have audio joins it into one file in ``scratch``."""
+    a set whose songs have audio joins it into one file in ``scratch``. A broken scene file
+    (``SHOW.scenes.toml``) is refused with ``strict_scenes`` (``check``); a show says so
+    once and plays without those scenes."""
     specs = network_specs(cfg)
     song_audio = set_audio(cfg, options.audio)
     audio_path = song_audio[0] if song_audio else audio_file(cfg, options.audio)
@@ -287,8 +290,10 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     elif audio_path is not None:
         _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
+    book = None if options.mode == "render" else \
+        _scene_book(cfg, len(specs), strict=strict_scenes)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
-                     video_file(cfg), eyes_projection(cfg, instrument))
+                     video_file(cfg), eyes_projection(cfg, instrument), book)
 
 
 def eyes_projection(cfg: Config, instrument: Instrument) -> Path | None:
@@ -504,7 +509,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             audio_offset=audio_offset,
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
-            scenes=None if render else _scene_book(cfg, len(specs)),
+            scenes=checked.scenes,
             seek_audio=seek_audio if checked.song_audio else None,
             dispatch_margin_s=_dispatch_margin_s(cfg),
             flash_onsets=cfg.engine.test_pattern == "onset")
@@ -560,13 +565,17 @@ def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str], stack: Ex
                    starting_s=cfg.hardware.cooler.starting_s)
 
 
-def _scene_book(cfg: Config, network_count: int) -> scenes.SceneBook:
-    """The show's scenes, beside its file; a broken scene file is one warning line and the
-    show goes on without its scenes (saves refuse to write over it until it is fixed)."""
+def _scene_book(cfg: Config, network_count: int, strict: bool) -> scenes.SceneBook:
+    """The show's scenes, beside its file. A broken scene file refuses a ``strict`` check;
+    a show is told in one warning line and goes on without its scenes (saves refuse to
+    write over the file until it is fixed): at the venue a scene file is no reason to stay
+    dark."""
     book = scenes.SceneBook(beside_show(cfg.path, scenes.SUFFIX), network_count)
     try:
         book.load()
     except ConfigError as exc:
+        if strict:
+            raise
         log.warning("%s (the show goes on without these scenes)", exc)
     return book
 
