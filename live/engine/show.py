@@ -275,21 +275,21 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
             for role, path in song_files(cfg, song):
                 check_input_file(path, "input file", where=role, error=ConfigError)
     track = None
+    if options.mode == "render" and audio_path is None and not song_audio:
+        raise UserError(f"{cfg.path}: [audio] source = \"{cfg.audio.source}\" plays no "
+                        f"file: give render the music with --audio FILE")
+    if song_audio and (options.mode == "render" or options.out is not None):
+        # The set's audio, joined, is what a render hears and what a recording muxes.
+        assert scratch is not None, "a set with audio to mux needs a scratch folder"
+        audio_path = scratch / "set-audio.flac"
+        _check_audio_program(_audio_config(cfg, song_audio), cfg).write(audio_path)
+    elif audio_path is not None:
+        _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
     if options.mode == "render":
         from live.audio.features import FeatureTrack
 
-        if audio_path is None and not song_audio:
-            raise UserError(f"{cfg.path}: [audio] source = \"{cfg.audio.source}\" plays no "
-                            f"file: give render the music with --audio FILE")
-
-        if song_audio:   # the set's audio, joined, is what the render hears and muxes
-            assert scratch is not None, "a render of a set with audio needs a scratch folder"
-            audio_path = scratch / "set-audio.flac"
-            _check_audio_program(_audio_config(cfg, song_audio), cfg).write(audio_path)
         # With the [audio] settings the live extractor uses, so render sees what live sees.
         track = FeatureTrack.from_file(audio_path, cfg.audio)
-    elif audio_path is not None:
-        _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
     book = None if options.mode == "render" else \
         _scene_book(cfg, len(specs), strict=strict_scenes)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
@@ -469,9 +469,10 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         if render:
             features_at = _render_features(track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
+            audio_jump = lambda: None
             seek_audio = None              # the render's set follows the file as it is
         else:
-            features_at, audio_offset, seek_audio = _start_audio(
+            features_at, audio_offset, audio_jump, seek_audio = _start_audio(
                 cfg, supervisor, stack, checked.song_audio or [audio_path])
         video_ring = None if render else _start_video(cfg, checked.video_path, supervisor, stack)
         for worker_id, device in enumerate(devices):
@@ -484,6 +485,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
             mode=options.mode, record_path=str(options.out) if options.out else None,
             audio_path=str(audio_path) if audio_path and options.out else None,
+            audio_loops=cfg.audio.loop,
             frame_log=str(options.frame_log) if options.frame_log else None,
             max_latency_frames=cfg.engine.max_latency_frames,
             keyboard=cfg.control.keyboard and not render,
@@ -506,7 +508,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
             controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
-            audio_offset=audio_offset,
+            audio_offset=audio_offset, audio_jump=audio_jump,
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
             scenes=checked.scenes,
@@ -645,9 +647,10 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
                  audio_files: list[Path | None]):
     """Start the audio process and the feature ring it publishes into.
 
-    Returns ``(features_at, audio_offset, seek)``: the features for frame ``index`` due at
-    ``t_due``, the position in the audio file heard at a monotonic time (for muxing the
-    recording; None for live input), and a jump of the played file to a position.
+    Returns ``(features_at, audio_offset, audio_jump, seek)``: the features for frame
+    ``index`` due at ``t_due``, the position in the audio file heard at a monotonic time (for
+    muxing the recording; None for live input), the newest jump of the played file ``(heard
+    at, position)`` or None, and a jump of the played file to a position.
     """
     from live.audio.process import audio_main
     from live.contracts.feature_ring import FeatureRing
@@ -681,7 +684,7 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
         origin = feature_ring.playback_origin
         return None if origin is None else t0 - origin
 
-    return features_at, audio_offset, seeks.put
+    return features_at, audio_offset, lambda: feature_ring.last_jump, seeks.put
 
 
 def _render_features(track: FeatureTrack, fps: int) -> Callable[[int, float], FeatureFrame]:

@@ -8,18 +8,20 @@ import socket
 import subprocess
 
 import numpy as np
-
 import pytest
+import soundfile
 from pythonosc.osc_message_builder import build_msg
 
 from live.engine.config import EngineConfig
-from tests.engine.sets import FPS, SONG_SECONDS, make_set, song_picture_mean
+from tests.engine.sets import FPS, RATE, SONG_SECONDS, make_set, song_picture_mean
+from tests.support.heard import courses, decoded_audio, positions_heard
 from tests.support.showrun import (ffprobe, free_udp_port, read_frame_log, run_cli, start_cli,
                                   wait_for_frames)
 
 pytestmark = pytest.mark.slow
 
 FIRST_SONG_S = 4.0       # long enough for an OSC "next" to arrive while it still plays
+RECORDING = "rehearsal.mp4"
 PERIOD = 1.0 / FPS
 LATENESS_BUDGET = EngineConfig().max_latency_frames * PERIOD
 
@@ -55,13 +57,13 @@ def assert_right_pictures(rows: list[dict]) -> None:
 def rehearsal(tmp_path_factory):
     """A headless rehearsal of the set: OSC "next song" and "loop song" a second into the
     show; once the second song's audio has ended and started again, "loop song" off, and the
-    audio runs on into the third song. Returns (folder, frame rows, events)."""
+    audio runs on into the third song; recorded. Returns (folder, frame rows, events)."""
     folder = tmp_path_factory.mktemp("set")
     show = make_set(folder, seconds=(FIRST_SONG_S, SONG_SECONDS, SONG_SECONDS))
     port = free_udp_port()
     frames, events = folder / "frames.jsonl", folder / "events.jsonl"
     process = start_cli("run", show, "--headless", "--seconds", FIRST_SONG_S + 3 * SONG_SECONDS,
-                        "--frame-log", frames, "--log-events", events,
+                        "--frame-log", frames, "--log-events", events, "--out", RECORDING,
                         "--set", "control.osc.enabled=true", "--set", f"control.osc.port={port}",
                         cwd=folder)
     wait_for_frames(frames, 10, process)   # past the start, where a loaded machine skips
@@ -110,6 +112,41 @@ def test_rehearsal_moves_through_the_set_by_osc_and_by_the_audio(rehearsal):
     request = next(e["time"] for e in events if e["name"] == "next_song")
     arrived = next(row for row in rows if row["song"] == 1)
     assert arrived["t_dispatch"] - t0 - request < 2 * PERIOD, (request, arrived)
+
+
+def test_the_recorded_rehearsal_muxes_the_audio_heard_across_its_jumps(rehearsal):
+    """Each move of the set seeks the rehearsal audio; the recording's audio follows: at
+    every moment of the video it is the program's audio heard then."""
+    folder, rows, _ = rehearsal
+    program = np.concatenate([soundfile.read(folder / f"{name}.wav", dtype="float32")[0]
+                              for name in ("one", "two", "three")])
+    recorded = decoded_audio(folder / RECORDING, RATE)
+    # (A window across a jump may match one side by its tone alone: a course is 3 or more.)
+    runs = [run for run in courses(positions_heard(recorded, program, RATE), tolerance_s=0.03)
+            if len(run) >= 3]
+    starts = [run[0][1] - run[0][0] for run in runs]   # program position at video time 0
+    # Three courses: the set's start, the OSC move to song 2 (its audio from its start),
+    # and song 2 again when its audio ended with loop_song on; that one runs on into song 3.
+    assert len(runs) == 3, [(run[0], run[-1]) for run in runs]
+    song_2 = FIRST_SONG_S
+    for before, run, start in zip(runs, runs[1:], starts[1:]):
+        # It jumped to song 2's very start, between the two courses.
+        assert before[-1][0] - 0.03 < song_2 - start < run[0][0] + 0.2 + 0.03, (before, run)
+    assert runs[-1][-1][1] > song_2 + SONG_SECONDS + 0.5   # heard into song 3, no jump
+    # The audio jumped to the set's start with the first frame bound, and to song 2 with
+    # song 2's first frame (the seek goes out with it): the video's audio is the program's
+    # as it was heard while each frame was shown.
+    t0 = rows[0]["t_due"] - rows[0]["index"] * PERIOD
+    for song, start in ((0, 0.0), (1, song_2)):
+        bound = next(row for row in rows if row["song"] == song)["t_dispatch"] - t0
+        seek_heard = start - starts[song]                # video time of the jump, exactly
+        assert -0.05 < seek_heard - bound < 0.35, (song, seek_heard, bound)
+    looped = song_2 - starts[2]
+    assert SONG_SECONDS - 0.05 < looped - seek_heard < SONG_SECONDS + 0.6, (seek_heard, looped)
+    # The set's audio does not loop: once it ended, silence (as the player played).
+    ended = round((len(program) / RATE - starts[2] + 0.3) * RATE)
+    assert 0 < ended < len(recorded) - RATE // 2
+    assert np.sqrt(np.mean(recorded[ended:] ** 2)) < 1e-3
 
 
 def test_a_render_of_the_set_switches_on_the_songs_first_frames(tmp_path):
