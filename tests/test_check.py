@@ -95,5 +95,6 @@ def test_a_broken_scene_file_fails_check_and_a_show_plays_without_it(show: Path,
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warnings == [f"{line.removeprefix('gance-live: error: ')} (the show goes on "
                         f"without these scenes)"]
-    scenes.write_text("[scene.2]\ngain = 0.5\n")
-    assert run_cli("check", show).returncode == 0
+    scenes.write_text("[scene.2]\ngain = 0.5\n")   # fixed: check (strict) reads it
+    checked = preflight(load_config(show), ShowOptions(), strict_scenes=True)
+    assert checked.scenes.scenes == {2: {"gain": 0.5}}
