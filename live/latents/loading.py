@@ -16,6 +16,8 @@ import threading
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 from typing import Callable
 
@@ -186,10 +188,10 @@ class SongLoader:
     def __init__(self) -> None:
         self._context = get_context("spawn")
         self._lock = threading.Lock()
-        self._process = None
+        self._process: BaseProcess | None = None
         self._pipe: Connection | None = None
-        self._read = 0
-        self._segments = []
+        self._read = 0                  # songs asked for so far: names each one's segment
+        self._segments: list[SharedMemory] = []
 
     def read(self, cfg: LatentsConfig, num_ws: int, fps: int, resolve: Callable[[str], Path],
              config_name: str) -> SongFiles:
@@ -203,7 +205,7 @@ class SongLoader:
                 self._pipe.send(_Request(self._read, resolved(cfg, resolve), num_ws, fps,
                                          config_name))
                 reply: _Reply = self._pipe.recv()
-            except (EOFError, OSError, BrokenPipeError):
+            except (EOFError, OSError):
                 self._process.join(STOP_WAIT_S)
                 code = self._process.exitcode
                 self._process = None
