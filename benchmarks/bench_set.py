@@ -7,11 +7,13 @@
    every 1.5 s. From the moment the OSC message is sent to the first frame of the new song:
    dispatched to a worker, and on screen (the frame log). Also how late the frames around each
    switch were against their due time, and whether any frame was skipped.
-2. **Preloaded song**: the memory (tracemalloc: numpy's arrays are traced) and the time of
-   building one song's instrument on the background thread, for a projection file of
-   ``--latents`` latents at 1024 px (18 W+ rows) and for a noise loop; and what that load
-   costs the conductor's thread meanwhile: its worst delay waking from a 2 ms sleep (the
-   loop's own wait), against the same with nothing loading.
+2. **Preloaded song**: the memory (tracemalloc: numpy's arrays are traced; plus the shared
+   segment the loader's child put the latents in) and the time of building one song's
+   instrument, its files read by the loader's child process as the show does, for a
+   projection file of ``--latents`` latents at 1024 px (18 W+ rows) and for a noise loop;
+   and what the projection's load costs the conductor's thread meanwhile: its worst delay
+   waking from a 2 ms sleep (the loop's own wait), against the same with nothing loading and
+   with the load on a thread of the main process (as the set loaded songs before).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pythonosc.osc_message_builder import build_msg
 from benchmarks.report import report
 from live.latents.config import LatentsConfig, ProjectionConfig
 from live.latents.instrument import Instrument
+from live.latents.loading import SongLoader
 from tests.engine.sets import FPS, make_set
 from tests.support.showrun import free_udp_port, read_frame_log, start_cli, wait_for_frames
 from tests.latents.conftest import write_gance_file
@@ -91,6 +94,17 @@ def worst_wake_delay_ms(while_alive: threading.Thread | None, seconds: float = 2
     return 1e3 * worst
 
 
+def build(cfg: LatentsConfig, folder: Path, loader: SongLoader | None = None) -> Instrument:
+    """A song's instrument as the show builds it: its files read by ``loader``'s child
+    process, or (None) on this thread, as the set did before."""
+    files = None if loader is None else \
+        loader.read(cfg, NUM_WS, 30, lambda p: folder / p, "bench song")
+    return Instrument(cfg, seed=0, fps=30, num_ws=NUM_WS, network_count=4,
+                      map_z=lambda z: np.tanh(z).astype(np.float32),
+                      w_avg=np.zeros(512, np.float32), resolve=lambda p: folder / p,
+                      files=files)
+
+
 def preloaded_song(latents: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -98,28 +112,35 @@ def preloaded_song(latents: int) -> dict[str, float]:
         write_gance_file(folder / "song.hdf5", np.repeat(w[:, None], NUM_WS, axis=1), 30)
         projection = LatentsConfig(source="projection",
                                    projection=ProjectionConfig(file="song.hdf5"))
-        figures = {}
-        for name, cfg in (("projection", projection), ("noise loop", LatentsConfig(stops=8))):
-            tracemalloc.start()
-            started = time.perf_counter()
-            song = Instrument(cfg, seed=0, fps=30, num_ws=NUM_WS, network_count=4,
-                              map_z=lambda z: np.tanh(z).astype(np.float32),
-                              w_avg=np.zeros(512, np.float32), resolve=lambda p: folder / p)
-            took = time.perf_counter() - started
-            held, _ = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-            figures[f"{name}: memory held, MiB"] = held / 2**20
-            figures[f"{name}: load time, s"] = took
-            del song
-        figures["projection latents"] = latents
-        loading = threading.Thread(target=Instrument, args=(projection,), kwargs=dict(
-            seed=0, fps=30, num_ws=NUM_WS, network_count=4, map_z=np.tanh,
-            w_avg=np.zeros(512, np.float32), resolve=lambda p: folder / p))
-        figures["conductor thread: worst wake-up delay, nothing loading, ms"] = \
-            worst_wake_delay_ms(None)
-        loading.start()
-        figures["conductor thread: worst wake-up delay while the projection loads, ms"] = \
-            worst_wake_delay_ms(loading)
+        figures = {"projection latents": latents}
+        loader = SongLoader()
+        try:
+            build(LatentsConfig(stops=8), folder, loader)   # the child started, as in a show
+            for name, cfg in (("projection", projection), ("noise loop", LatentsConfig(stops=8))):
+                tracemalloc.start()
+                started = time.perf_counter()
+                song = build(cfg, folder, loader)
+                figures[f"{name}: load time through the loader, s"] = \
+                    time.perf_counter() - started
+                held, _ = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                shared = song.files.projection.nbytes if song.files.projection is not None \
+                    else 0
+                # numpy's arrays in this process (traced) and the segment mapped (not traced)
+                figures[f"{name}: memory held, MiB"] = (held + shared) / 2**20
+                del song
+            figures["conductor thread: worst wake-up delay, nothing loading, ms"] = \
+                worst_wake_delay_ms(None)
+            for how, loading_by in (("the loader's child process", loader),
+                                    ("a thread of the main process", None)):
+                loading = threading.Thread(target=build, args=(projection, folder, loading_by))
+                started = time.perf_counter()
+                loading.start()
+                figures[f"conductor thread: worst wake-up delay while {how} loads the "
+                        f"projection, ms"] = worst_wake_delay_ms(loading)
+                figures[f"projection load time by {how}, s"] = time.perf_counter() - started
+        finally:
+            loader.close()
         figures["projection: memory per minute of song at 30 fps, MiB"] = \
             figures["projection: memory held, MiB"] * 1800 / latents
     return figures

@@ -147,7 +147,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from live.control.hub import ControlHub
     from live.engine.show import ShowOptions, preflight
 
-    checked = preflight(cfg, ShowOptions(), every_song=True)
+    checked = preflight(cfg, ShowOptions(), every_song=True, strict_scenes=True)
     ControlHub(cfg.control, clock=time.monotonic, network_count=len(checked.specs),
                resolve=cfg.resolve, show_file=cfg.path)  # loads every MIDI map
     audio = checked.audio_path

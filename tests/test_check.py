@@ -79,3 +79,22 @@ def test_a_truncated_projection_is_refused(show: Path) -> None:
     with open(path, "r+b") as stream:
         stream.truncate(path.stat().st_size * 2 // 3)
     assert "video.hdf5" in refused(show, *projection)
+
+
+def test_a_broken_scene_file_fails_check_and_a_show_plays_without_it(show: Path, caplog) -> None:
+    scenes = show.parent / "show.scenes.toml"
+    scenes.write_text("[scene.2]\ngain = 7\n")
+    line = refused(show)
+    assert f"{scenes}: [scene.2] gain: expected a number from 0 to 1, got 7; fix" in line
+    # A show (the same preflight, not strict) says it once and goes on without the scenes.
+    from live.config import load_config
+    from live.engine.show import ShowOptions, preflight
+
+    checked = preflight(load_config(show), ShowOptions())
+    assert checked.scenes.broken and checked.scenes.scenes == {}
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [f"{line.removeprefix('gance-live: error: ')} (the show goes on "
+                        f"without these scenes)"]
+    scenes.write_text("[scene.2]\ngain = 0.5\n")   # fixed: check (strict) reads it
+    checked = preflight(load_config(show), ShowOptions(), strict_scenes=True)
+    assert checked.scenes.scenes == {2: {"gain": 0.5}}

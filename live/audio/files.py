@@ -94,6 +94,7 @@ class AudioProgram:
         self.cursor = self.start
         self.finished = False
         self._seek_to: int | None = None   # a jump the next read makes (see seek)
+        self.jumped = False   # the last read made a jump (the reader clears it once noted)
 
     @classmethod
     def from_files(cls, paths: Sequence[str | Path], loop: bool = True, loop_start: float = 0.0,
@@ -126,6 +127,7 @@ class AudioProgram:
         a non-looping program has ended (until a seek)."""
         if self._seek_to is not None:
             self.cursor, self._seek_to, self.finished = self._seek_to, None, False
+            self.jumped = True
         if self.finished:
             return self.samples[:0], self.cursor
         first = self.cursor

@@ -180,6 +180,8 @@ class LiveSource:
     def playback_origin(self) -> float | None:
         return None
 
+    jump = None   # live input never jumps
+
 
 class FileSource:
     """A program played through an output device, each played block handed to analysis."""
@@ -193,6 +195,7 @@ class FileSource:
         self.device_name = device["name"]
         self.stream: Stream | None = None
         self.origin: float | None = None
+        self.jump: tuple[float, float] | None = None   # the newest seek: (heard at, position)
         self._played = 0  # samples played since the program started, across loop jumps
 
     def describe(self) -> str:
@@ -225,6 +228,10 @@ class FileSource:
             else:
                 out[filled:filled + count] = mono(samples)[:, None]
             first_time = heard + filled / rate
+            if self.program.jumped:   # a seek: as if played straight through to `first`
+                self.program.jumped = False
+                self._played = first - self.program.start
+                self.jump = (first_time, first / rate)
             self.origin = first_time - (self.program.start + self._played) / rate
             self.handoff.put(Piece(mono(samples), first_time, first / rate))
             self._played += count
@@ -242,6 +249,7 @@ class PacedFileSource:
         self.sample_rate = program.sample_rate
         self.stream = None
         self.origin: float | None = None
+        self.jump: tuple[float, float] | None = None   # the newest seek: (heard at, position)
         self._started = 0.0
         self._played = 0
 
@@ -263,6 +271,9 @@ class PacedFileSource:
                 self.handoff.put(Piece(np.zeros(block, np.float32), start_time, -1.0))
                 self._played += block
                 continue
+            if self.program.jumped:   # a seek: from here the program plays from `first`
+                self.program.jumped = False
+                self.origin, self.jump = start_time - first / rate, (start_time, first / rate)
             if self.origin is None:
                 self.origin = self._started - self.program.start / rate
             self.handoff.put(Piece(mono(samples), start_time, first / rate))
@@ -469,6 +480,8 @@ def _run(cfg: AudioConfig, source: Any, handoff: Handoff, ring: FeatureRing,
             handoff.wake.clear()
             publisher.drain()
             publisher.publish_origin(source.playback_origin())
+            if source.jump is not None and source.jump != ring.last_jump:
+                ring.last_jump = source.jump
             if paced:
                 continue
             now = time.monotonic()

@@ -65,7 +65,8 @@ from live.compositor.keys import KeyboardControl
 from live.compositor.layers import EyeDrawing
 from live.compositor.look import Fade, Look, strobe_flash, trail_keep
 from live.compositor.readback import FrameReadback
-from live.compositor.recorder import Mp4Recorder, PartLedger, RecordingError, part_path
+from live.compositor.recorder import (Mp4Recorder, PartLedger, RecordingError, audio_course,
+                                      part_path)
 from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
@@ -74,7 +75,8 @@ from live.contracts.state import Intent
 from live.contracts.frames import SLOT_HEADER, FrameRing, frame_budget
 from live.contracts.errors import LiveError
 from live.contracts.lifecycle import child_process
-from live.contracts.messages import DisplayState, FrameDone, ShowStart, SlotFree, Status, Stop
+from live.contracts.messages import (AudioJump, DisplayState, FrameDone, ShowStart, SlotFree,
+                                    Status, Stop)
 from live.contracts.video import VideoRing
 from live.overlay.config import OverlaysConfig
 from live.overlay.detector import EyeDetector, EyeResult, Rule
@@ -122,6 +124,7 @@ class CompositorSpec:
     record_path: str | None = None
     audio_path: str | None = None
     audio_offset: float = 0.0
+    audio_loops: bool = True          # the audio file starts again at its end, else silence
     frame_log: str | None = None
     max_latency_frames: int = 3
     keyboard: bool = True
@@ -221,6 +224,7 @@ class Compositor:
         self.unswapped: dict | None = None   # the newest frame's log record, until a swap shows it
         self.t0: float | None = None
         self.frames: int | None = None
+        self.audio_jumps: list[AudioJump] = []   # the recording's audio follows them
         self.stop_reason: str | None = None
         self.periods_out = 0          # output periods covered so far (= recorded frames)
         self.picture_dirty = True     # the recorded picture changed since it was last read
@@ -341,7 +345,14 @@ class Compositor:
 
     def _audio_start(self, period: int) -> float:
         """Where in the audio file output period ``period`` falls."""
-        return self.spec.audio_offset + period / self.spec.fps
+        return self._audio_course(period)[0]
+
+    def _audio_course(self, period: int) -> tuple[float, list[tuple[float, float]]]:
+        """The audio of a part from output period ``period``: where it starts in the file,
+        and the jumps after that (:func:`~live.compositor.recorder.audio_course`)."""
+        t0 = self.t0 or 0.0   # before ShowStart nothing has jumped yet
+        return audio_course(t0 + period / self.spec.fps, t0, self.spec.audio_offset,
+                            self.audio_jumps)
 
     @staticmethod
     def _open_frame_log(path: str, append: bool):
@@ -420,6 +431,10 @@ class Compositor:
                 self.video.set_t0(message.t0)
             if message.audio_offset is not None:
                 self.spec.audio_offset = message.audio_offset
+        elif isinstance(message, AudioJump):
+            self.audio_jumps.append(message)
+            if self.recorder is not None:   # (a jump heard before the part began moves it)
+                self.parts.set_audio_start(self.part, self._audio_start(self.part_start))
         elif isinstance(message, OutputConfig):
             self.look = Look.from_output(message)
             self._choose_resampling(message)
@@ -726,7 +741,9 @@ class Compositor:
             raise RecordingError(f"the recording encoder keeps dying "
                                  f"({len(self._encoder_deaths)} times in a minute): {reason}")
         goes_on = self.window is None
-        finaliser = threading.Thread(target=self._finalise_part, args=(dead, number, goes_on),
+        finaliser = threading.Thread(target=self._finalise_part,
+                                     args=(dead, number, goes_on,
+                                           *self._audio_course(self.part_start)),
                                      name=f"finalise-part{number}")
         finaliser.start()
         self._finalisers.append(finaliser)
@@ -736,10 +753,12 @@ class Compositor:
             self.readback.release()   # its queued frames have nowhere to go
             self.readback = None
 
-    def _finalise_part(self, recorder: Mp4Recorder, number: int, goes_on: bool) -> None:
+    def _finalise_part(self, recorder: Mp4Recorder, number: int, goes_on: bool,
+                       audio_start: float, jumps: list[tuple[float, float]]) -> None:
         reason = recorder.failure
         try:
-            written = recorder.finish(self.spec.audio_path, self.parts.audio_start(number))
+            written = recorder.finish(self.spec.audio_path, audio_start, jumps,
+                                      self.spec.audio_loops)
             self.parts_written[number] = str(written)
             outcome = f"{written} holds what was recorded until then"
         except RecordingError as exc:
@@ -820,7 +839,8 @@ class Compositor:
                                                                 f"({reason}) just before the end"))
             try:
                 self.parts_written[self.part] = str(self.recorder.finish(
-                    self.spec.audio_path, self.parts.audio_start(self.part)))
+                    self.spec.audio_path, *self._audio_course(self.part_start),
+                    self.spec.audio_loops))
             except Exception as exc:
                 status, detail = "error", _one_line(exc)
             self.recorder = None

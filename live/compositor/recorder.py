@@ -8,7 +8,9 @@ holds ``1/fps`` steps exactly for the usual rates (Matroska's whole milliseconds
 1/15 s steps, and a bare H.264 stream loses frames when copied). :func:`finalise_stream`
 turns a stream into the final mp4: the video stream copied, the audio muxed from a file
 (AAC), starting ``audio_offset`` seconds into it, looped if shorter than the video and cut
-to the video's duration; written under a temporary name and renamed into place.
+to the video's duration; written under a temporary name and renamed into place. When the
+audio jumped during the part (a rehearsal seeking to a song), the audio muxed is the file as
+it was heard: cut at each jump (:func:`audio_course`, :func:`heard_pieces`).
 
 A show's recording can come in parts (``show.mp4``, ``show.part2.mp4``, ...: :func:`part_path`)
 when an encoder or a whole compositor dies mid-show; the :class:`PartLedger` in shared memory
@@ -27,7 +29,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Sequence
 
+import numpy as np
 import soundfile
 
 from live.contracts.errors import LiveError
@@ -195,8 +199,10 @@ class Mp4Recorder:
         if code != 0 and not self._failure:
             self._failure = f"{self.path}: ffmpeg encoder exited with status {code}: {self._encoder_log()}"
 
-    def finish(self, audio_path: str | Path | None = None, audio_offset: float = 0.0) -> Path:
-        """Close the encoder and write the final mp4 (with audio when ``audio_path`` is given).
+    def finish(self, audio_path: str | Path | None = None, audio_offset: float = 0.0,
+               jumps: Sequence[tuple[float, float]] = (), loop: bool = True) -> Path:
+        """Close the encoder and write the final mp4 (with audio when ``audio_path`` is given;
+        ``jumps``, ``loop``: see :func:`finalise_stream`).
 
         After an encoder failure, the mp4 holds what it encoded before it stopped."""
         self._close_encoder()
@@ -204,7 +210,7 @@ class Mp4Recorder:
         frames = None if self._failure else self.frames_written
         try:
             return finalise_stream(self.video_path, self.path, self.fps, audio_path,
-                                   audio_offset, frames)
+                                   audio_offset, frames, jumps, loop)
         except RecordingError as exc:
             raise RecordingError(f"{exc} ({self._failure})" if self._failure else str(exc)) \
                 from None
@@ -233,9 +239,13 @@ def encoded_frames(stream: Path) -> int:
 
 
 def finalise_stream(stream: Path, target: Path, fps: int, audio_path: str | Path | None = None,
-                    audio_offset: float = 0.0, frames: int | None = None) -> Path:
+                    audio_offset: float = 0.0, frames: int | None = None,
+                    jumps: Sequence[tuple[float, float]] = (), loop: bool = True) -> Path:
     """Write ``target`` from a transport stream (its first ``frames`` frames; None: all it
-    holds, for a stream whose encoder died) with the audio, then remove the stream.
+    holds, for a stream whose encoder died) with the audio, then remove the stream. The
+    audio is heard from ``audio_offset`` seconds into its file at the first frame, and from
+    ``position`` at each ``(seconds into the video, position)`` of ``jumps``; past its end
+    it starts again with ``loop``, else it is silent (as the rehearsal player is).
 
     Raises :class:`RecordingError` when the stream holds no frame (it is removed: there is
     nothing to keep) or muxing fails (it is kept, and the message says where).
@@ -250,18 +260,26 @@ def finalise_stream(stream: Path, target: Path, fps: int, audio_path: str | Path
         raise RecordingError(f"{target}: no frame was shown, so nothing was recorded")
     duration = frames / fps
     command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(stream)]
+    heard = None
+    if audio_path is not None and jumps:
+        heard = partial_path(target)   # a stray one is swept with the target's partials
+        write_heard_audio(audio_path, [(0.0, audio_offset), *jumps], duration, heard, loop)
+        audio_path, audio_offset = heard, 0.0
     if audio_path is not None:
-        start = audio_start(audio_path, audio_offset)
+        start = audio_start(audio_path, audio_offset) if loop else max(0.0, audio_offset)
         # Trimmed by a filter after looping: "-ss" on a looped input makes ffmpeg 5 run
         # the loops past "-t" (5 s of audio in a 3 s video).
-        command += ["-stream_loop", "-1", "-i", str(audio_path),
-                    "-map", "0:v:0", "-map", "1:a:0",
-                    "-af", f"atrim=start={start:.6f},asetpts=PTS-STARTPTS",
+        command += ["-stream_loop", "-1"] if loop else []
+        command += ["-i", str(audio_path), "-map", "0:v:0", "-map", "1:a:0",
+                    "-af", f"atrim=start={start:.6f},asetpts=PTS-STARTPTS"
+                    + ("" if loop else ",apad"),   # silence after the end, to the video's
                     "-c:a", "aac", "-b:a", "192k"]
     temporary = partial_path(target)
     command += ["-c:v", "copy", "-t", f"{duration:.6f}", "-movflags", "+faststart",
                 "-f", "mp4", str(temporary)]
     result = subprocess.run(command, capture_output=True, text=True, start_new_session=True)
+    if heard is not None:
+        heard.unlink(missing_ok=True)
     if result.returncode != 0:
         temporary.unlink(missing_ok=True)
         message = " | ".join(result.stderr.strip().splitlines()[-3:])
@@ -270,6 +288,72 @@ def finalise_stream(stream: Path, target: Path, fps: int, audio_path: str | Path
     commit_output(temporary, target)
     stream.unlink(missing_ok=True)
     return target
+
+
+def audio_course(part_start: float, t0: float, audio_offset: float,
+                 jumps: Sequence[tuple[float, float]]) -> tuple[float, list[tuple[float, float]]]:
+    """Where a recording part whose first frame is at monotonic ``part_start`` hears its audio
+    file, given that the file was heard ``audio_offset`` seconds in at ``t0`` and then jumped
+    (``jumps``: monotonic time heard, position): its position at the first frame, and each
+    later jump as ``(seconds into the part, position)``.
+
+    >>> audio_course(10.0, 8.0, 1.0, [(9.0, 30.0), (12.5, 60.0)])
+    (31.0, [(2.5, 60.0)])
+    """
+    earlier = [jump for jump in jumps if jump[0] <= part_start]
+    heard_at, position = max(earlier) if earlier else (t0, audio_offset)
+    later = sorted(jump for jump in jumps if jump[0] > part_start)
+    return position + part_start - heard_at, [(at - part_start, where) for at, where in later]
+
+
+def heard_pieces(course: Sequence[tuple[float, float]], duration: float, rate: int,
+                 length: int, loop: bool = True) -> list[tuple[int, int]]:
+    """The audio of a video ``duration`` seconds long as ``(first sample, count)`` pieces of a
+    file of ``length`` samples at ``rate``: from each ``(seconds into the video, position)``
+    of ``course`` to the next, wrapping at the file's end with ``loop``, else silent past it
+    (a first sample of -1).
+
+    >>> heard_pieces([(0.0, 1.0), (0.5, 0.0)], 1.0, 10, 20)
+    [(10, 5), (0, 5)]
+    >>> heard_pieces([(0.0, 1.5)], 1.0, 10, 20)
+    [(15, 5), (0, 5)]
+    >>> heard_pieces([(0.0, 1.5)], 1.0, 10, 20, loop=False)
+    [(15, 5), (-1, 5)]
+    """
+    pieces = []
+    ends = [at for at, _ in course[1:]] + [duration]
+    for (at, position), end in zip(course, ends):
+        need = round(min(end, duration) * rate) - round(at * rate)
+        cursor = round(position * rate) % length if loop else round(position * rate)
+        while need > 0:
+            if not 0 <= cursor < length:   # past the end of a program that does not loop
+                pieces.append((-1, need))
+                break
+            count = min(need, length - cursor)
+            pieces.append((cursor, count))
+            need, cursor = need - count, 0 if loop else length
+    return pieces
+
+
+def write_heard_audio(audio_path: str | Path, course: Sequence[tuple[float, float]],
+                      duration: float, target: Path, loop: bool = True) -> None:
+    """Write the audio heard over ``duration`` seconds (see :func:`heard_pieces`) to
+    ``target`` as a wav, read piece by piece (a set's audio can be long)."""
+    try:
+        with soundfile.SoundFile(str(audio_path)) as source, \
+                soundfile.SoundFile(str(target), "w", samplerate=source.samplerate,
+                                    channels=source.channels, format="WAV",
+                                    subtype="FLOAT") as heard:
+            for first, count in heard_pieces(course, duration, source.samplerate,
+                                             source.frames, loop):
+                if first < 0:
+                    heard.write(np.zeros((count, source.channels), np.float32))
+                    continue
+                source.seek(first)
+                heard.write(source.read(count, dtype="float32", always_2d=True))
+    except (RuntimeError, OSError) as exc:
+        target.unlink(missing_ok=True)
+        raise RecordingError(f"{audio_path}: cannot read the audio to mux: {exc}") from None
 
 
 def audio_start(audio_path: str | Path, audio_offset: float) -> float:

@@ -47,6 +47,8 @@ HEADER = np.dtype([
     ("spectrum_size", "<u4"),
     ("count", "<u8"),            # frames written since creation; frame n lives at n % capacity
     ("playback_origin", "<f8"),  # monotonic time of file position 0; NaN for live input
+    ("jump_time", "<f8"),        # the newest jump of the program (a seek): heard from then,
+    ("jump_position", "<f8"),    # at this position (seconds); NaN: none yet
 ])
 
 RECORD = np.dtype([
@@ -113,6 +115,7 @@ class FeatureRing:
         header = np.ndarray((), HEADER, buffer=shm.buf)
         header["capacity"], header["max_bands"] = capacity, MAX_BANDS
         header["spectrum_size"], header["playback_origin"] = SPECTRUM_SIZE, math.nan
+        header["jump_time"], header["jump_position"] = math.nan, math.nan
         header["magic"] = MAGIC
         del header
         return cls(shm, owner=True)
@@ -148,6 +151,21 @@ class FeatureRing:
     @playback_origin.setter
     def playback_origin(self, origin: float | None) -> None:
         self._header["playback_origin"] = math.nan if origin is None else origin
+
+    @property
+    def last_jump(self) -> tuple[float, float] | None:
+        """The newest jump of the played program (a seek, the set moving to a song):
+        ``(time, position)``, the monotonic time its first sample is heard and its position
+        in seconds; from then on the sample heard at ``t`` is at ``position + t - time``.
+        None before any. (:attr:`playback_origin` follows the jump too.)"""
+        time, position = float(self._header["jump_time"]), float(self._header["jump_position"])
+        return None if math.isnan(time) or math.isnan(position) else (time, position)
+
+    @last_jump.setter
+    def last_jump(self, jump: tuple[float, float]) -> None:
+        # The position first: a reader that sees the new time sees its position.
+        self._header["jump_position"] = jump[1]
+        self._header["jump_time"] = jump[0]
 
     def write(self, frame: FeatureFrame) -> None:
         """Publish ``frame`` as the newest, stamping ``published``; never blocks.

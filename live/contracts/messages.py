@@ -74,6 +74,15 @@ class ShowStart(NamedTuple):
     audio_offset: float | None = None
 
 
+class AudioJump(NamedTuple):
+    """The rehearsal audio jumped (a seek: the set moving to a song): from monotonic time
+    ``time`` on, the recording's audio file is heard from ``position`` seconds, so the
+    recording muxes it from there."""
+
+    time: float
+    position: float
+
+
 class PerformedLook(NamedTuple):
     """The output stage's performed look, as the shader applies it; each field is the show
     state's parameter of that name (declared in ``parameters.py``)."""

@@ -23,9 +23,11 @@ def segment_name(purpose: str, owner_pid: int | None = None) -> str:
     return f"{PREFIX}{owner_pid or os.getpid()}_{purpose}"
 
 
-def create_segment(purpose: str, size: int) -> shared_memory.SharedMemory:
-    """Create (replacing a stale one of the same name) a zero-filled segment of ``size`` bytes."""
-    name = segment_name(purpose)
+def create_segment(purpose: str, size: int,
+                   owner_pid: int | None = None) -> shared_memory.SharedMemory:
+    """Create (replacing a stale one of the same name) a zero-filled segment of ``size`` bytes,
+    named for ``owner_pid`` (default: this process), which will unlink it."""
+    name = segment_name(purpose, owner_pid)
     try:
         stale = shared_memory.SharedMemory(name=name)
     except FileNotFoundError:

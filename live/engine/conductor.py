@@ -22,8 +22,9 @@ from live.contracts.features import FeatureFrame
 from live.contracts.parameters import PARAMETERS, parameter
 from live.contracts.state import ControlEvent, Intent, ShowState, resolve
 from live.contracts.frames import FrameRing
-from live.contracts.messages import (DisplayState, FrameDone, FrameJob, PerformedLayers,
-                                    PerformedLook, ShowStart, SlotFree, Status, Stop)
+from live.contracts.messages import (AudioJump, DisplayState, FrameDone, FrameJob,
+                                    PerformedLayers, PerformedLook, ShowStart, SlotFree, Status,
+                                    Stop)
 from live.control.scenes import Morph, SceneBook, snapshot, split
 from live.control.tempo import MUSIC_TEMPO_STEP, BeatClock, on_the_music
 from live.engine.scheduler import Scheduler
@@ -107,6 +108,8 @@ class Conductor:
         on_event: called with each applied event (the event log).
         audio_offset: seconds into the playing audio file heard at a given monotonic time
             (for muxing the recording), None when the spec's offset holds.
+        audio_jump: the newest jump of the playing audio file ``(heard at, position)``, or
+            None; each new one goes on to the compositor, whose recording follows it.
         on_shown: called with the number of frames shown so far (render's progress bar).
         favourites: the folder "save favourite" writes W files into.
         hud_always: keep the HUD lines fresh even while the HUD is off (a preview window
@@ -128,6 +131,7 @@ class Conductor:
                  frames: int | None = None,
                  on_event: Callable[[ControlEvent], None] | None = None,
                  audio_offset: Callable[[float], float | None] = lambda t0: None,
+                 audio_jump: Callable[[], tuple[float, float] | None] = lambda: None,
                  on_shown: Callable[[int], None] | None = None,
                  favourites: Path = Path("out/favourites"),
                  hud_always: bool = False,
@@ -144,6 +148,7 @@ class Conductor:
         self.replay = sorted(replay, key=lambda e: e.time)
         self.on_event, self.clock = on_event, clock
         self.audio_offset, self.on_shown, self.favourites = audio_offset, on_shown, favourites
+        self.audio_jump, self._audio_jumped = audio_jump, None
         self.hud_always, self.showbox, self.scenes = hud_always, showbox, scenes
         self.seek_audio, self.flash_onsets = seek_audio, flash_onsets
         self.dispatch_margin_s = dispatch_margin_s
@@ -253,6 +258,7 @@ class Conductor:
         stop_sent_at = None
         while not self._finished:
             self._drain_inbox(timeout=self._wait_time())
+            self._forward_audio_jump()
             for lost in self.workers.check():
                 self.summary.workers_lost += 1
                 indices = self.scheduler.worker_lost(lost)
@@ -287,6 +293,18 @@ class Conductor:
         self.summary.frames_thinned = self.scheduler.thinned
         self.summary.stop_reason = self._stop_reason or "end of show"
         return self.summary
+
+    def _forward_audio_jump(self) -> None:
+        """Tell the compositor the audio jumped, so its recording muxes what was heard; a
+        compositor started after it is told where the audio is at t0 on the new course."""
+        jump = self.audio_jump()
+        if jump is None or jump == self._audio_jumped:
+            return
+        self._audio_jumped = jump
+        heard_at, position = jump
+        self.workers.compositor_inbox.put(AudioJump(heard_at, position))
+        self._show_start = self._show_start._replace(
+            audio_offset=position - (heard_at - self._show_start.t0))
 
     def _compositor_died(self, why: str) -> None:
         """Live, mid-show: another compositor takes over (the finished frames the dead one

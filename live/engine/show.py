@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -47,6 +48,7 @@ if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs t
     from live.hardware.link import CoolerLink
     from live.audio.files import AudioProgram
     from live.latents.instrument import Instrument
+    from live.latents.loading import SongLoader
     from live.synth.networks import Generator
     from live.telemetry.sampler import RecordedTelemetry
 
@@ -195,7 +197,8 @@ def network_directions(spec: str, network: Generator) -> np.ndarray:
 
 
 def build_instrument(cfg: Config, specs: list[str]):
-    """The instrument of the set's first song, a ``load(song)`` that builds any song's, and
+    """The instrument of the set's first song, a ``load(song, loader)`` that builds any song's
+    (its files read by ``loader``'s child process, or, without one, here), and
     the first network (loaded on the CPU: the conductor maps the instruments' z stops
     through its mapping network). Every network is loaded, for its semantic directions.
     Building checks the song's latent source (projection files, keyframes) against the
@@ -211,13 +214,16 @@ def build_instrument(cfg: Config, specs: list[str]):
     map_z = mapping_of(first)
     songs = the_songs(cfg)
 
-    def load(song: int) -> Instrument:
+    def load(song: int, loader: SongLoader | None = None) -> Instrument:
         where = song_where(cfg, song)
+        latents = songs[song].latents
         try:
-            return Instrument(songs[song].latents, seed=cfg.show.seed, fps=cfg.show.fps,
+            files = None if loader is None else \
+                loader.read(latents, first.num_ws, cfg.show.fps, cfg.resolve, where)
+            return Instrument(latents, seed=cfg.show.seed, fps=cfg.show.fps,
                               num_ws=first.num_ws, network_count=len(specs), map_z=map_z,
                               w_avg=w_avg, resolve=cfg.resolve, config_name=where,
-                              directions=directions)
+                              directions=directions, files=files)
         except LiveError as exc:
             if str(exc).startswith(where):
                 raise
@@ -233,7 +239,7 @@ class Preflight:
     specs: list[str]                   # network specs, files resolved
     audio_path: Path | None            # the audio file played or rendered (None: live input)
     instrument: Instrument             # the first song's
-    load_song: Callable[[int], Instrument]   # builds a song's instrument (any song)
+    load_song: Callable[..., Instrument]   # builds a song's instrument: (song, loader=None)
     song_audio: list[Path]             # the songs' audio files when the set plays its own
     first: Generator                   # the first network, on the CPU (the instrument's mapping)
     replay: list[ControlEvent]         # control events to play back
@@ -242,19 +248,21 @@ class Preflight:
     eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
     ndi_config_dir: Path | None        # [output.ndi] config_dir, its NDI settings checked
     eyes_video: Path | None            # [overlays] source_video, checked against the projection
+    scenes: scenes.SceneBook | None    # the scenes beside the show file (a render plays none)
 
 
 def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
-              scratch: Path | None = None) -> Preflight:
+              scratch: Path | None = None, strict_scenes: bool = False) -> Preflight:
     """Everything a show checks before it starts a process; ``gance-live check`` runs it and
     stops. Refuses (one :class:`~live.contracts.errors.LiveError` line) an output that would
     overwrite an input or is a folder, NDI settings NDI cannot read, a network that does not
     load, audio that does not decode to finite samples, a latent source that does not fit
     the networks (a projection is read through its last frame), a replay log that is not
-    one. Of the set, the first
-    song is built; the others' files must exist (they load in the background while the
-    show plays), or, with ``every_song`` (``gance-live check``), are built too. A render of
-    a set whose songs have audio joins it into one file in ``scratch``."""
+    one. Of the set, the first song is built; the others' files must exist (they load in
+    the background while the show plays), or, with ``every_song`` (``gance-live check``),
+    are built too. A render of a set whose songs have audio joins it into one file in ``scratch``. A broken scene file
+    (``SHOW.scenes.toml``) is refused with ``strict_scenes`` (``check``); a show says so
+    once and plays without those scenes."""
     ndi_settings = ndi_config_dir(cfg)
     specs = network_specs(cfg)
     song_audio = set_audio(cfg, options.audio)
@@ -271,25 +279,27 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
             for role, path in song_files(cfg, song):
                 check_input_file(path, "input file", where=role, error=ConfigError)
     track = None
+    if options.mode == "render" and audio_path is None and not song_audio:
+        raise UserError(f"{cfg.path}: [audio] source = \"{cfg.audio.source}\" plays no "
+                        f"file: give render the music with --audio FILE")
+    if song_audio and (options.mode == "render" or options.out is not None):
+        # The set's audio, joined, is what a render hears and what a recording muxes.
+        assert scratch is not None, "a set with audio to mux needs a scratch folder"
+        audio_path = scratch / "set-audio.flac"
+        _check_audio_program(_audio_config(cfg, song_audio), cfg).write(audio_path)
+    elif audio_path is not None:
+        _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
     if options.mode == "render":
         from live.audio.features import FeatureTrack
 
-        if audio_path is None and not song_audio:
-            raise UserError(f"{cfg.path}: [audio] source = \"{cfg.audio.source}\" plays no "
-                            f"file: give render the music with --audio FILE")
-
-        if song_audio:   # the set's audio, joined, is what the render hears and muxes
-            assert scratch is not None, "a render of a set with audio needs a scratch folder"
-            audio_path = scratch / "set-audio.flac"
-            _check_audio_program(_audio_config(cfg, song_audio), cfg).write(audio_path)
         # With the [audio] settings the live extractor uses, so render sees what live sees.
         track = FeatureTrack.from_file(audio_path, cfg.audio)
-    elif audio_path is not None:
-        _check_audio_program(_audio_config(cfg, song_audio or [audio_path]), cfg)
+    book = None if options.mode == "render" else \
+        _scene_book(cfg, len(specs), strict=strict_scenes)
     source_video = eyes_video(cfg, instrument)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
                      video_file(cfg), eyes_projection(cfg, instrument, source_video),
-                     ndi_settings, source_video)
+                     ndi_settings, source_video, book)
 
 
 def ndi_config_dir(cfg: Config) -> Path | None:
@@ -454,6 +464,7 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
 
 def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     from live.compositor.process import CompositorSpec
+    from live.latents.loading import SongLoader
     from live.latents.setlist import SetPlayer
 
     render = options.mode == "render"
@@ -476,15 +487,19 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
                       crossfade_to=min(1, len(specs) - 1))
     # The set follows its audio (rehearsal, render) unless a replayed log says where it went.
     follows_audio = checked.song_audio and not any(e.name in SONG_MOVES for e in checked.replay)
-    songs = SetPlayer(the_songs(cfg), checked.load_song, checked.instrument, fps,
-                      bounds=song_bounds(checked.song_audio) if follows_audio else None,
-                      wait=render)
-    if cfg.songs:
-        for name, value in songs.starting_values(0).items():
-            state.apply(ControlEvent(0.0, "set", name, value), len(specs))
-
     with ExitStack() as stack:
+        # The songs after the first load while the show plays, their files read in a child
+        # process: a long projection read here would hold the conductor back.
+        loader = SongLoader()
+        stack.callback(loader.close)
+        songs = SetPlayer(the_songs(cfg), functools.partial(checked.load_song, loader=loader),
+                          checked.instrument, fps,
+                          bounds=song_bounds(checked.song_audio) if follows_audio else None,
+                          wait=render)
         stack.callback(songs.close)
+        if cfg.songs:
+            for name, value in songs.starting_values(0).items():
+                state.apply(ControlEvent(0.0, "set", name, value), len(specs))
         controls = None
         if not render:  # opened first: a bad map or a busy OSC port refuses the show at once
             from live.control.hub import ControlHub
@@ -503,9 +518,10 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         if render:
             features_at = _render_features(track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
+            audio_jump = lambda: None
             seek_audio = None              # the render's set follows the file as it is
         else:
-            features_at, audio_offset, seek_audio = _start_audio(
+            features_at, audio_offset, audio_jump, seek_audio = _start_audio(
                 cfg, supervisor, stack, checked.song_audio or [audio_path])
         video_ring = None if render else _start_video(cfg, checked.video_path, supervisor, stack)
         for worker_id, device in enumerate(devices):
@@ -518,6 +534,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
             mode=options.mode, record_path=str(options.out) if options.out else None,
             audio_path=str(audio_path) if audio_path and options.out else None,
+            audio_loops=cfg.audio.loop,
             frame_log=str(options.frame_log) if options.frame_log else None,
             max_latency_frames=cfg.engine.max_latency_frames,
             keyboard=cfg.control.keyboard and not render,
@@ -542,10 +559,10 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
             controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
-            audio_offset=audio_offset,
+            audio_offset=audio_offset, audio_jump=audio_jump,
             on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
-            scenes=None if render else _scene_book(cfg, len(specs)),
+            scenes=checked.scenes,
             seek_audio=seek_audio if checked.song_audio else None,
             dispatch_margin_s=_dispatch_margin_s(cfg),
             flash_onsets=cfg.engine.test_pattern == "onset")
@@ -601,13 +618,17 @@ def _watch_gpus(cfg: Config, options: ShowOptions, devices: list[str], stack: Ex
                    starting_s=cfg.hardware.cooler.starting_s)
 
 
-def _scene_book(cfg: Config, network_count: int) -> scenes.SceneBook:
-    """The show's scenes, beside its file; a broken scene file is one warning line and the
-    show goes on without its scenes (saves refuse to write over it until it is fixed)."""
+def _scene_book(cfg: Config, network_count: int, strict: bool) -> scenes.SceneBook:
+    """The show's scenes, beside its file. A broken scene file refuses a ``strict`` check;
+    a show is told in one warning line and goes on without its scenes (saves refuse to
+    write over the file until it is fixed): at the venue a scene file is no reason to stay
+    dark."""
     book = scenes.SceneBook(beside_show(cfg.path, scenes.SUFFIX), network_count)
     try:
         book.load()
     except ConfigError as exc:
+        if strict:
+            raise
         log.warning("%s (the show goes on without these scenes)", exc)
     return book
 
@@ -677,9 +698,10 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
                  audio_files: list[Path | None]):
     """Start the audio process and the feature ring it publishes into.
 
-    Returns ``(features_at, audio_offset, seek)``: the features for frame ``index`` due at
-    ``t_due``, the position in the audio file heard at a monotonic time (for muxing the
-    recording; None for live input), and a jump of the played file to a position.
+    Returns ``(features_at, audio_offset, audio_jump, seek)``: the features for frame
+    ``index`` due at ``t_due``, the position in the audio file heard at a monotonic time (for
+    muxing the recording; None for live input), the newest jump of the played file ``(heard
+    at, position)`` or None, and a jump of the played file to a position.
     """
     from live.audio.process import audio_main
     from live.contracts.feature_ring import FeatureRing
@@ -713,7 +735,7 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
         origin = feature_ring.playback_origin
         return None if origin is None else t0 - origin
 
-    return features_at, audio_offset, seeks.put
+    return features_at, audio_offset, lambda: feature_ring.last_jump, seeks.put
 
 
 def _render_features(track: FeatureTrack, fps: int) -> Callable[[int, float], FeatureFrame]:

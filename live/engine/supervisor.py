@@ -138,7 +138,7 @@ class Supervisor:
                 wait_for_exit(pid)   # it ends the stream cleanly once its input is closed
             try:
                 finalise_stream(stream_path(part), part, spec.fps, spec.audio_path,
-                                spec.parts.audio_start(number))
+                                spec.parts.audio_start(number), loop=spec.audio_loops)
                 log.warning("the compositor died while recording %s: finalised it with what "
                             "was recorded until then", part)
             except RecordingError as exc:

@@ -37,19 +37,18 @@ from live.contracts.errors import ConfigError
 from live.contracts.outputs import atomic_output
 from live.contracts.parameters import parameter
 from live.contracts.state import ShowState
-from live.contracts.paths import check_input_file
-from live.latents.blend import (band_weights, blend_spectrum, first_out_of_range,
-                                gain_to_alpha, spectrum_vector, truncate)
+from live.latents.blend import (band_weights, blend_spectrum, gain_to_alpha, spectrum_vector,
+                                truncate)
 from live.latents.config import LatentsConfig
 from live.latents.directions import COUNT as DIRECTIONS
 from live.latents.journeys import (Journey, KeyframePath, Neighbours, NoveltyWalk,
-                                   ProjectionPlayback, check_fps_fits)
+                                   ProjectionPlayback)
+from live.latents.loading import SEED_PREFIX, SongFiles, read_song_files
 from live.latents.moves import BeatCounter, OnsetEnvelope, push_along, style_mix
-from live.latents.projection import W_DIM, ProjectionFile, ProjectionFileError
+from live.latents.projection import W_DIM
 from live.latents.seeds import Z_DIM, seed_z, stream_rng
 from live.latents.selection import NetworkSelector, Selection
 
-SEED_PREFIX = "seed:"
 BEAT_MOVES = parameter("beat_move").choices
 PROJECTION_STEP_S = 1.0   # a beat "step" of a projection: one second of the video on
 
@@ -75,13 +74,14 @@ class Instrument:
     :class:`~live.latents.projection.ProjectionFileError`, a subclass) here, never mid-show.
     ``directions`` [network_count, 8, 512] are each network's semantic directions
     (``directions.py``); None gives every network the same seeded unit directions (tests, and
-    a show that has no mapping to take them from).
+    a show that has no mapping to take them from). ``files`` are the config's files already
+    read (:class:`~live.latents.loading.SongLoader`); None reads them here.
     """
 
     def __init__(self, cfg: LatentsConfig, seed: int, fps: int, num_ws: int, network_count: int,
                  map_z: Callable[[np.ndarray], np.ndarray], w_avg: np.ndarray,
                  resolve: Callable[[str], Path], config_name: str = "show config",
-                 directions: np.ndarray | None = None) -> None:
+                 directions: np.ndarray | None = None, files: SongFiles | None = None) -> None:
         w_avg = np.asarray(w_avg, np.float32)
         assert w_avg.shape == (W_DIM,), w_avg.shape
         assert fps > 0 and num_ws > 0 and network_count > 0, (fps, num_ws, network_count)
@@ -101,6 +101,8 @@ class Instrument:
         self.resolve = resolve
         self.config_name = config_name
         self.selector = NetworkSelector(cfg.selection, network_count, seed, config_name)
+        self.files = files if files is not None \
+            else read_song_files(cfg, num_ws, fps, resolve, config_name)
         self.journey = self._build_journey()
         self.clock_frames = 0.0           # journey clock in show frames (exact at speed 1)
         self.roll = 0.0                   # spectrum vector roll, in cells
@@ -304,7 +306,7 @@ class Instrument:
                 seeds[position] = int(number)
                 points.append(None)
             else:
-                points.append(self._load_w(entry))
+                points.append(self.files.keyframes[position])
         if seeds:
             mapped = self._mapped(np.stack([seed_z(s) for s in seeds.values()]))
             for position, w in zip(seeds, mapped):
@@ -312,38 +314,7 @@ class Instrument:
         rows = max(point.shape[0] for point in points)
         return np.stack([np.broadcast_to(point, (rows, W_DIM)) for point in points])
 
-    def _load_w(self, entry: str) -> np.ndarray:
-        key = f"{self.config_name}: [latents.keyframes] points"
-        path = check_input_file(self.resolve(entry), "saved W (.npy)", where=key)
-        where = f"{key}: {path}"
-        try:
-            w = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{where}: cannot read a saved W (.npy) from it ({exc})") from None
-        if w.shape == (W_DIM,):
-            w = w[None]
-        if w.shape not in ((1, W_DIM), (self.num_ws, W_DIM)) or w.dtype.kind != "f":
-            raise ConfigError(f"{where}: holds {w.dtype} {w.shape}; expected floats of shape "
-                              f"({W_DIM},) or ({self.num_ws}, {W_DIM}) for this network")
-        if (bad := first_out_of_range(w)) is not None:
-            raise ConfigError(f"{where}: row {bad[0]} {bad[1]}; save that W again")
-        return w.astype(np.float32)
-
     def _projection(self) -> ProjectionPlayback:
         cfg = self.cfg.projection
-        if not cfg.file:
-            raise ConfigError(f"{self.config_name}: [latents.projection] file: source = "
-                              f"\"projection\" needs a GANce projection file (.hdf5)")
-        projection = ProjectionFile.open(self.resolve(cfg.file), identical_rows=cfg.identical_rows)
-        if projection.num_ws != self.num_ws:
-            raise ProjectionFileError(
-                f"{projection.path}: latents have {projection.num_ws} W+ rows but the show's "
-                f"networks have {self.num_ws}: the projection was made with a network of another "
-                f"resolution; project the video with one of this show's networks")
-        if not cfg.interpolate:
-            check_fps_fits(projection.path, projection.fps, self.fps)
-        # Rows checked identical: play the one shared row, copied so the file's other rows
-        # are freed (a set keeps every song's latents: 18 times less memory at 1024 px).
-        latents = np.ascontiguousarray(projection.latents[:, :1]) if cfg.identical_rows \
-            else projection.latents
-        return ProjectionPlayback(latents, projection.fps, cfg.at_end, cfg.interpolate)
+        return ProjectionPlayback(self.files.projection, self.files.projection_fps, cfg.at_end,
+                                  cfg.interpolate)

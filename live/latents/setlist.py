@@ -87,6 +87,7 @@ class SetPlayer:
         self._pending_beat = 0.0          # the beat position when a cut_on_beat was asked for
         self._transition: _Transition | None = None
         self._entered_at = 0
+        self._latest = -1                 # the highest frame index made so far
         self._heard = 0
         self._last: LatentFrame | None = None
         self._last_beat = 0.0
@@ -179,6 +180,7 @@ class SetPlayer:
         at this frame is announced to ``on_enter`` before the frame is made, so the state
         the song starts with (its gain, its network) is already its first frame's."""
         entered = self._start_pending(index, beat)
+        self._latest = max(self._latest, index)
         if self._restart:   # the song's own start values stay as the performer set them
             self._restart = False
             if not entered:
@@ -233,7 +235,10 @@ class SetPlayer:
         """Begin the pending switch if its song is loaded (and, for cut_on_beat, a beat has
         passed); True when ``index`` is the new song's first frame."""
         song = self._pending
-        if song is None:
+        # A frame bound behind a later one (a slower worker's later frame was bound first)
+        # stays with the song that later frame has: a switch never shows the old song after
+        # the new one.
+        if song is None or index <= self._latest:
             return False
         future = self._loads[song]
         if not future.done() and not self.wait:

@@ -172,3 +172,28 @@ def test_a_chosen_channel_or_the_mono_mix():
     assert mono(stereo, 2).tolist() == pytest.approx([0.6] * 4)
     assert mono(stereo, 1).tolist() == pytest.approx([0.2] * 4)
     assert mono(stereo).tolist() == pytest.approx([0.4] * 4)
+
+
+def test_a_seek_is_published_as_a_jump_with_the_origin_after_it():
+    import time
+
+    from live.audio.config import AudioConfig
+    from live.audio.process import PacedFileSource
+
+    samples = np.arange(1000, dtype=np.float32)[:, None] / 1000
+    program = AudioProgram(samples, sample_rate=100, loop=False)
+    source = PacedFileSource(AudioConfig(block=5), program, Handoff())
+    source.open()
+    time.sleep(0.12)
+    source.produce()
+    assert source.jump is None
+    program.seek(7.0)
+    source.handoff.pieces.clear()
+    time.sleep(0.12)
+    source.produce()
+    jumped = source.handoff.pieces[0]
+    # Heard from the first block after the seek, at the position asked for, and the origin
+    # says so for every block after it.
+    assert source.jump == (jumped.first_time, 7.0) and jumped.first_position == 7.0
+    for piece in source.handoff.pieces:
+        assert piece.first_time - source.playback_origin() == pytest.approx(piece.first_position)

@@ -2,8 +2,8 @@
 
 Songs 1 and 2 play GANce projection files that hold one W for every frame (so each song's
 picture is known: that W drawn by the song's network), song 3 a noise loop. Each song has
-its own audio (a tone, ``SONG_SECONDS`` long unless asked otherwise, at a rate where a frame is a whole number of
-hops, so song boundaries fall exactly on frames).
+its own audio (a tone with a little noise, ``SONG_SECONDS`` long unless asked otherwise, at a
+rate where a frame is a whole number of hops, so song boundaries fall exactly on frames).
 """
 
 from __future__ import annotations
@@ -88,7 +88,10 @@ def make_set(folder: Path, seconds: tuple[float, float, float] = (SONG_SECONDS,)
     for number, name in enumerate(("one", "two", "three")):
         t = np.arange(int(seconds[number] * RATE)) / RATE
         tone = 0.2 * np.sin(2 * np.pi * (220 * (number + 1)) * t)
-        soundfile.write(folder / f"{name}.wav", tone.astype(np.float32), RATE)
+        # Seeded noise makes every moment of the set's audio unlike any other, so a recording's
+        # audio can be placed in it (tests/support/heard.py).
+        noise = 0.05 * np.random.default_rng(10 + number).standard_normal(len(t))
+        soundfile.write(folder / f"{name}.wav", (tone + noise).astype(np.float32), RATE)
     for song, name in enumerate(("one", "two")):
         latents = np.broadcast_to(song_w(song), (frames_per_projection, NUM_WS, 512))
         write_gance_file(folder / f"{name}.hdf5", np.ascontiguousarray(latents), FPS)

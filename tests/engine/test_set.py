@@ -8,18 +8,21 @@ import socket
 import subprocess
 
 import numpy as np
-
 import pytest
+import soundfile
 from pythonosc.osc_message_builder import build_msg
 
 from live.engine.config import EngineConfig
-from tests.engine.sets import FPS, SONG_SECONDS, make_set, song_picture_mean
+from tests.engine.sets import FPS, RATE, SONG_SECONDS, make_set, song_picture_mean
+from tests.support.heard import courses, decoded_audio, positions_heard
 from tests.support.showrun import (ffprobe, free_udp_port, read_frame_log, run_cli, start_cli,
                                   wait_for_frames)
 
 pytestmark = pytest.mark.slow
 
 FIRST_SONG_S = 4.0       # long enough for an OSC "next" to arrive while it still plays
+RECORDING = "rehearsal.mp4"
+RECORDED_S = 7.5         # the set's audio (8 s) ends, after the jump back to song 2, before
 PERIOD = 1.0 / FPS
 LATENESS_BUDGET = EngineConfig().max_latency_frames * PERIOD
 
@@ -110,6 +113,58 @@ def test_rehearsal_moves_through_the_set_by_osc_and_by_the_audio(rehearsal):
     request = next(e["time"] for e in events if e["name"] == "next_song")
     arrived = next(row for row in rows if row["song"] == 1)
     assert arrived["t_dispatch"] - t0 - request < 2 * PERIOD, (request, arrived)
+
+
+@pytest.fixture(scope="module")
+def recorded_rehearsal(tmp_path_factory):
+    """A recorded headless rehearsal of the set, told over OSC to go to the next song a
+    second in: its audio jumps to the set's start as it begins and to song 2's start with
+    the move, then runs on into song 3 and ends. Returns (folder, frame rows). (A show of its
+    own: recording costs a loaded machine frames, which the rehearsal above counts.)"""
+    folder = tmp_path_factory.mktemp("recorded")
+    show = make_set(folder, seconds=(FIRST_SONG_S, SONG_SECONDS, SONG_SECONDS))
+    port = free_udp_port()
+    frames = folder / "frames.jsonl"
+    process = start_cli("run", show, "--headless", "--seconds", RECORDED_S, "--frame-log",
+                        frames, "--out", RECORDING, "--set", "control.osc.enabled=true",
+                        "--set", f"control.osc.port={port}", cwd=folder)
+    wait_for_frames(frames, 10, process)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+        sender.sendto(build_msg("/live/song/next").dgram, ("127.0.0.1", port))
+    _, stderr = process.communicate(timeout=180)
+    assert process.returncode == 0, stderr[-3000:]
+    return folder, read_frame_log(frames)
+
+
+def test_the_recorded_rehearsal_muxes_the_audio_heard_across_its_jumps(recorded_rehearsal):
+    """Each move of the set seeks the rehearsal audio; the recording's audio follows: at
+    every moment of the video it is the program's audio heard then."""
+    folder, rows = recorded_rehearsal
+    program = np.concatenate([soundfile.read(folder / f"{name}.wav", dtype="float32")[0]
+                              for name in ("one", "two", "three")])
+    recorded = decoded_audio(folder / RECORDING, RATE)
+    # (A window across a jump may match one side by its tone alone: a course is 3 or more.)
+    runs = [run for run in courses(positions_heard(recorded, program, RATE), tolerance_s=0.03)
+            if len(run) >= 3]
+    starts = [run[0][1] - run[0][0] for run in runs]   # program position at video time 0
+    # Two courses: from the set's start, and from song 2's start after the OSC move, which
+    # runs on into song 3 (the set follows the audio there: no jump).
+    assert len(runs) == 2, [(run[0], run[-1]) for run in runs]
+    song_2 = FIRST_SONG_S
+    assert runs[0][-1][0] - 0.03 < song_2 - starts[1] < runs[1][0][0] + 0.2 + 0.03, runs
+    assert runs[1][-1][1] > song_2 + SONG_SECONDS + 0.5
+    # The audio jumped to the set's start with the first frame bound, and to song 2 with
+    # song 2's first frame (the seek goes out with it): the video's audio is the program's
+    # as it was heard while each frame was shown.
+    t0 = rows[0]["t_due"] - rows[0]["index"] * PERIOD
+    for song, start in ((0, 0.0), (1, song_2)):
+        bound = next(row for row in rows if row["song"] == song)["t_dispatch"] - t0
+        seek_heard = start - starts[song]                # video time of the jump, exactly
+        assert -0.05 < seek_heard - bound < 0.35, (song, seek_heard, bound)
+    # The set's audio does not loop: once it ended, silence (as the player played).
+    ended = round((len(program) / RATE - starts[1] + 0.3) * RATE)
+    assert 0 < ended < len(recorded) - RATE // 2, (ended, len(recorded))
+    assert np.sqrt(np.mean(recorded[ended:] ** 2)) < 1e-3
 
 
 def test_a_render_of_the_set_switches_on_the_songs_first_frames(tmp_path):

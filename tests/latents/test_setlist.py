@@ -89,6 +89,15 @@ def test_a_move_during_a_crossfade_cuts_it_short():
     np.testing.assert_allclose(frame.latent.ws, journey(2, 2, 2), rtol=1e-6)
 
 
+def test_a_frame_bound_behind_a_later_one_keeps_the_song_that_one_has():
+    show = Show(a_set("cut", wait=True))
+    show.play(0)
+    assert show.play(2).song == 0     # a slow worker's frame 2 is bound before frame 1
+    show.songs.go(1)
+    assert show.play(1).song == 0     # shown before frame 2: not the new song yet
+    assert show.play(3).song == 1 and show.entered == [(3, 1)]
+
+
 def test_a_cut_on_the_beat_waits_for_the_next_whole_beat():
     show = Show(a_set("cut_on_beat", wait=True))
     beats = [k * 0.3 for k in range(12)]           # 180 bpm at 10 fps
