@@ -32,6 +32,7 @@ from live.contracts.shipped import beside_show
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.control import scenes
 from live.engine.conductor import SONG_MOVES, Conductor, ShowSummary
+from live.engine.plan import ShowPlan
 from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
@@ -402,26 +403,32 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         return _run_show(cfg, options, Path(scratch))
 
 
-def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
-    from live.compositor.process import CompositorSpec
+@dataclass
+class _Prepared:
+    """A show checked and ready to conduct: its set, starting state and length."""
+
+    checked: Preflight
+    fps: int
+    frames: int | None
+    state: ShowState
+    songs: Any                 # live.latents.setlist.SetPlayer
+    synthetic: bool
+
+
+def _prepare(cfg: Config, options: ShowOptions, scratch: Path) -> _Prepared:
     from live.latents.setlist import SetPlayer
 
     render = options.mode == "render"
     checked = preflight(cfg, options, scratch=scratch)
-    _remove_stale_segments()
-    specs, audio_path, track = checked.specs, checked.audio_path, checked.track
+    specs, track = checked.specs, checked.track
     synthetic = cfg.engine.synthesis == "synthetic"
     if synthetic and not cfg.engine.synthetic_ms:
         raise ConfigError(f"{cfg.path}: [engine] synthetic_ms: empty; give each synthetic "
                           f"worker's milliseconds per frame, e.g. [16.0]")
-    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
-        else worker_devices(cfg)
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
     if render and frames is None:
         frames = max(1, math.floor(track.duration * fps))
-    if options.out is not None:
-        options.out.parent.mkdir(parents=True, exist_ok=True)
     state = ShowState(**{p.name: _start_value(cfg, p) for p in PARAMETERS if p.config},
                       crossfade_to=min(1, len(specs) - 1))
     # The set follows its audio (rehearsal, render) unless a replayed log says where it went.
@@ -432,9 +439,85 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     if cfg.songs:
         for name, value in songs.starting_values(0).items():
             state.apply(ControlEvent(0.0, "set", name, value), len(specs))
+    return _Prepared(checked, fps, frames, state, songs, synthetic)
+
+
+def plan_render(cfg: Config, options: ShowOptions, scratch: Path) -> tuple[ShowPlan, Preflight]:
+    """A render's plan (every frame bound, none drawn) and what its preflight checked;
+    ``render --cluster`` shards it. ``scratch`` holds a set's joined audio."""
+    from live.engine.plan import PlanSink
+
+    assert options.mode == "render"
+    prepared = _prepare(cfg, options, scratch)
+    checked = prepared.checked
+    try:
+        conductor = Conductor(
+            fps=prepared.fps, state=prepared.state, network_count=len(checked.specs),
+            instrument=prepared.songs, features_at=_render_features(checked.track, prepared.fps),
+            ring=None, workers=PlanSink(), inbox=None, controls=None, replay=checked.replay,
+            realtime=False, frames=prepared.frames, dispatch_margin_s=_dispatch_margin_s(cfg),
+            flash_onsets=cfg.engine.test_pattern == "onset")
+        return conductor.plan(), checked
+    finally:
+        prepared.songs.close()
+
+
+def drawn_size(cfg: Config, checked: Preflight) -> int:
+    """The side of the frames the workers draw (the first network's, or synthetic)."""
+    if cfg.engine.synthesis == "synthetic":
+        return cfg.engine.synthetic_size
+    return checked.first.img_resolution
+
+
+def render_planned(cfg: Config, plan: ShowPlan, specs: list[str], size: int, out: Path,
+                   video_path: Path | None = None,
+                   on_shown: Callable[[int], None] = lambda shown: None) -> ShowSummary:
+    """Draw a render's shard, bound beforehand (:func:`plan_render`), into ``out`` (video
+    only: a cluster's render muxes the audio once, into the joined shards). ``specs`` are
+    the networks as files on this machine, drawing ``size``-pixel frames; ``video_path`` the
+    ``[video]`` file, if any; ``on_shown`` is told the shard's frames shown so far."""
+    options = ShowOptions(mode="render", headless=True, out=out)
+    return _perform(cfg, options, specs=specs, frame_size=size, frames=plan.end,
+                    planned=plan, video_path=video_path, on_shown=on_shown)
+
+
+def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
+    prepared = _prepare(cfg, options, scratch)
+    checked = prepared.checked
+    try:
+        summary = _perform(cfg, options, specs=checked.specs, frame_size=drawn_size(cfg, checked),
+                           frames=prepared.frames, prepared=prepared,
+                           video_path=checked.video_path)
+    finally:
+        prepared.songs.close()
+    if options.per_song and options.out is not None and not summary.failed:
+        songs = cut_per_song(options.out, summary.song_starts, summary.frames_shown,
+                             prepared.fps)
+        summary.output += "".join(f", {path}" for path in songs)
+    return summary
+
+
+def _perform(cfg: Config, options: ShowOptions, *, specs: list[str], frame_size: int,
+             frames: int | None, video_path: Path | None, prepared: _Prepared | None = None,
+             planned: ShowPlan | None = None,
+             on_shown: Callable[[int], None] | None = None) -> ShowSummary:
+    """Start the processes and conduct: a ``prepared`` show, or a ``planned`` render's shard
+    (no instrument, audio or replay: its frames are bound). ``on_shown`` is told the frames
+    shown so far (a render's default: a progress bar)."""
+    from live.compositor.process import CompositorSpec
+
+    render = options.mode == "render"
+    _remove_stale_segments()
+    checked = prepared.checked if prepared is not None else None
+    audio_path = checked.audio_path if checked is not None else None
+    synthetic = cfg.engine.synthesis == "synthetic"
+    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
+        else worker_devices(cfg)
+    fps = cfg.show.fps
+    if options.out is not None:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
 
     with ExitStack() as stack:
-        stack.callback(songs.close)
         controls = None
         if not render:  # opened first: a bad map or a busy OSC port refuses the show at once
             from live.control.hub import ControlHub
@@ -446,24 +529,25 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
-        size = cfg.engine.synthetic_size if synthetic else checked.first.img_resolution
-        ring = FrameRing.create(cfg.engine.slots, size, size)
+        ring = FrameRing.create(cfg.engine.slots, frame_size, frame_size)
         stack.callback(ring.close)
 
+        features_at = audio_offset = seek_audio = None
         if render:
-            features_at = _render_features(track, fps)
+            if checked is not None:
+                features_at = _render_features(checked.track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
-            seek_audio = None              # the render's set follows the file as it is
         else:
             features_at, audio_offset, seek_audio = _start_audio(
                 cfg, supervisor, stack, checked.song_audio or [audio_path])
-        video_ring = None if render else _start_video(cfg, checked.video_path, supervisor, stack)
+        video_ring = None if render else _start_video(cfg, video_path, supervisor, stack)
         for worker_id, device in enumerate(devices):
             supervisor.start_worker(WorkerSpec(
                 worker_id, device, tuple(specs), ring.name,
                 threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
                 noise_mode=cfg.networks.noise_mode,
                 synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
+        eyes = checked.eyes_projection if checked is not None else None
         compositor_spec = CompositorSpec(
             output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
             mode=options.mode, record_path=str(options.out) if options.out else None,
@@ -472,8 +556,8 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             max_latency_frames=cfg.engine.max_latency_frames,
             keyboard=cfg.control.keyboard and not render,
             video_ring=video_ring.name if video_ring else None,
-            video_file=str(checked.video_path) if render and checked.video_path else None,
-            eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
+            video_file=str(video_path) if render and video_path else None,
+            eyes_projection=str(eyes) if eyes else None,
             overlays=cfg.overlays)
         supervisor.start_compositor(compositor_spec)
         sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
@@ -485,25 +569,25 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         if options.event_log is not None:
             event_stream = stack.enter_context(growing_output(options.event_log))
         showbox = None if render else _watch_gpus(cfg, options, devices, stack, cooler)
+        state = prepared.state if prepared is not None else ShowState()
         conductor = Conductor(
-            fps=fps, state=state, network_count=len(specs), instrument=songs,
+            fps=fps, state=state, network_count=len(specs),
+            instrument=prepared.songs if prepared is not None else None,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
-            controls=controls, replay=checked.replay, realtime=not render, frames=frames,
+            controls=controls, replay=checked.replay if checked is not None else (),
+            realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
-            on_shown=_progress_bar(stack, frames) if render else None,
+            on_shown=on_shown or (_progress_bar(stack, frames) if render else None),
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
             scenes=None if render else _scene_book(cfg, len(specs)),
-            seek_audio=seek_audio if checked.song_audio else None,
+            seek_audio=seek_audio if checked is not None and checked.song_audio else None,
             dispatch_margin_s=_dispatch_margin_s(cfg),
-            flash_onsets=cfg.engine.test_pattern == "onset")
+            flash_onsets=cfg.engine.test_pattern == "onset", planned=planned)
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
-    if options.per_song and options.out is not None and not summary.failed:
-        songs = cut_per_song(options.out, summary.song_starts, summary.frames_shown, fps)
-        summary.output += "".join(f", {path}" for path in songs)
     return summary
 
 
