@@ -19,7 +19,7 @@ from live.config import Config
 from live.contracts.errors import LiveError
 from live.contracts.outputs import atomic_output
 from live.engine.plan import ShowPlan
-from live.engine.show import render_planned
+from live.engine.show import ShardStage
 
 NODE_CACHE = Path(tempfile.gettempdir()) / "gance-live-cluster"
 
@@ -64,26 +64,26 @@ def materialise(shipped: ShippedFile, fetch) -> str:
 
 
 class ShardRenderer:
-    """One per GPU (or CPU worker) of the cluster: its show's files fetched once, then
-    shard after shard drawn by the show's own worker and compositor (one worker process:
-    Ray gave this actor one GPU or one CPU) into an encoded segment, returned as bytes."""
+    """One per GPU (or CPU worker) of the cluster: its show's files fetched once, its worker
+    process (one: Ray gave this actor one GPU or one CPU) started once with every network,
+    then shard after shard drawn by it and a compositor into an encoded segment, returned as
+    bytes. Its processes die with it (``contracts.lifecycle``)."""
 
     def __init__(self, cfg: Config, networks: list[ShippedFile], video: ShippedFile | None,
                  size: int) -> None:
         import ray
 
-        self.cfg = replace(cfg, engine=replace(cfg.engine, workers=1))
-        self.specs = [materialise(network, ray.get) for network in networks]
-        self.video = Path(materialise(video, ray.get)) if video is not None else None
-        self.size = size
+        specs = [materialise(network, ray.get) for network in networks]
+        video_path = Path(materialise(video, ray.get)) if video is not None else None
+        self.stage = ShardStage(replace(cfg, engine=replace(cfg.engine, workers=1)), specs,
+                                size, video_path)
 
     def render(self, shard: ShowPlan, progress) -> bytes:
         """Shard ``[first, end)`` as an mp4 holding its frames only (no audio)."""
         with tempfile.TemporaryDirectory(prefix="gance-live-shard-") as folder:
             out = Path(folder) / "shard.mp4"
-            summary = render_planned(self.cfg, shard, self.specs, self.size, out, self.video,
-                                     on_shown=lambda shown: progress.set.remote(shard.first,
-                                                                               shown))
+            summary = self.stage.render(shard, out, lambda shown: progress.set.remote(
+                shard.first, shown))
             if summary.failed or summary.frames_shown != len(shard.frames):
                 raise ShardError(f"frames {shard.first}-{shard.end - 1}: {summary.stop_reason} "
                                  f"({summary.frames_shown} of {len(shard.frames)} drawn)")

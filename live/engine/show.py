@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs t
 log = logging.getLogger(__name__)
 
 START_LEAD_S = 0.25        # frame 0 is due this long after everything is ready
+COMPOSITOR_EXIT_S = 30.0   # a shard's compositor exits this soon after its recording is done
 CPU_WORKERS_DEFAULT = 2    # with no GPU: one worker per core of a small machine
 EVENT_HOPS = 32            # hops looked back for events between frames (> hops per frame)
 
@@ -412,7 +413,6 @@ class _Prepared:
     frames: int | None
     state: ShowState
     songs: Any                 # live.latents.setlist.SetPlayer
-    synthetic: bool
 
 
 def _prepare(cfg: Config, options: ShowOptions, scratch: Path) -> _Prepared:
@@ -421,8 +421,7 @@ def _prepare(cfg: Config, options: ShowOptions, scratch: Path) -> _Prepared:
     render = options.mode == "render"
     checked = preflight(cfg, options, scratch=scratch)
     specs, track = checked.specs, checked.track
-    synthetic = cfg.engine.synthesis == "synthetic"
-    if synthetic and not cfg.engine.synthetic_ms:
+    if cfg.engine.synthesis == "synthetic" and not cfg.engine.synthetic_ms:
         raise ConfigError(f"{cfg.path}: [engine] synthetic_ms: empty; give each synthetic "
                           f"worker's milliseconds per frame, e.g. [16.0]")
     fps = cfg.show.fps
@@ -439,7 +438,7 @@ def _prepare(cfg: Config, options: ShowOptions, scratch: Path) -> _Prepared:
     if cfg.songs:
         for name, value in songs.starting_values(0).items():
             state.apply(ControlEvent(0.0, "set", name, value), len(specs))
-    return _Prepared(checked, fps, frames, state, songs, synthetic)
+    return _Prepared(checked, fps, frames, state, songs)
 
 
 def plan_render(cfg: Config, options: ShowOptions, scratch: Path) -> tuple[ShowPlan, Preflight]:
@@ -469,25 +468,64 @@ def drawn_size(cfg: Config, checked: Preflight) -> int:
     return checked.first.img_resolution
 
 
-def render_planned(cfg: Config, plan: ShowPlan, specs: list[str], size: int, out: Path,
-                   video_path: Path | None = None,
-                   on_shown: Callable[[int], None] = lambda shown: None) -> ShowSummary:
-    """Draw a render's shard, bound beforehand (:func:`plan_render`), into ``out`` (video
-    only: a cluster's render muxes the audio once, into the joined shards). ``specs`` are
-    the networks as files on this machine, drawing ``size``-pixel frames; ``video_path`` the
-    ``[video]`` file, if any; ``on_shown`` is told the shard's frames shown so far."""
-    options = ShowOptions(mode="render", headless=True, out=out)
-    return _perform(cfg, options, specs=specs, frame_size=size, frames=plan.end,
-                    planned=plan, video_path=video_path, on_shown=on_shown)
+class ShardStage:
+    """A node's processes for drawing a render's planned shards (:func:`plan_render`): the
+    workers start once (each network loaded once), a compositor per shard records it alone
+    into its own file, video only (a cluster's render muxes the audio once, into the joined
+    shards). ``specs`` are the networks as files on this machine, drawing ``size``-pixel
+    frames; ``video_path`` is the ``[video]`` file, if any. A context manager."""
+
+    def __init__(self, cfg: Config, specs: list[str], size: int,
+                 video_path: Path | None = None) -> None:
+        self.cfg, self.video_path = cfg, video_path
+        _remove_stale_segments()
+        self._stack = ExitStack()
+        try:
+            self.supervisor = Supervisor(cfg.engine.restart_workers)
+            self._stack.callback(self.supervisor.shutdown)
+            self.ring = FrameRing.create(cfg.engine.slots, size, size)
+            self._stack.callback(self.ring.close)
+            self.specs = specs
+            workers = _start_workers(cfg, self.supervisor, specs, self.ring)
+            for warning in self.supervisor.wait_ready(workers):
+                log.warning("%s: %s", warning.source, warning.detail)
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def __enter__(self) -> ShardStage:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stack.close()
+
+    def render(self, plan: ShowPlan, out: Path,
+               on_shown: Callable[[int], None] = lambda shown: None) -> ShowSummary:
+        """Draw frames ``[plan.first, plan.end)`` into ``out``; ``on_shown`` is told the
+        shard's frames shown so far."""
+        supervisor = self.supervisor
+        supervisor.start_compositor(_compositor_spec(
+            self.cfg, ShowOptions(mode="render", headless=True, out=out), self.ring,
+            audio_path=None, video_path=self.video_path, eyes_projection=None))
+        for warning in supervisor.wait_ready({"compositor"}):
+            log.warning("%s: %s", warning.source, warning.detail)
+        conductor = Conductor(
+            fps=self.cfg.show.fps, state=ShowState(), network_count=len(self.specs),
+            instrument=None, features_at=None, ring=self.ring, workers=supervisor,
+            inbox=supervisor.inbox, controls=None, realtime=False, frames=plan.end,
+            audio_offset=lambda t0: 0.0, on_shown=on_shown,
+            dispatch_margin_s=_dispatch_margin_s(self.cfg), planned=plan)
+        with _stop_on_signals(conductor, supervisor):
+            summary = conductor.run(lead_s=START_LEAD_S)
+        supervisor.others["compositor"].join(COMPOSITOR_EXIT_S)   # once its recording is done
+        supervisor.finish_recording()
+        return summary
 
 
 def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     prepared = _prepare(cfg, options, scratch)
-    checked = prepared.checked
     try:
-        summary = _perform(cfg, options, specs=checked.specs, frame_size=drawn_size(cfg, checked),
-                           frames=prepared.frames, prepared=prepared,
-                           video_path=checked.video_path)
+        summary = _perform(cfg, options, prepared)
     finally:
         prepared.songs.close()
     if options.per_song and options.out is not None and not summary.failed:
@@ -497,22 +535,12 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
     return summary
 
 
-def _perform(cfg: Config, options: ShowOptions, *, specs: list[str], frame_size: int,
-             frames: int | None, video_path: Path | None, prepared: _Prepared | None = None,
-             planned: ShowPlan | None = None,
-             on_shown: Callable[[int], None] | None = None) -> ShowSummary:
-    """Start the processes and conduct: a ``prepared`` show, or a ``planned`` render's shard
-    (no instrument, audio or replay: its frames are bound). ``on_shown`` is told the frames
-    shown so far (a render's default: a progress bar)."""
-    from live.compositor.process import CompositorSpec
-
+def _perform(cfg: Config, options: ShowOptions, prepared: _Prepared) -> ShowSummary:
+    """Start the processes and conduct the ``prepared`` show."""
     render = options.mode == "render"
     _remove_stale_segments()
-    checked = prepared.checked if prepared is not None else None
-    audio_path = checked.audio_path if checked is not None else None
-    synthetic = cfg.engine.synthesis == "synthetic"
-    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
-        else worker_devices(cfg)
+    checked = prepared.checked
+    specs, audio_path, frames = checked.specs, checked.audio_path, prepared.frames
     fps = cfg.show.fps
     if options.out is not None:
         options.out.parent.mkdir(parents=True, exist_ok=True)
@@ -529,38 +557,26 @@ def _perform(cfg: Config, options: ShowOptions, *, specs: list[str], frame_size:
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
-        ring = FrameRing.create(cfg.engine.slots, frame_size, frame_size)
+        size = drawn_size(cfg, checked)
+        ring = FrameRing.create(cfg.engine.slots, size, size)
         stack.callback(ring.close)
 
-        features_at = audio_offset = seek_audio = None
         if render:
-            if checked is not None:
-                features_at = _render_features(checked.track, fps)
+            features_at = _render_features(checked.track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
+            seek_audio = None              # the render's set follows the file as it is
         else:
             features_at, audio_offset, seek_audio = _start_audio(
                 cfg, supervisor, stack, checked.song_audio or [audio_path])
-        video_ring = None if render else _start_video(cfg, video_path, supervisor, stack)
-        for worker_id, device in enumerate(devices):
-            supervisor.start_worker(WorkerSpec(
-                worker_id, device, tuple(specs), ring.name,
-                threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
-                noise_mode=cfg.networks.noise_mode,
-                synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
-        eyes = checked.eyes_projection if checked is not None else None
-        compositor_spec = CompositorSpec(
-            output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
-            mode=options.mode, record_path=str(options.out) if options.out else None,
-            audio_path=str(audio_path) if audio_path and options.out else None,
-            frame_log=str(options.frame_log) if options.frame_log else None,
-            max_latency_frames=cfg.engine.max_latency_frames,
-            keyboard=cfg.control.keyboard and not render,
-            video_ring=video_ring.name if video_ring else None,
-            video_file=str(video_path) if render and video_path else None,
-            eyes_projection=str(eyes) if eyes else None,
-            overlays=cfg.overlays)
+        video_ring = None if render else _start_video(cfg, checked.video_path, supervisor,
+                                                      stack)
+        workers = _start_workers(cfg, supervisor, specs, ring)
+        compositor_spec = _compositor_spec(
+            cfg, options, ring, audio_path=audio_path, video_path=checked.video_path,
+            eyes_projection=checked.eyes_projection,
+            video_ring=video_ring.name if video_ring else None)
         supervisor.start_compositor(compositor_spec)
-        sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
+        sources = workers | {"compositor"}
         sources |= {"audio", "video"} & set(supervisor.others)
         for warning in supervisor.wait_ready(sources):
             log.warning("%s: %s", warning.source, warning.detail)
@@ -568,27 +584,62 @@ def _perform(cfg: Config, options: ShowOptions, *, specs: list[str], frame_size:
         event_stream = None
         if options.event_log is not None:
             event_stream = stack.enter_context(growing_output(options.event_log))
+        devices = [supervisor.workers[w].spec.device for w in sorted(supervisor.workers)]
         showbox = None if render else _watch_gpus(cfg, options, devices, stack, cooler)
-        state = prepared.state if prepared is not None else ShowState()
         conductor = Conductor(
-            fps=fps, state=state, network_count=len(specs),
-            instrument=prepared.songs if prepared is not None else None,
+            fps=fps, state=prepared.state, network_count=len(specs), instrument=prepared.songs,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
-            controls=controls, replay=checked.replay if checked is not None else (),
-            realtime=not render, frames=frames,
+            controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
             audio_offset=audio_offset,
-            on_shown=on_shown or (_progress_bar(stack, frames) if render else None),
+            on_shown=_progress_bar(stack, frames) if render else None,
             hud_always=cfg.output.preview and not compositor_spec.headless, showbox=showbox,
             scenes=None if render else _scene_book(cfg, len(specs)),
-            seek_audio=seek_audio if checked is not None and checked.song_audio else None,
+            seek_audio=seek_audio if checked.song_audio else None,
             dispatch_margin_s=_dispatch_margin_s(cfg),
-            flash_onsets=cfg.engine.test_pattern == "onset", planned=planned)
+            flash_onsets=cfg.engine.test_pattern == "onset")
         with _stop_on_signals(conductor, supervisor):
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
     return summary
+
+
+def _start_workers(cfg: Config, supervisor: Supervisor, specs: list[str],
+                   ring: FrameRing) -> set[str]:
+    """Start the show's worker processes (every network on each); returns their names for
+    :meth:`Supervisor.wait_ready`."""
+    synthetic = cfg.engine.synthesis == "synthetic"
+    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
+        else worker_devices(cfg)
+    for worker_id, device in enumerate(devices):
+        supervisor.start_worker(WorkerSpec(
+            worker_id, device, tuple(specs), ring.name,
+            threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
+            noise_mode=cfg.networks.noise_mode,
+            synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
+    return {f"worker:{i}" for i in range(len(devices))}
+
+
+def _compositor_spec(cfg: Config, options: ShowOptions, ring: FrameRing, *,
+                     audio_path: Path | None, video_path: Path | None,
+                     eyes_projection: Path | None, video_ring: str | None = None):
+    """The compositor's spec for a show run with ``options`` (live or render)."""
+    from live.compositor.process import CompositorSpec
+
+    render = options.mode == "render"
+    return CompositorSpec(
+        output=cfg.output, ring_name=ring.name, fps=cfg.show.fps,
+        headless=options.headless or render, mode=options.mode,
+        record_path=str(options.out) if options.out else None,
+        audio_path=str(audio_path) if audio_path and options.out else None,
+        frame_log=str(options.frame_log) if options.frame_log else None,
+        max_latency_frames=cfg.engine.max_latency_frames,
+        keyboard=cfg.control.keyboard and not render,
+        video_ring=video_ring,
+        video_file=str(video_path) if render and video_path else None,
+        eyes_projection=str(eyes_projection) if eyes_projection else None,
+        overlays=cfg.overlays)
 
 
 def _recorded_telemetry(cfg: Config) -> RecordedTelemetry | None:
