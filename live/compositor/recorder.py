@@ -39,6 +39,9 @@ ENCODER_EXIT_SECONDS = 60.0
 # A render's stream restarts (a closed GOP: an IDR frame, nothing referenced across it) every
 # this many seconds of frames, so shards cut on whole seconds encode alone to the same frames.
 RENDER_KEYFRAME_SECONDS = 1
+# ... and is encoded by this many x264 threads on every machine: frame threads bound motion
+# vectors by the rows other threads have finished, so their number changes the frames.
+RENDER_ENCODER_THREADS = 8
 
 
 class RecordingError(LiveError, RuntimeError):
@@ -217,19 +220,20 @@ class Mp4Recorder:
 
 def rate_control(crf: int, keyframe_every: int | None) -> list[str]:
     """x264's rate control: constant quality (``crf``), or, with ``keyframe_every``, a
-    constant quantizer (the same number) and a closed GOP restarting every that many frames
-    with no scene cuts. Then no state crosses a keyframe, so the stream of frames ``[a, b)``
-    cut at keyframes encodes alone to the same frames as within the whole stream (crf's rate
-    control carries a running complexity across keyframes and does not).
+    constant quantizer (the same number), a closed GOP restarting every that many frames with
+    no scene cuts, and a fixed thread count. Then no state crosses a keyframe, so frames
+    ``[a, b)`` cut at keyframes encode alone, on any machine, to the same frames as within
+    the whole stream (crf's rate control carries a running complexity across keyframes).
 
     >>> rate_control(18, None)
     ['-crf', '18']
-    >>> rate_control(18, 30)
-    ['-qp', '18', '-x264-params', 'keyint=30:min-keyint=30:scenecut=0:open-gop=0']
+    >>> rate_control(18, 30)  # doctest: +NORMALIZE_WHITESPACE
+    ['-qp', '18', '-threads', '8',
+     '-x264-params', 'keyint=30:min-keyint=30:scenecut=0:open-gop=0']
     """
     if keyframe_every is None:
         return ["-crf", str(crf)]
-    return ["-qp", str(crf), "-x264-params",
+    return ["-qp", str(crf), "-threads", str(RENDER_ENCODER_THREADS), "-x264-params",
             f"keyint={keyframe_every}:min-keyint={keyframe_every}:scenecut=0:open-gop=0"]
 
 
