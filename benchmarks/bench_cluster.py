@@ -43,6 +43,7 @@ def timed_render(out: Path, frames: int, *extra: object, env: dict[str, str]) ->
                             capture_output=True, text=True, timeout=7200)
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
+    print(f"{out.name}: {elapsed:.1f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
     return elapsed
 
 

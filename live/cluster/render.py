@@ -84,16 +84,15 @@ def render_on_cluster(cfg: Config, options: ShowOptions, address: str,
         cache = ShardCache(options.out.with_name(options.out.name + ".shards"))
         shards = [plan.shard(first, end) for first, end in ranges]
         keys = [shard_key(show, shard) for shard in shards]
-        missing = [number for number, key in enumerate(keys) if not cache.has(key)]
-        summary = ShowSummary(song_starts=[])
-        kept = len(shards) - len(missing)
+        todo = [(shard, key) for shard, key in zip(shards, keys) if not cache.has(key)]
+        summary = ShowSummary()
+        kept = len(shards) - len(todo)
         log.warning("render --cluster: %d shards of %d frames: %d kept in %s, %d to draw",
-                    len(shards), ranges[0][1] - ranges[0][0], kept, cache.folder, len(missing))
+                    len(shards), ranges[0][1] - ranges[0][0], kept, cache.folder, len(todo))
         try:
-            if missing:
-                _draw(ray, address, cfg, networks, video, size,
-                      [(shards[n], keys[n]) for n in missing], cache, len(plan.frames),
-                      sum(len(shards[n].frames) for n in range(len(shards)) if n not in missing))
+            if todo:
+                _draw(ray, address, cfg, networks, video, size, todo, cache, len(plan.frames),
+                      len(plan.frames) - sum(len(shard.frames) for shard, _ in todo))
         except KeyboardInterrupt:
             done = sum(cache.has(key) for key in keys)
             summary.failed = True
@@ -104,7 +103,7 @@ def render_on_cluster(cfg: Config, options: ShowOptions, address: str,
                       checked.audio_path)
     summary.frames_dispatched = summary.frames_shown = len(plan.frames)
     summary.stop_reason = (f"end of show ({len(shards)} shards: {kept} kept, "
-                           f"{len(missing)} drawn on the cluster)")
+                           f"{len(todo)} drawn on the cluster)")
     summary.output = str(options.out)
     return summary
 

@@ -255,8 +255,11 @@ class Conductor:
                                    first=first)
         self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0), first)
         self.workers.compositor_inbox.put(self._show_start)
-        for display in self.planned.displays if self.planned else ():
-            self.workers.compositor_inbox.put(display)
+        if self.planned is not None:
+            for display in self.planned.displays:
+                self.workers.compositor_inbox.put(display)
+        else:   # from the first frame on (a render's first frames were drawn before it)
+            self._update_display(from_index=0)
         stop_sent_at = None
         while not self._finished:
             self._drain_inbox(timeout=self._wait_time())
@@ -397,6 +400,7 @@ class Conductor:
         The conductor's ``workers`` must be a :class:`PlanSink`, which keeps the displays."""
         assert isinstance(self.workers, PlanSink) and self.frames is not None
         self.scheduler = Scheduler(1, self.fps, 0.0, realtime=False, frames=self.frames)
+        self._update_display(from_index=0)
         frames = []
         for index in range(self.frames):
             frames.append(self._bind(index, self.scheduler.due(index)))

@@ -17,6 +17,7 @@ from live.cluster.render import refuse_unshardable
 from live.config import load_config
 from live.contracts.errors import ConfigError
 from live.contracts.messages import DisplayState, PerformedLook
+from live.contracts.state import ControlEvent, write_event_log
 from live.engine.plan import ShowPlan
 from tests.engine.test_render import frame_hashes
 from tests.support.ray_cluster import ray_cluster
@@ -41,8 +42,22 @@ def cluster(tmp_path_factory):
         yield nodes
 
 
-def render_args(music, out: Path, *extra: object) -> list[object]:
-    return ["render", DEMO, "--audio", music, "--out", out, *SHOW, *extra]
+@pytest.fixture(scope="module")
+def performance(tmp_path_factory) -> Path:
+    """A replayed performance: the network, the look and a crossfade change mid-shard, the
+    master on a shard's first frame (its display state opens that shard)."""
+    log = tmp_path_factory.mktemp("events") / "show-events.jsonl"
+    with log.open("w") as stream:
+        write_event_log([ControlEvent(0.5, "osc", "hue", 40.0),
+                         ControlEvent(1.25, "osc", "network", 2.0),
+                         ControlEvent(2.0, "osc", "master", 0.6),
+                         ControlEvent(3.35, "osc", "crossfade", 0.5)], stream)
+    return log
+
+
+def render_args(music, out: Path, performance: Path, *extra: object) -> list[object]:
+    return ["render", DEMO, "--audio", music, "--out", out, "--replay", performance, *SHOW,
+            *extra]
 
 
 def wait_for_shards(folder: Path, count: int, process, timeout: float = 300) -> list[Path]:
@@ -58,11 +73,11 @@ def wait_for_shards(folder: Path, count: int, process, timeout: float = 300) -> 
 
 @pytest.mark.slow
 def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_render(
-        tmp_path, music, cluster):
+        tmp_path, music, cluster, performance):
     out = tmp_path / "cluster.mp4"
     shards = out.with_name("cluster.mp4.shards")
     # Interrupted once a shard is kept: the shards finished stay.
-    first = start_cli(*render_args(music, out, "--cluster", cluster.address,
+    first = start_cli(*render_args(music, out, performance, "--cluster", cluster.address,
                                    "--shard-seconds", 1))
     wait_for_shards(shards, 1, first)
     interrupt(first, timeout=120)
@@ -71,7 +86,7 @@ def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_rende
     assert not out.exists()
 
     # The rerun draws only the others; one actor is killed (SIGKILL) in the middle of them.
-    second = start_cli(*render_args(music, out, "--cluster", cluster.address,
+    second = start_cli(*render_args(music, out, performance, "--cluster", cluster.address,
                                     "--shard-seconds", 1))
     wait_for_shards(shards, kept + 1, second)
     victim = cluster.actor_pids()[0]
@@ -83,7 +98,7 @@ def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_rende
     assert len(list(shards.glob("*.mp4"))) == SHARDS
 
     local = tmp_path / "local.mp4"
-    result = run_cli(*render_args(music, local), timeout=300)
+    result = run_cli(*render_args(music, local, performance), timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     hashes = frame_hashes(out)
     assert len(hashes) == 40 and hashes == frame_hashes(local)   # decoded frame for frame

@@ -91,6 +91,7 @@ def _wait_for_nodes(env: dict[str, str], address: str, nodes: int) -> None:
 @contextmanager
 def ray_cluster(folder: Path, nodes: int = 2) -> Iterator[RayNodes]:
     """A head and ``nodes - 1`` more nodes on localhost, ended with everything they started."""
+    folder.mkdir(parents=True, exist_ok=True)
     env = ray_env(folder)
     port = _free_tcp_port()
     address = f"127.0.0.1:{port}"
