@@ -78,6 +78,10 @@ class ShardRenderer:
         self.stage = ShardStage(replace(cfg, engine=replace(cfg.engine, workers=1)), specs,
                                 size, video_path)
 
+    def ready(self) -> bool:
+        """Answered once the networks are loaded (the driver hands out shards after)."""
+        return True
+
     def render(self, shard: ShowPlan, progress) -> bytes:
         """Shard ``[first, end)`` as an mp4 holding its frames only (no audio)."""
         with tempfile.TemporaryDirectory(prefix="gance-live-shard-") as folder:

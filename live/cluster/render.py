@@ -10,8 +10,9 @@ are there they are joined without re-encoding (ffmpeg's concat demuxer) and the 
 muxed once. The frames equal a local ``render``'s: the render stream restarts (closed GOP,
 constant quantizer) at every keyframe, locally too.
 
-An actor that dies mid-shard is restarted by Ray and its shard drawn again (another actor
-takes it when the restarts run out); Ctrl-C stops the render and keeps the finished shards.
+An actor that dies mid-shard (its process, or its whole node) has its shard drawn by another,
+and a new actor takes its place wherever the cluster has room; Ctrl-C stops the render and
+keeps the finished shards.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from live.engine.show import ShowOptions, drawn_size, plan_render
 
 log = logging.getLogger(__name__)
 
-ACTOR_RESTARTS = 3      # Ray restarts a dead actor this often; its shard is retried on it
-SHARD_ATTEMPTS = 3      # ... and a shard whose actor is gone for good goes to another this often
+SHARD_ATTEMPTS = 3      # a shard whose actor died goes to another actor, up to this often
 POLL_S = 0.5            # how often the progress bar asks the cluster
 
 
@@ -119,7 +119,9 @@ def _by_content(spec: str) -> ShippedFile:
 def _draw(ray, address: str, cfg: Config, networks: list[ShippedFile],
           video: ShippedFile | None, size: int, todo: list[tuple[ShowPlan, str]],
           cache: ShardCache, frames: int, frames_kept: int) -> None:
-    """Draw the shards of ``todo`` on the cluster, each kept in ``cache`` as it arrives."""
+    """Draw the shards of ``todo`` on the cluster, each kept in ``cache`` as it arrives.
+    A shard whose actor died (its process, or its node) goes to another actor, and a new
+    actor takes the dead one's place wherever the cluster has room."""
     from tqdm import tqdm
 
     _connect(ray, address)
@@ -129,32 +131,48 @@ def _draw(ray, address: str, cfg: Config, networks: list[ShippedFile],
                     for n in networks]
         if video is not None:
             video = video._replace(ref=ray.put(video.ref.read_bytes()))
-        actors = _start_actors(ray, cfg, networks, video, size, len(todo))
+        new_actor, count = _actor_kind(ray)
         progress = ray.remote(Progress).options(num_cpus=0).remote()
-        queue = [(shard, key, 0) for shard, key in todo]
-        running: dict[Any, tuple[Any, ShowPlan, str, int]] = {}   # ref -> actor, shard, ...
-        idle = list(actors)
+        starting: dict[Any, Any] = {}    # ready() ref -> actor still loading its networks
+        for _ in range(min(count, len(todo))):
+            actor = new_actor.remote(cfg, networks, video, size)
+            starting[actor.ready.remote()] = actor
+        queue = [(shard, key, 0) for shard, key in todo]   # (shard, key, attempts)
+        drawing: dict[Any, tuple[Any, ShowPlan, str, int]] = {}   # render() ref -> ...
+        idle: list = []
         with tqdm(total=frames, initial=frames_kept, unit="frame", desc="render --cluster",
                   dynamic_ncols=True) as bar:
-            while queue or running:
+            while queue or drawing:
                 while idle and queue:
                     shard, key, attempts = queue.pop(0)
                     actor = idle.pop(0)
-                    running[actor.render.remote(shard, progress)] = (actor, shard, key, attempts)
-                finished, _ = ray.wait(list(running), num_returns=1, timeout=POLL_S)
+                    drawing[actor.render.remote(shard, progress)] = (actor, shard, key, attempts)
+                finished, _ = ray.wait([*starting, *drawing], num_returns=1, timeout=POLL_S)
                 for ref in finished:
-                    actor, shard, key, attempts = running.pop(ref)
+                    if ref in starting:
+                        actor = starting.pop(ref)
+                        try:
+                            ray.get(ref)
+                            idle.append(actor)
+                        except ray.exceptions.RayActorError as exc:
+                            if not (idle or drawing or starting):
+                                raise ClusterError(f"no actor could start: "
+                                                   f"{_first_line(exc)}") from None
+                            log.warning("an actor could not start: %s", _first_line(exc))
+                        continue
+                    actor, shard, key, attempts = drawing.pop(ref)
                     try:
                         cache.store(key, ray.get(ref))
                         idle.append(actor)
                     except ray.exceptions.RayActorError as exc:
-                        # Restarted and retried by Ray until its restarts ran out: gone.
-                        if attempts + 1 >= SHARD_ATTEMPTS or not (idle or running):
+                        if attempts + 1 >= SHARD_ATTEMPTS:
                             raise ClusterError(f"frames {shard.first}-{shard.end - 1}: "
                                                f"{_first_line(exc)}") from None
-                        log.warning("an actor is gone (%s): frames %d-%d go to another",
+                        log.warning("an actor died (%s): frames %d-%d go to another",
                                     _first_line(exc), shard.first, shard.end - 1)
                         queue.append((shard, key, attempts + 1))
+                        replacement = new_actor.remote(cfg, networks, video, size)
+                        starting[replacement.ready.remote()] = replacement
                     except ray.exceptions.RayTaskError as exc:
                         raise ClusterError(_first_line(exc.cause or exc)) from None
                 bar.update(frames_kept + ray.get(progress.total.remote()) - bar.n)
@@ -173,16 +191,14 @@ def _connect(ray, address: str) -> None:
                            f"({_first_line(exc)})") from None
 
 
-def _start_actors(ray, cfg: Config, networks: list[ShippedFile], video: ShippedFile | None,
-                  size: int, shards: int) -> list:
-    """One actor per GPU of the cluster, or per CPU when it has none (no more than shards)."""
+def _actor_kind(ray):
+    """The shard renderer as a Ray actor class holding one GPU (or one CPU on a cluster
+    without GPUs), and how many the cluster holds."""
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     count, need = (gpus, {"num_gpus": 1}) if gpus else \
         (max(1, int(resources.get("CPU", 1))), {"num_cpus": 1})
-    renderer = ray.remote(ShardRenderer).options(
-        max_restarts=ACTOR_RESTARTS, max_task_retries=ACTOR_RESTARTS, **need)
-    return [renderer.remote(cfg, networks, video, size) for _ in range(min(count, shards))]
+    return ray.remote(ShardRenderer).options(**need), count
 
 
 def join_segments(segments: list[Path], out: Path, fps: int, frames: int,

@@ -71,6 +71,17 @@ def wait_for_shards(folder: Path, count: int, process, timeout: float = 300) -> 
     raise AssertionError(f"fewer than {count} shards in {folder} after {timeout} s")
 
 
+def busy_actor(cluster, process, timeout: float = 120) -> int:
+    """An actor drawing a shard (Ray titles its process after the method it runs)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if busy := cluster.actor_pids("ShardRenderer.render"):
+            return busy[0]
+        assert process.poll() is None, process.stderr.read()[-3000:]
+        time.sleep(0.05)
+    raise AssertionError(f"no actor drawing a shard after {timeout} s")
+
+
 @pytest.mark.slow
 def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_render(
         tmp_path, music, cluster, performance):
@@ -89,11 +100,12 @@ def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_rende
     second = start_cli(*render_args(music, out, performance, "--cluster", cluster.address,
                                     "--shard-seconds", 1))
     wait_for_shards(shards, kept + 1, second)
-    victim = cluster.actor_pids()[0]
+    victim = busy_actor(cluster, second)
     os.kill(victim, signal.SIGKILL)
     stdout, stderr = second.communicate(timeout=300)
     assert second.returncode == 0, stderr[-3000:]
     assert f"{SHARDS} shards: {kept} kept, {SHARDS - kept} drawn on the cluster" in stdout
+    assert "an actor died" in stderr and "go to another" in stderr
     assert victim not in cluster.actor_pids()
     assert len(list(shards.glob("*.mp4"))) == SHARDS
 

@@ -64,7 +64,8 @@ class RayNodes:
         return session_processes(self.sessions[node].pid)
 
     def actor_pids(self, name: str = "ShardRenderer") -> list[int]:
-        """Ray worker processes hosting an actor of class ``name`` (their title says so)."""
+        """Ray worker processes hosting an actor of class ``name`` (their title says so:
+        ``ray::Class`` idle, ``ray::Class.method`` while it runs a method)."""
         pids = []
         for session in self.sessions:
             for pid in session_processes(session.pid):
