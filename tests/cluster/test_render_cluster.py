@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from live.cli import main
+from live.cluster.nodes import file_sha256
 from live.cluster.render import refuse_unshardable
 from live.config import load_config
 from live.contracts.errors import ConfigError
@@ -55,9 +56,21 @@ def performance(tmp_path_factory) -> Path:
     return log
 
 
-def render_args(music, out: Path, performance: Path, *extra: object) -> list[object]:
+@pytest.fixture(scope="module")
+def network_file(tmp_path_factory) -> Path:
+    """A network as a file (the demo's third, saved): it reaches the nodes by content."""
+    from live.synth import load_network
+    from live.synth.cache import save_safetensors
+
+    return save_safetensors(load_network("demo:2"),
+                            tmp_path_factory.mktemp("networks") / "third.safetensors")
+
+
+def render_args(music, out: Path, performance: Path, network: Path,
+                *extra: object) -> list[object]:
+    networks = f'["demo:0", "demo:1", "{network}", "demo:3"]'
     return ["render", DEMO, "--audio", music, "--out", out, "--replay", performance, *SHOW,
-            *extra]
+            "--set", f"networks.files={networks}", *extra]
 
 
 def wait_for_shards(folder: Path, count: int, process, timeout: float = 300) -> list[Path]:
@@ -84,12 +97,12 @@ def busy_actor(cluster, process, timeout: float = 120) -> int:
 
 @pytest.mark.slow
 def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_render(
-        tmp_path, music, cluster, performance):
+        tmp_path, music, cluster, performance, network_file):
     out = tmp_path / "cluster.mp4"
     shards = out.with_name("cluster.mp4.shards")
     # Interrupted once a shard is kept: the shards finished stay.
-    first = start_cli(*render_args(music, out, performance, "--cluster", cluster.address,
-                                   "--shard-seconds", 1))
+    on_cluster = ("--cluster", cluster.address, "--shard-seconds", 1)
+    first = start_cli(*render_args(music, out, performance, network_file, *on_cluster))
     wait_for_shards(shards, 1, first)
     interrupt(first, timeout=120)
     kept = len(list(shards.glob("*.mp4")))
@@ -97,8 +110,7 @@ def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_rende
     assert not out.exists()
 
     # The rerun draws only the others; one actor is killed (SIGKILL) in the middle of them.
-    second = start_cli(*render_args(music, out, performance, "--cluster", cluster.address,
-                                    "--shard-seconds", 1))
+    second = start_cli(*render_args(music, out, performance, network_file, *on_cluster))
     wait_for_shards(shards, kept + 1, second)
     victim = busy_actor(cluster, second)
     os.kill(victim, signal.SIGKILL)
@@ -108,9 +120,12 @@ def test_cluster_render_resumes_survives_a_dead_actor_and_equals_the_local_rende
     assert "an actor died" in stderr and "go to another" in stderr
     assert victim not in cluster.actor_pids()
     assert len(list(shards.glob("*.mp4"))) == SHARDS
+    # The nodes have the network file under its hash, not its path.
+    node_cache = Path(cluster.env["TMPDIR"]) / "gance-live-cluster"
+    assert [p.name for p in node_cache.iterdir()] == [f"{file_sha256(network_file)}.safetensors"]
 
     local = tmp_path / "local.mp4"
-    result = run_cli(*render_args(music, local, performance), timeout=300)
+    result = run_cli(*render_args(music, local, performance, network_file), timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     hashes = frame_hashes(out)
     assert len(hashes) == 40 and hashes == frame_hashes(local)   # decoded frame for frame
