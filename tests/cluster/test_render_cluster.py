@@ -137,6 +137,11 @@ def test_without_ray_cluster_says_how_to_install_it(monkeypatch, capsys, music, 
                  "--cluster", "auto"]) == 2
     assert capsys.readouterr().err.strip() == \
         "gance-live: error: --cluster needs Ray: pip install gance-live[cluster]"
+    assert main(["render", str(DEMO), "--audio", str(music), "--out", str(tmp_path / "x.mp4"),
+                 "--cluster", "auto", "--frame-log", str(tmp_path / "f.jsonl")]) == 2
+    assert capsys.readouterr().err.strip() == \
+        "gance-live: error: render --cluster: --frame-log is not available over a cluster; " \
+        "render without --cluster for it"
 
 
 def test_frames_that_carry_into_the_next_are_not_sharded():
