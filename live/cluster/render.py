@@ -81,6 +81,7 @@ def render_on_cluster(cfg: Config, options: ShowOptions, address: str,
                     cfg.networks.fp16, cfg.networks.noise_mode, fps, size,
                     video.sha256 if video else None)
         show = show_key(code_version(), [n.sha256 or n.name for n in networks], settings)
+        options.out.parent.mkdir(parents=True, exist_ok=True)
         cache = ShardCache(options.out.with_name(options.out.name + ".shards"))
         shards = [plan.shard(first, end) for first, end in ranges]
         keys = [shard_key(show, shard) for shard in shards]
@@ -206,7 +207,7 @@ def join_segments(segments: list[Path], out: Path, fps: int, frames: int,
     """``out`` from the shards' segments in order, joined without re-encoding (ffmpeg's
     concat demuxer), with the audio muxed once."""
     stream = stream_path(out)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", dir=out.parent) as listing:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as listing:
         for segment in segments:   # the concat demuxer's quoting: ' closes, \' is a quote
             quoted = str(segment.resolve()).replace("'", "'\\''")
             listing.write(f"file '{quoted}'\n")
