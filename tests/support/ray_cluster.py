@@ -46,9 +46,10 @@ def _free_tcp_port() -> int:
 
 def ray_env(folder: Path) -> dict[str, str]:
     """The environment of the cluster's processes and its clients: the tree's package,
-    Ray's files in ``folder``, no usage report, no dashboard."""
+    Ray's files in ``folder``, no usage report, and no token authentication (a token left in
+    ~/.ray by an earlier local Ray would turn it on, and clients without it are refused)."""
     env = cli_env()
-    env.update(RAY_TMPDIR=str(folder), RAY_USAGE_STATS_ENABLED="0",
+    env.update(RAY_TMPDIR=str(folder), RAY_USAGE_STATS_ENABLED="0", RAY_AUTH_MODE="disabled",
                RAY_DISABLE_DOCKER_CPU_WARNING="1", TMPDIR=str(folder))
     return env
 
