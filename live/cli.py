@@ -11,12 +11,16 @@ import select
 import sys
 import time
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from live import __version__
 from live.config import Config, describe, load_config
 from live.contracts.errors import LiveError, UserError
 from live.contracts.shipped import DEMO_CONFIG
+
+if TYPE_CHECKING:
+    from live.engine.conductor import ShowSummary
+    from live.engine.show import ShowOptions
 
 DEMO_HEADLESS_SECONDS = 10.0
 OUT_DIR = Path("out")
@@ -66,10 +70,10 @@ def _headless(args: argparse.Namespace) -> bool:
     return False
 
 
-def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, seconds, out) -> int:
-    from live.engine.show import ShowOptions, run_show
+def _options(args: argparse.Namespace, mode: str, headless: bool, seconds, out) -> ShowOptions:
+    from live.engine.show import ShowOptions
 
-    options = ShowOptions(
+    return ShowOptions(
         mode=mode, headless=headless, seconds=seconds, out=out,
         audio=Path(args.audio) if getattr(args, "audio", None) else None,
         frame_log=Path(args.frame_log) if args.frame_log else None,
@@ -77,7 +81,21 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         replay=Path(args.replay) if getattr(args, "replay", None) else None,
         telemetry_log=Path(args.telemetry_log) if getattr(args, "telemetry_log", None) else None,
         per_song=getattr(args, "per_song", False))
-    summary = run_show(cfg, options)
+
+
+def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, seconds, out) -> int:
+    from live.engine.show import run_show
+
+    options = _options(args, mode, headless, seconds, out)
+    code = _report(run_show(cfg, options))
+    if options.event_log is not None:
+        print(f"gance-live: control events in {options.event_log} "
+              f"(replay: gance-live render ... --replay {options.event_log})")
+    return code
+
+
+def _report(summary: ShowSummary) -> int:
+    """The show's closing lines; the exit status (1 when it could not do its job)."""
     print(f"gance-live: {summary.stop_reason}: {summary.frames_shown} frames shown, "
           f"{summary.frames_dropped} dropped, {summary.frames_skipped} skipped"
           + (f", {summary.frames_thinned} left out by the thermal guard"
@@ -87,9 +105,6 @@ def _run(cfg: Config, args: argparse.Namespace, mode: str, headless: bool, secon
         print(f"gance-live: {report}")
     if summary.output:
         print(f"gance-live: wrote {summary.output}")
-    if options.event_log is not None:
-        print(f"gance-live: control events in {options.event_log} "
-              f"(replay: gance-live render ... --replay {options.event_log})")
     return 1 if summary.failed else 0
 
 
@@ -127,7 +142,17 @@ def _file_stem(name: str) -> str:
 
 def cmd_render(args: argparse.Namespace) -> int:
     cfg = _load(args)  # run_show checks --audio with the config's files, before starting
-    return _run(cfg, args, "render", True, args.seconds, Path(args.out))
+    if args.cluster is None:
+        return _run(cfg, args, "render", True, args.seconds, Path(args.out))
+    for flag, given in (("--frame-log", args.frame_log), ("--per-song", args.per_song)):
+        if given:
+            raise UserError(f"render --cluster: {flag} is not available over a cluster; "
+                            f"render without --cluster for it")
+    from live.cluster.render import render_on_cluster
+
+    return _report(render_on_cluster(cfg, _options(args, "render", True, args.seconds,
+                                                   Path(args.out)),
+                                     args.cluster, args.shard_seconds))
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
@@ -249,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--replay", metavar="FILE", help="control events logged by `run --log-events`")
     render.add_argument("--per-song", action="store_true",
                         help="a set: also one mp4 per song beside --out (OUT-01.mp4, ...)")
+    render.add_argument("--cluster", metavar="ADDRESS",
+                        help="draw the frames over a Ray cluster (host:port of its head, or "
+                             "auto: a running one, else one on this machine); needs "
+                             "pip install gance-live[cluster]")
+    render.add_argument("--shard-seconds", type=float, default=10.0, metavar="S",
+                        help="--cluster: seconds of frames in each shard (whole seconds; "
+                             "default 10)")
     render.set_defaults(func=cmd_render)
 
     keys = sub.add_parser("keys", help="list every config key with its default and meaning")

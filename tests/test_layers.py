@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"telemetry", "hardware", "overlay", "synth", "audio", "video"},
     {"latents", "control"},
     {"compositor", "projector"},
-    {"engine", "config", "cli", "__main__"},
+    {"engine", "cluster", "config", "cli", "__main__"},
 ]
 ROOT = len(LAYERS) - 1
 

@@ -90,5 +90,5 @@ def test_check_builds_every_song_and_names_the_one_that_fails(tmp_path):
     (tmp_path / "two.hdf5").unlink()
     result = run_cli("run", show, "--headless", "--seconds", 1)
     assert result.returncode == 2
-    assert f"song 2 (second): [latents.projection] file" in result.stderr
+    assert "song 2 (second): [latents.projection] file" in result.stderr
     assert "no such input file" in result.stderr

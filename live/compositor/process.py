@@ -65,8 +65,8 @@ from live.compositor.keys import KeyboardControl
 from live.compositor.layers import EyeDrawing
 from live.compositor.look import Fade, Look, strobe_flash, trail_keep
 from live.compositor.readback import FrameReadback
-from live.compositor.recorder import (Mp4Recorder, PartLedger, RecordingError, audio_course,
-                                      part_path)
+from live.compositor.recorder import (RENDER_KEYFRAME_SECONDS, Mp4Recorder, PartLedger,
+                                      RecordingError, audio_course, part_path)
 from live.compositor.renderer import FrameRenderer, Overlay
 from live.compositor.reorder import ReorderBuffer
 from live.compositor.shaders import ShaderError
@@ -225,6 +225,7 @@ class Compositor:
         self.t0: float | None = None
         self.frames: int | None = None
         self.audio_jumps: list[AudioJump] = []   # the recording's audio follows them
+        self.first = 0                # a render's first frame (a shard's start)
         self.stop_reason: str | None = None
         self.periods_out = 0          # output periods covered so far (= recorded frames)
         self.picture_dirty = True     # the recorded picture changed since it was last read
@@ -340,7 +341,9 @@ class Compositor:
         self.recorder = Mp4Recorder(part_path(self.spec.record_path, number),
                                     self.spec.output.width, self.spec.output.height,
                                     self.spec.fps, crf=self.spec.output.record_crf,
-                                    preset=self.spec.output.record_preset)
+                                    preset=self.spec.output.record_preset,
+                                    keyframe_every=self.spec.fps * RENDER_KEYFRAME_SECONDS
+                                    if self.spec.mode == "render" else None)
         self.parts.set_encoder(number, self.recorder.encoder_pid)
 
     def _audio_start(self, period: int) -> float:
@@ -426,7 +429,7 @@ class Compositor:
             else:
                 self._set_display(message)
         elif isinstance(message, ShowStart):
-            self.t0, self.frames = message.t0, message.frames
+            self.t0, self.frames, self.first = message.t0, message.frames, message.first
             if self.video is not None:   # a video file plays on the show's clock
                 self.video.set_t0(message.t0)
             if message.audio_offset is not None:
@@ -496,7 +499,10 @@ class Compositor:
         """The first output period this compositor covers: 0, or for one taking over a show
         already running, the current period. Everything its predecessor showed was due
         before that, so showing nothing older never goes backwards."""
-        if not self.spec.restarted or self.spec.mode == "render":
+        if self.spec.mode == "render":
+            self.reorder.last_shown = self.first - 1
+            return self.first
+        if not self.spec.restarted:
             return 0
         first = max(0, math.floor((time.monotonic() - self.t0) * self.spec.fps))
         self.reorder.last_shown = first - 1

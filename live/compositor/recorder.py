@@ -40,6 +40,12 @@ from live.contracts.outputs import PARTIAL_SUFFIX, commit_output, partial_path, 
 QUEUE_BYTES = 256 * 1024 * 1024   # at most this much waits for the encoder...
 QUEUE_SECONDS = 0.5               # ...and at most this much show time, so finishing is quick
 ENCODER_EXIT_SECONDS = 60.0
+# A render's stream restarts (a closed GOP: an IDR frame, nothing referenced across it) every
+# this many seconds of frames, so shards cut on whole seconds encode alone to the same frames.
+RENDER_KEYFRAME_SECONDS = 1
+# ... and is encoded by this many x264 threads on every machine: frame threads bound motion
+# vectors by the rows other threads have finished, so their number changes the frames.
+RENDER_ENCODER_THREADS = 8
 
 
 class RecordingError(LiveError, RuntimeError):
@@ -103,7 +109,8 @@ class Mp4Recorder:
     """Encodes ``width x height`` RGBA frames at ``fps`` into ``path`` (see the module docs)."""
 
     def __init__(self, path: str | Path, width: int, height: int, fps: int, crf: int = 18,
-                 preset: str = "veryfast", queue_frames: int | None = None) -> None:
+                 preset: str = "veryfast", queue_frames: int | None = None,
+                 keyframe_every: int | None = None) -> None:
         if width % 2 or height % 2:
             raise RecordingError(f"{path}: an H.264 mp4 needs an even width and height, "
                                  f"got {width}x{height}; set [output] width/height to even values")
@@ -117,8 +124,9 @@ class Mp4Recorder:
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
              "-f", "rawvideo", "-pix_fmt", "rgba", "-s", f"{width}x{height}",
              "-framerate", str(fps), "-i", "-",
-             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-             "-flush_packets", "1", "-f", "mpegts", str(self.video_path)],
+             "-c:v", "libx264", "-preset", preset, *rate_control(crf, keyframe_every),
+             "-pix_fmt", "yuv420p", "-flush_packets", "1", "-f", "mpegts",
+             str(self.video_path)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log,
             start_new_session=True)
         if queue_frames is None:
@@ -214,6 +222,25 @@ class Mp4Recorder:
         except RecordingError as exc:
             raise RecordingError(f"{exc} ({self._failure})" if self._failure else str(exc)) \
                 from None
+
+
+def rate_control(crf: int, keyframe_every: int | None) -> list[str]:
+    """x264's rate control: constant quality (``crf``), or, with ``keyframe_every``, a
+    constant quantizer (the same number), a closed GOP restarting every that many frames with
+    no scene cuts, and a fixed thread count. Then no state crosses a keyframe, so frames
+    ``[a, b)`` cut at keyframes encode alone, on any machine, to the same frames as within
+    the whole stream (crf's rate control carries a running complexity across keyframes).
+
+    >>> rate_control(18, None)
+    ['-crf', '18']
+    >>> rate_control(18, 30)  # doctest: +NORMALIZE_WHITESPACE
+    ['-qp', '18', '-threads', '8',
+     '-x264-params', 'keyint=30:min-keyint=30:scenecut=0:open-gop=0']
+    """
+    if keyframe_every is None:
+        return ["-crf", str(crf)]
+    return ["-qp", str(crf), "-threads", str(RENDER_ENCODER_THREADS), "-x264-params",
+            f"keyint={keyframe_every}:min-keyint={keyframe_every}:scenecut=0:open-gop=0"]
 
 
 def wait_for_exit(pid: int, timeout: float = ENCODER_EXIT_SECONDS) -> None:

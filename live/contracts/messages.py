@@ -67,11 +67,14 @@ class Status(NamedTuple):
 class ShowStart(NamedTuple):
     """Frame 0 is due on screen at monotonic time ``t0``; ``frames`` ends the show (None: run
     on). ``audio_offset``: seconds into the recording's audio file heard at ``t0``, when only
-    known once the show starts (a rehearsal file already playing); None keeps the spec's."""
+    known once the show starts (a rehearsal file already playing); None keeps the spec's.
+    ``first``: a render's shard starts at that frame (the frames before it are drawn
+    elsewhere, ``render --cluster``) and ends before ``frames``."""
 
     t0: float
     frames: int | None
     audio_offset: float | None = None
+    first: int = 0
 
 
 class AudioJump(NamedTuple):

@@ -27,6 +27,7 @@ from live.contracts.messages import (AudioJump, DisplayState, FrameDone, FrameJo
                                     Stop)
 from live.control.scenes import Morph, SceneBook, snapshot, split
 from live.control.tempo import MUSIC_TEMPO_STEP, BeatClock, on_the_music
+from live.engine.plan import PlannedFrame, PlanSink, ShowPlan
 from live.engine.scheduler import Scheduler
 from live.engine.showbox import ShowBox
 from live.overlay.hud import warning
@@ -122,6 +123,9 @@ class Conductor:
         dispatch_margin_s: live: a job is sent this long before its worker's predicted
             synthesis would end at the frame's due time (see :class:`Scheduler`).
         flash_onsets: the onset test pattern: a frame bound after a detected onset is white.
+        planned: a render's shard, bound beforehand (:meth:`plan`): its frames are drawn as
+            planned and its display states sent as planned; no instrument, features or
+            replay are needed.
     """
 
     def __init__(self, *, fps: int, state: ShowState, network_count: int, instrument,
@@ -140,6 +144,7 @@ class Conductor:
                  seek_audio: Callable[[float], None] | None = None,
                  dispatch_margin_s: float = Scheduler.MARGIN_S,
                  flash_onsets: bool = False,
+                 planned: ShowPlan | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.fps, self.state, self.network_count = fps, state, network_count
         self.instrument, self.features_at, self.ring = instrument, features_at, ring
@@ -152,6 +157,7 @@ class Conductor:
         self.hud_always, self.showbox, self.scenes = hud_always, showbox, scenes
         self.seek_audio, self.flash_onsets = seek_audio, flash_onsets
         self.dispatch_margin_s = dispatch_margin_s
+        self.planned = planned
         self._morph: Morph | None = None   # a scene recall's glide under way
         self.summary = ShowSummary()
         self.beats = BeatClock(fps)
@@ -250,11 +256,18 @@ class Conductor:
     def run(self, lead_s: float) -> ShowSummary:
         """Start frame 0 ``lead_s`` from now and run to the end; returns the summary."""
         t0 = self.clock() + lead_s
+        first = self.planned.first if self.planned else 0
         self.scheduler = Scheduler(self.ring.slots, self.fps, t0, realtime=self.realtime,
-                                   frames=self.frames, margin_s=self.dispatch_margin_s)
+                                   frames=self.frames, margin_s=self.dispatch_margin_s,
+                                   first=first)
         self._first_guesses()
-        self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0))
+        self._show_start = ShowStart(t0, self.frames, self.audio_offset(t0), first)
         self.workers.compositor_inbox.put(self._show_start)
+        if self.planned is not None:
+            for display in self.planned.displays:
+                self.workers.compositor_inbox.put(display)
+        else:   # from the first frame on (a render's first frames were drawn before it)
+            self._update_display(from_index=0)
         stop_sent_at = None
         while not self._finished:
             self._drain_inbox(timeout=self._wait_time())
@@ -288,7 +301,8 @@ class Conductor:
                     self.summary.failed = True
                     self.request_stop(f"no frame reached the screen in "
                                       f"{FIRST_FRAME_TIMEOUT_S:.0f} s (see the log above)")
-            self._update_display()
+            if self.planned is None:
+                self._update_display()
         self.summary.frames_skipped = self.scheduler.skipped
         self.summary.frames_thinned = self.scheduler.thinned
         self.summary.stop_reason = self._stop_reason or "end of show"
@@ -412,61 +426,89 @@ class Conductor:
                     job.finished = True
                     self.scheduler.synth_measured(job.worker, t_end - job.t_started)
 
+    def plan(self) -> ShowPlan:
+        """Bind every frame of a render in order without drawing one: the show's plan, the
+        same frames and display states a render sends (``render --cluster`` shards it).
+        The conductor's ``workers`` must be a :class:`PlanSink`, which keeps the displays."""
+        assert isinstance(self.workers, PlanSink) and self.frames is not None
+        self.scheduler = Scheduler(1, self.fps, 0.0, realtime=False, frames=self.frames)
+        self._update_display(from_index=0)
+        frames = []
+        for index in range(self.frames):
+            frames.append(self._bind(index, self.scheduler.due(index)))
+            self.scheduler.next_index = index + 1
+            self._update_display()   # as the render loop does after each dispatch
+        return ShowPlan(frames, self.workers.displays)
+
     def _dispatch(self) -> None:
         scheduler = self.scheduler
         self._note_finished_frames()
         while (taken := scheduler.take(self.clock(), self.workers.ready())) is not None:
             index, slot, worker = taken
-            changed = bool(self.replay) and self.replay[0].time <= index / self.fps
-            while self.replay and self.replay[0].time <= index / self.fps:
-                self._apply(self.replay.pop(0), replayed=True)
-            if self._glide(index) or changed:
-                self._update_display(from_index=index)
-            features = self.features_at(index, scheduler.due(index))
-            if (heard := self.instrument.song_heard(features, self.state.loop_song)) is not None:
-                # The rehearsal audio moved on to the next song: the set follows (logged at
-                # this frame's time, so a replay switches on the same frame).
-                self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
-            beat = self.beats.at(index, self._tempo(features))
-            if self._follows_the_music(features):
-                if (moved := on_the_music(beat, self._music_phase(index, features),
-                                          features.tempo)) is not None:
-                    self.beats.sync(index / self.fps, moved)   # runs on from there
-                    beat = moved
-                if abs(features.tempo - self.state.tempo) >= MUSIC_TEMPO_STEP:
-                    # The frames read the music's tempo itself; this is what the HUD and
-                    # state-out show (a logged event, as Link's and MIDI clock's tempo are).
-                    self._apply(ControlEvent(index / self.fps, "analysis", "tempo",
-                                             round(features.tempo, 1)))
-            # A frame bound after a later one (late binding) crosses no beat a second time.
-            beats_crossed = max(0, math.floor(beat) - self._whole_beats)
-            self._whole_beats += beats_crossed
-            played = self.instrument.frame(index, features, self.state, beat, beats_crossed,
-                                           on_enter=self._song_entered)
-            if played.level != self._set_level:
-                self._set_level = played.level
-                self._update_display(from_index=index)
-            if played.seek is not None and self.seek_audio is not None:
-                self.seek_audio(played.seek)   # the rehearsal audio plays the song arriving
-            if not self.summary.song_starts or self.summary.song_starts[-1][1] != played.song:
-                self.summary.song_starts.append((index, played.song))
-            latent = played.latent
-            now = self.clock()
-            t_audio = features.time if features is not None else 0.0
-            header = self.ring.header(slot)
-            header["index"], header["network"] = index, latent.network
-            header["crossfade_to"], header["crossfade"] = latent.crossfade_to, latent.crossfade
-            header["gain"], header["t_due"] = latent.gain, scheduler.due(index)
-            header["t_dispatch"], header["t_audio"] = now, t_audio
-            header["t_features"] = features.published if features is not None else 0.0
-            header["t_synth_start"] = header["t_synth_end"] = 0.0
-            header["beat"], header["song"] = beat, played.song
-            header["source_frame"] = latent.source_frame
-            flash = self.flash_onsets and features is not None and features.onset_event
-            self.workers.send(worker, FrameJob(
-                index, slot, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
-                latent.gain, scheduler.due(index), now, t_audio, flash))
-            self.summary.frames_dispatched += 1
+            frame = self.planned.frame(index) if self.planned is not None \
+                else self._bind(index, scheduler.due(index))
+            self._send(frame, slot, worker)
+
+    def _bind(self, index: int, t_due: float) -> PlannedFrame:
+        """Frame ``index``'s latent and networks, as of now: replayed events up to its time,
+        a scene's glide, its audio features, the set's move, its beat."""
+        changed = bool(self.replay) and self.replay[0].time <= index / self.fps
+        while self.replay and self.replay[0].time <= index / self.fps:
+            self._apply(self.replay.pop(0), replayed=True)
+        if self._glide(index) or changed:
+            self._update_display(from_index=index)
+        features = self.features_at(index, t_due)
+        if (heard := self.instrument.song_heard(features, self.state.loop_song)) is not None:
+            # The rehearsal audio moved on to the next song: the set follows (logged at
+            # this frame's time, so a replay switches on the same frame).
+            self._apply(ControlEvent(index / self.fps, "audio", "song", float(heard)))
+        beat = self.beats.at(index, self._tempo(features))
+        if self._follows_the_music(features):
+            if (moved := on_the_music(beat, self._music_phase(index, features),
+                                      features.tempo)) is not None:
+                self.beats.sync(index / self.fps, moved)   # runs on from there
+                beat = moved
+            if abs(features.tempo - self.state.tempo) >= MUSIC_TEMPO_STEP:
+                # The frames read the music's tempo itself; this is what the HUD and
+                # state-out show (a logged event, as Link's and MIDI clock's tempo are).
+                self._apply(ControlEvent(index / self.fps, "analysis", "tempo",
+                                         round(features.tempo, 1)))
+        # A frame bound after a later one (late binding) crosses no beat a second time.
+        beats_crossed = max(0, math.floor(beat) - self._whole_beats)
+        self._whole_beats += beats_crossed
+        played = self.instrument.frame(index, features, self.state, beat, beats_crossed,
+                                       on_enter=self._song_entered)
+        if played.level != self._set_level:
+            self._set_level = played.level
+            self._update_display(from_index=index)
+        if played.seek is not None and self.seek_audio is not None:
+            self.seek_audio(played.seek)   # the rehearsal audio plays the song arriving
+        if not self.summary.song_starts or self.summary.song_starts[-1][1] != played.song:
+            self.summary.song_starts.append((index, played.song))
+        latent = played.latent
+        return PlannedFrame(
+            index, latent.network, latent.crossfade_to, latent.crossfade, latent.ws,
+            latent.gain, beat, played.song, latent.source_frame,
+            features.time if features is not None else 0.0,
+            features.published if features is not None else 0.0,
+            self.flash_onsets and features is not None and features.onset_event)
+
+    def _send(self, frame: PlannedFrame, slot: int, worker: int) -> None:
+        """Stamp ``slot``'s header with the bound frame and send its job to ``worker``."""
+        now, due = self.clock(), self.scheduler.due(frame.index)
+        header = self.ring.header(slot)
+        header["index"], header["network"] = frame.index, frame.network
+        header["crossfade_to"], header["crossfade"] = frame.crossfade_to, frame.crossfade
+        header["gain"], header["t_due"] = frame.gain, due
+        header["t_dispatch"], header["t_audio"] = now, frame.t_audio
+        header["t_features"] = frame.t_features
+        header["t_synth_start"] = header["t_synth_end"] = 0.0
+        header["beat"], header["song"] = frame.beat, frame.song
+        header["source_frame"] = frame.source_frame
+        self.workers.send(worker, FrameJob(
+            frame.index, slot, frame.network, frame.crossfade_to, frame.crossfade, frame.ws,
+            frame.gain, due, now, frame.t_audio, frame.flash))
+        self.summary.frames_dispatched += 1
 
     def _song_entered(self, song: int) -> None:
         """A song's own gain and networks, from its first frame on (not logged: the song

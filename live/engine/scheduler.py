@@ -86,6 +86,7 @@ class Scheduler:
         margin_s: live: time allowed from a worker's pixels in the slot to the compositor's
             upload (two queue hops), added to every predicted synthesis time.
         jobs_per_worker: render: unfinished jobs a worker may hold, so it always has the next.
+        first: the first frame (a render's shard starts further on).
     """
 
     SYNTH_SMOOTHING = 0.2   # weight of the newest synthesis time in each worker's estimate
@@ -94,13 +95,13 @@ class Scheduler:
 
     def __init__(self, slots: int, fps: float, t0: float, *, realtime: bool = True,
                  frames: int | None = None, margin_s: float = MARGIN_S,
-                 jobs_per_worker: int = 2):
+                 jobs_per_worker: int = 2, first: int = 0):
         assert slots >= 1 and fps > 0 and margin_s >= 0 and jobs_per_worker >= 1
         self.fps, self.t0, self.realtime, self.frames = fps, t0, realtime, frames
         self.margin_s, self.jobs_per_worker = margin_s, jobs_per_worker
         self.free_slots = list(range(slots))
         self.in_flight: dict[int, InFlight] = {}  # by slot
-        self.next_index = 0          # the lowest index neither dispatched nor skipped
+        self.next_index = first      # the lowest index neither dispatched nor skipped
         self.taken_ahead: set[int] = set()  # live: indices above next_index already dispatched
         self.redo: list[int] = []    # render mode: indices lost with a worker, drawn again first
         self.skipped = 0             # live mode: frames never drawn because nobody could in time

@@ -34,6 +34,7 @@ from live.contracts.shipped import beside_show
 from live.contracts.state import ControlEvent, ShowState, read_event_log, write_event_log
 from live.control import scenes
 from live.engine.conductor import SONG_MOVES, Conductor, ShowSummary
+from live.engine.plan import ShowPlan
 from live.engine.showbox import ShowBox, worker_gpus
 from live.contracts.frames import FrameRing
 from live.contracts.shm import remove_stale_segments
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs t
 log = logging.getLogger(__name__)
 
 START_LEAD_S = 0.25        # frame 0 is due this long after everything is ready
+COMPOSITOR_EXIT_S = 30.0   # a shard's compositor exits this soon after its recording is done
 CPU_WORKERS_DEFAULT = 2    # with no GPU: one worker per core of a small machine
 EVENT_HOPS = 32            # hops looked back for events between frames (> hops per frame)
 
@@ -462,44 +464,162 @@ def run_show(cfg: Config, options: ShowOptions) -> ShowSummary:
         return _run_show(cfg, options, Path(scratch))
 
 
-def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
-    from live.compositor.process import CompositorSpec
+@dataclass
+class _Prepared:
+    """A show checked and ready to conduct: its set, starting state and length."""
+
+    checked: Preflight
+    fps: int
+    frames: int | None
+    state: ShowState
+    songs: Any                 # live.latents.setlist.SetPlayer
+    loader: Any                # live.latents.loading.SongLoader: reads the songs' files
+
+    def close(self) -> None:
+        self.songs.close()
+        self.loader.close()
+
+
+def _prepare(cfg: Config, options: ShowOptions, scratch: Path) -> _Prepared:
     from live.latents.loading import SongLoader
     from live.latents.setlist import SetPlayer
 
     render = options.mode == "render"
     checked = preflight(cfg, options, scratch=scratch)
-    _remove_stale_segments()
-    specs, audio_path, track = checked.specs, checked.audio_path, checked.track
-    synthetic = cfg.engine.synthesis == "synthetic"
-    if synthetic and not cfg.engine.synthetic_ms:
+    specs, track = checked.specs, checked.track
+    if cfg.engine.synthesis == "synthetic" and not cfg.engine.synthetic_ms:
         raise ConfigError(f"{cfg.path}: [engine] synthetic_ms: empty; give each synthetic "
                           f"worker's milliseconds per frame, e.g. [16.0]")
-    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
-        else worker_devices(cfg)
     fps = cfg.show.fps
     frames = None if options.seconds is None else max(1, round(options.seconds * fps))
     if render and frames is None:
         frames = max(1, math.floor(track.duration * fps))
-    if options.out is not None:
-        options.out.parent.mkdir(parents=True, exist_ok=True)
     state = ShowState(**{p.name: _start_value(cfg, p) for p in PARAMETERS if p.config},
                       crossfade_to=min(1, len(specs) - 1))
     # The set follows its audio (rehearsal, render) unless a replayed log says where it went.
     follows_audio = checked.song_audio and not any(e.name in SONG_MOVES for e in checked.replay)
-    with ExitStack() as stack:
-        # The songs after the first load while the show plays, their files read in a child
-        # process: a long projection read here would hold the conductor back.
-        loader = SongLoader()
-        stack.callback(loader.close)
+    # The songs after the first load while the show plays, their files read in a child
+    # process: a long projection read here would hold the conductor back.
+    loader = SongLoader()
+    try:
         songs = SetPlayer(the_songs(cfg), functools.partial(checked.load_song, loader=loader),
                           checked.instrument, fps,
                           bounds=song_bounds(checked.song_audio) if follows_audio else None,
                           wait=render)
-        stack.callback(songs.close)
-        if cfg.songs:
-            for name, value in songs.starting_values(0).items():
-                state.apply(ControlEvent(0.0, "set", name, value), len(specs))
+    except BaseException:
+        loader.close()
+        raise
+    if cfg.songs:
+        for name, value in songs.starting_values(0).items():
+            state.apply(ControlEvent(0.0, "set", name, value), len(specs))
+    return _Prepared(checked, fps, frames, state, songs, loader)
+
+
+def plan_render(cfg: Config, options: ShowOptions, scratch: Path) -> tuple[ShowPlan, Preflight]:
+    """A render's plan (every frame bound, none drawn) and what its preflight checked;
+    ``render --cluster`` shards it. ``scratch`` holds a set's joined audio."""
+    from live.engine.plan import PlanSink
+
+    assert options.mode == "render"
+    prepared = _prepare(cfg, options, scratch)
+    checked = prepared.checked
+    try:
+        conductor = Conductor(
+            fps=prepared.fps, state=prepared.state, network_count=len(checked.specs),
+            instrument=prepared.songs, features_at=_render_features(checked.track, prepared.fps),
+            ring=None, workers=PlanSink(), inbox=None, controls=None, replay=checked.replay,
+            realtime=False, frames=prepared.frames, dispatch_margin_s=_dispatch_margin_s(cfg),
+            flash_onsets=cfg.engine.test_pattern == "onset")
+        return conductor.plan(), checked
+    finally:
+        prepared.close()
+
+
+def drawn_size(cfg: Config, checked: Preflight) -> int:
+    """The side of the frames the workers draw (the first network's, or synthetic)."""
+    if cfg.engine.synthesis == "synthetic":
+        return cfg.engine.synthetic_size
+    return checked.first.img_resolution
+
+
+class ShardStage:
+    """A node's processes for drawing a render's planned shards (:func:`plan_render`): the
+    workers start once (each network loaded once), a compositor per shard records it alone
+    into its own file, video only (a cluster's render muxes the audio once, into the joined
+    shards). ``specs`` are the networks as files on this machine, drawing ``size``-pixel
+    frames; ``video_path`` is the ``[video]`` file, if any. A context manager."""
+
+    def __init__(self, cfg: Config, specs: list[str], size: int,
+                 video_path: Path | None = None) -> None:
+        self.cfg, self.video_path = cfg, video_path
+        _remove_stale_segments()
+        self._stack = ExitStack()
+        try:
+            self.supervisor = Supervisor(cfg.engine.restart_workers)
+            self._stack.callback(self.supervisor.shutdown)
+            self.ring = FrameRing.create(cfg.engine.slots, size, size)
+            self._stack.callback(self.ring.close)
+            self.specs = specs
+            workers = _start_workers(cfg, self.supervisor, specs, self.ring)
+            for warning in self.supervisor.wait_ready(workers):
+                log.warning("%s: %s", warning.source, warning.detail)
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def __enter__(self) -> ShardStage:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stack.close()
+
+    def render(self, plan: ShowPlan, out: Path,
+               on_shown: Callable[[int], None] = lambda shown: None) -> ShowSummary:
+        """Draw frames ``[plan.first, plan.end)`` into ``out``; ``on_shown`` is told the
+        shard's frames shown so far."""
+        supervisor = self.supervisor
+        supervisor.start_compositor(_compositor_spec(
+            self.cfg, ShowOptions(mode="render", headless=True, out=out), self.ring,
+            audio_path=None, video_path=self.video_path, eyes_projection=None))
+        for warning in supervisor.wait_ready({"compositor"}):
+            log.warning("%s: %s", warning.source, warning.detail)
+        conductor = Conductor(
+            fps=self.cfg.show.fps, state=ShowState(), network_count=len(self.specs),
+            instrument=None, features_at=None, ring=self.ring, workers=supervisor,
+            inbox=supervisor.inbox, controls=None, realtime=False, frames=plan.end,
+            audio_offset=lambda t0: 0.0, on_shown=on_shown,
+            dispatch_margin_s=_dispatch_margin_s(self.cfg), planned=plan)
+        with _stop_on_signals(conductor, supervisor):
+            summary = conductor.run(lead_s=START_LEAD_S)
+        supervisor.others["compositor"].join(COMPOSITOR_EXIT_S)   # once its recording is done
+        supervisor.finish_recording()
+        return summary
+
+
+def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
+    prepared = _prepare(cfg, options, scratch)
+    try:
+        summary = _perform(cfg, options, prepared)
+    finally:
+        prepared.close()
+    if options.per_song and options.out is not None and not summary.failed:
+        songs = cut_per_song(options.out, summary.song_starts, summary.frames_shown,
+                             prepared.fps)
+        summary.output += "".join(f", {path}" for path in songs)
+    return summary
+
+
+def _perform(cfg: Config, options: ShowOptions, prepared: _Prepared) -> ShowSummary:
+    """Start the processes and conduct the ``prepared`` show."""
+    render = options.mode == "render"
+    _remove_stale_segments()
+    checked = prepared.checked
+    specs, audio_path, frames = checked.specs, checked.audio_path, prepared.frames
+    fps = cfg.show.fps
+    if options.out is not None:
+        options.out.parent.mkdir(parents=True, exist_ok=True)
+
+    with ExitStack() as stack:
         controls = None
         if not render:  # opened first: a bad map or a busy OSC port refuses the show at once
             from live.control.hub import ControlHub
@@ -511,41 +631,27 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         supervisor = Supervisor(cfg.engine.restart_workers)
         stack.callback(supervisor.finish_recording)   # after the shutdown (last in, first out)
         stack.callback(supervisor.shutdown)
-        size = cfg.engine.synthetic_size if synthetic else checked.first.img_resolution
+        size = drawn_size(cfg, checked)
         ring = FrameRing.create(cfg.engine.slots, size, size)
         stack.callback(ring.close)
 
         if render:
-            features_at = _render_features(track, fps)
+            features_at = _render_features(checked.track, fps)
             audio_offset = lambda t0: 0.0  # the render starts at the file's beginning
             audio_jump = lambda: None
             seek_audio = None              # the render's set follows the file as it is
         else:
             features_at, audio_offset, audio_jump, seek_audio = _start_audio(
                 cfg, supervisor, stack, checked.song_audio or [audio_path])
-        video_ring = None if render else _start_video(cfg, checked.video_path, supervisor, stack)
-        for worker_id, device in enumerate(devices):
-            supervisor.start_worker(WorkerSpec(
-                worker_id, device, tuple(specs), ring.name,
-                threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
-                noise_mode=cfg.networks.noise_mode,
-                synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
-        compositor_spec = CompositorSpec(
-            output=cfg.output, ring_name=ring.name, fps=fps, headless=options.headless or render,
-            mode=options.mode, record_path=str(options.out) if options.out else None,
-            audio_path=str(audio_path) if audio_path and options.out else None,
-            audio_loops=cfg.audio.loop,
-            frame_log=str(options.frame_log) if options.frame_log else None,
-            max_latency_frames=cfg.engine.max_latency_frames,
-            keyboard=cfg.control.keyboard and not render,
-            video_ring=video_ring.name if video_ring else None,
-            video_file=str(checked.video_path) if render and checked.video_path else None,
-            eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
-            eyes_video=str(checked.eyes_video) if checked.eyes_video else None,
-            overlays=cfg.overlays,
-            ndi_config_dir=str(checked.ndi_config_dir) if checked.ndi_config_dir else None)
+        video_ring = None if render else _start_video(cfg, checked.video_path, supervisor,
+                                                      stack)
+        workers = _start_workers(cfg, supervisor, specs, ring)
+        compositor_spec = _compositor_spec(
+            cfg, options, ring, audio_path=audio_path, video_path=checked.video_path,
+            eyes_projection=checked.eyes_projection, eyes_video=checked.eyes_video,
+            ndi_config_dir=checked.ndi_config_dir, video_ring=video_ring.name if video_ring else None)
         supervisor.start_compositor(compositor_spec)
-        sources = {f"worker:{i}" for i in range(len(devices))} | {"compositor"}
+        sources = workers | {"compositor"}
         sources |= {"audio", "video"} & set(supervisor.others)
         for warning in supervisor.wait_ready(sources):
             log.warning("%s: %s", warning.source, warning.detail)
@@ -553,9 +659,10 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
         event_stream = None
         if options.event_log is not None:
             event_stream = stack.enter_context(growing_output(options.event_log))
+        devices = [supervisor.workers[w].spec.device for w in sorted(supervisor.workers)]
         showbox = None if render else _watch_gpus(cfg, options, devices, stack, cooler)
         conductor = Conductor(
-            fps=fps, state=state, network_count=len(specs), instrument=songs,
+            fps=fps, state=prepared.state, network_count=len(specs), instrument=prepared.songs,
             features_at=features_at, ring=ring, workers=supervisor, inbox=supervisor.inbox,
             controls=controls, replay=checked.replay, realtime=not render, frames=frames,
             on_event=(lambda e: write_event_log([e], event_stream)) if event_stream else None,
@@ -570,10 +677,48 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             summary = conductor.run(lead_s=START_LEAD_S)
     if supervisor.recording:   # every part, whichever compositor (or the supervisor) finished it
         summary.output = ", ".join(map(str, supervisor.recording))
-    if options.per_song and options.out is not None and not summary.failed:
-        songs = cut_per_song(options.out, summary.song_starts, summary.frames_shown, fps)
-        summary.output += "".join(f", {path}" for path in songs)
     return summary
+
+
+def _start_workers(cfg: Config, supervisor: Supervisor, specs: list[str],
+                   ring: FrameRing) -> set[str]:
+    """Start the show's worker processes (every network on each); returns their names for
+    :meth:`Supervisor.wait_ready`."""
+    synthetic = cfg.engine.synthesis == "synthetic"
+    devices = ["cpu"] * (cfg.engine.workers or CPU_WORKERS_DEFAULT) if synthetic \
+        else worker_devices(cfg)
+    for worker_id, device in enumerate(devices):
+        supervisor.start_worker(WorkerSpec(
+            worker_id, device, tuple(specs), ring.name,
+            threads=cfg.engine.threads_per_worker, fp16=cfg.networks.fp16,
+            noise_mode=cfg.networks.noise_mode,
+            synthetic=_synthetic_timing(cfg, worker_id) if synthetic else None))
+    return {f"worker:{i}" for i in range(len(devices))}
+
+
+def _compositor_spec(cfg: Config, options: ShowOptions, ring: FrameRing, *,
+                     audio_path: Path | None, video_path: Path | None,
+                     eyes_projection: Path | None, eyes_video: Path | None = None,
+                     ndi_config_dir: Path | None = None, video_ring: str | None = None):
+    """The compositor's spec for a show run with ``options`` (live or render)."""
+    from live.compositor.process import CompositorSpec
+
+    render = options.mode == "render"
+    return CompositorSpec(
+        output=cfg.output, ring_name=ring.name, fps=cfg.show.fps,
+        headless=options.headless or render, mode=options.mode,
+        record_path=str(options.out) if options.out else None,
+        audio_path=str(audio_path) if audio_path and options.out else None,
+        audio_loops=cfg.audio.loop,
+        frame_log=str(options.frame_log) if options.frame_log else None,
+        max_latency_frames=cfg.engine.max_latency_frames,
+        keyboard=cfg.control.keyboard and not render,
+        video_ring=video_ring,
+        video_file=str(video_path) if render and video_path else None,
+        eyes_projection=str(eyes_projection) if eyes_projection else None,
+        eyes_video=str(eyes_video) if eyes_video else None,
+        overlays=cfg.overlays,
+        ndi_config_dir=str(ndi_config_dir) if ndi_config_dir else None)
 
 
 def _recorded_telemetry(cfg: Config) -> RecordedTelemetry | None:
@@ -715,8 +860,6 @@ def _start_audio(cfg: Config, supervisor: Supervisor, stack: ExitStack,
                            feature_ring.name, supervisor.inbox, supervisor.stop_event, seeks)
 
     heard_until = [-math.inf]   # the time of the last hop a frame was given
-
-    delivered = [0.0]   # the newest hop whose events a frame has carried
 
     def features_at(index: int, t_due: float) -> FeatureFrame | None:
         # Rehearsal hops are stamped with the time they will be heard, so this is the music

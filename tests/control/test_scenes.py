@@ -1,7 +1,6 @@
 """Scenes: the file beside the show (tomlkit, comments kept, atomic), its checks in one line,
 and a recall played by the conductor as logged events (switches at the start, eased glides)."""
 
-from pathlib import Path
 
 import pytest
 

@@ -29,7 +29,7 @@ def test_overlays_command_stores_every_source_frames_eyes(tmp_path):
     projection = face_projection(tmp_path / "song.hdf5")
     result = run_cli("overlays", projection)
     assert result.returncode == 0, result.stderr
-    assert f"eyes in 3 of 6 source frames" in result.stdout
+    assert "eyes in 3 of 6 source frames" in result.stdout
     assert "eyes: 100%" in result.stderr                         # the progress bar
     assert not list(tmp_path.glob(".*.partial"))                 # written whole, then renamed
     eyes = SourceEyes.load(projection, frame_count=6)

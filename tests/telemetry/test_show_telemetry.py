@@ -20,7 +20,6 @@ from tests.support.xvfb import screenshot, xvfb
 from tests.support.showrun import free_udp_port, make_show, read_frame_log, start_cli, \
     wait_for_frames
 from tests.hardware.micropython import FirmwareOnPty, celsius_to_raw
-from tests.hardware.test_link import wait_for
 from tests.telemetry.traces import write_trace
 
 HOT_FROM_S = 6.0

@@ -9,7 +9,7 @@ import pytest
 from live.contracts.video import VideoRing
 from live.video.sources import (Camera, VideoError, VideoFile, cover, describe_cameras,
                                 file_frame_at, find_camera, list_cameras)
-from tests.video.media import SECOND_COLOURS, colour_second, coloured_video
+from tests.video.media import colour_second, coloured_video
 
 
 def test_cameras_listed_and_found_by_index_or_name(tmp_path):
