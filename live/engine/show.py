@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs t
     from live.audio.files import AudioProgram
     from live.latents.instrument import Instrument
     from live.latents.loading import SongLoader
+    from live.overlay.sources import EyeSource
     from live.synth.networks import Generator
     from live.telemetry.sampler import RecordedTelemetry
 
@@ -245,9 +246,8 @@ class Preflight:
     replay: list[ControlEvent]         # control events to play back
     track: FeatureTrack | None         # render: the audio file's analysis
     video_path: Path | None            # [video] file, checked to decode (source = file)
-    eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
     ndi_config_dir: Path | None        # [output.ndi] config_dir, its NDI settings checked
-    eyes_video: Path | None            # [overlays] source_video, checked against the projection
+    eyes: list[EyeSource | None]       # [overlays] eyes: each song's source, its eyes computed
     scenes: scenes.SceneBook | None    # the scenes beside the show file (a render plays none)
 
 
@@ -296,10 +296,8 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     book = None if options.mode == "render" else \
         _scene_book(cfg, len(specs), strict=strict_scenes)
-    source_video = eyes_video(cfg, instrument)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
-                     video_file(cfg), eyes_projection(cfg, instrument, source_video),
-                     ndi_settings, source_video, book)
+                     video_file(cfg), ndi_settings, eye_sources(cfg), book)
 
 
 def ndi_config_dir(cfg: Config) -> Path | None:
@@ -312,46 +310,65 @@ def ndi_config_dir(cfg: Config) -> Path | None:
                                 f"{cfg.path}: [output.ndi] config_dir")
 
 
-def eyes_projection(cfg: Config, instrument: Instrument, video: Path | None) -> Path | None:
-    """The projection whose source eyes the overlays draw, its stored eyes checked to
-    belong to it and to its source frames, ``video`` or its target images (``gance-live
-    overlays`` makes them)."""
+def eye_sources(cfg: Config) -> list[EyeSource | None]:
+    """Each song's eye overlay source (``[]`` without ``[overlays] eyes``; None for a song
+    playing no projection), its stored eyes checked to belong to its projection and to its
+    source frames (``gance-live overlays`` makes them): the original video (the song's
+    ``source_video``, or ``[overlays] source_video``) or the projection's target images."""
     if not cfg.overlays.eyes:
+        return []
+    return [song_eye_source(cfg, song) for song in range(len(the_songs(cfg)))]
+
+
+def song_eye_source(cfg: Config, song: int) -> EyeSource | None:
+    """Song ``song``'s eye overlay source (see :func:`eye_sources`); a line naming the song
+    (in a set) says what to run or fix."""
+    from live.latents.projection import read_frame_count
+    from live.overlay.sources import EyeSource, SourceEyes, SourceEyesError
+
+    latents = the_songs(cfg)[song].latents
+    if latents.source != "projection":
         return None
-    from live.overlay.sources import SourceEyes
+    projection = cfg.resolve(latents.projection.file)
+    frames = read_frame_count(projection)
+    video = song_source_video(cfg, song, projection, frames)
+    try:
+        SourceEyes.load(projection, frames, video)
+    except SourceEyesError as exc:
+        if not cfg.songs:
+            raise
+        raise SourceEyesError(f"{song_where(cfg, song)}: {exc}") from None
+    return EyeSource(projection, video)
 
-    path = cfg.resolve(cfg.latents.projection.file)
-    SourceEyes.load(path, len(instrument.journey.latents), video)
-    return path
 
-
-def eyes_video(cfg: Config, instrument: Instrument) -> Path | None:
-    """``[overlays] source_video``, checked to be a video the projection can have been made
-    from (its fps and length) that decodes through the projection's last frame."""
-    if not (cfg.overlays.eyes and cfg.overlays.source_video):
-        return None
+def song_source_video(cfg: Config, song: int, projection: Path, frames: int) -> Path | None:
+    """The original video song ``song``'s ``projection`` (of ``frames`` frames) was made
+    from, if named (the song's ``source_video`` laid over ``[overlays]``), checked by its fps
+    and length and to decode through the projection's last frame."""
     from live.latents.projection import read_attributes, source_fit
     from live.video.sources import SourceVideo
 
-    key = "[overlays] source_video"
-    path = cfg.input_file(cfg.overlays.source_video, key, "video file",
-                          fix="name the video the projection was made from, relative to the "
-                              "show file")
-    projection = cfg.resolve(cfg.latents.projection.file)
+    own = cfg.songs[song].source_video if cfg.songs else ""
+    if not (own or cfg.overlays.source_video):
+        return None
+    where = f"{song_where(cfg, song)}: " + \
+        ("[songs] source_video" if own else "[overlays] source_video")
+    path = check_input_file(cfg.resolve(own or cfg.overlays.source_video), "video file",
+                            where=where, fix="name the video the projection was made from, "
+                                             "relative to the show file")
     attributes = read_attributes(projection)
-    frames = len(instrument.journey.latents)
     try:
-        video = SourceVideo(path, instrument.journey.projection_fps, source_fit(attributes))
+        video = SourceVideo(path, attributes["projection_fps"], source_fit(attributes))
     except ConfigError as exc:   # VideoError names the file; say which key named it
-        raise ConfigError(f"{cfg.path}: {key}: {exc}") from None
+        raise ConfigError(f"{where}: {exc}") from None
     try:
         problem = video.problem(frames, attributes.get("original_fps"),
                                 attributes.get("original_frame_count"))
     finally:
         video.close()
     if problem is not None:
-        raise ConfigError(f"{cfg.path}: {key}: {path}: {problem}; name the video "
-                          f"{projection.name} was projected from")
+        raise ConfigError(f"{where}: {path}: {problem}; name the video {projection.name} was "
+                          f"projected from")
     return path
 
 
@@ -394,8 +411,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
 
 
 def song_files(cfg: Config, song: int) -> list[tuple[str, Path]]:
-    """The files a song of the set reads (its audio, projection, keyframes), each with the
-    key that names it."""
+    """The files a song of the set reads (its audio, projection, keyframes, the eye
+    overlays' video), each with the key that names it."""
     config, where = the_songs(cfg)[song], song_where(cfg, song)
     latents, prefix = config.latents, f"{where}: " if cfg.songs else ""
     files = [(f"{prefix}[songs] audio", cfg.resolve(config.audio))] if cfg.songs and config.audio \
@@ -404,6 +421,8 @@ def song_files(cfg: Config, song: int) -> list[tuple[str, Path]]:
         files.append((f"{prefix}[latents.projection] file", cfg.resolve(latents.projection.file)))
     files += [(f"{prefix}[latents.keyframes] points", cfg.resolve(point))
               for point in latents.keyframes.points if not point.startswith("seed:")]
+    if cfg.overlays.eyes and config.source_video:
+        files.append((f"{prefix}[songs] source_video", cfg.resolve(config.source_video)))
     return files
 
 
@@ -540,8 +559,7 @@ def _run_show(cfg: Config, options: ShowOptions, scratch: Path) -> ShowSummary:
             keyboard=cfg.control.keyboard and not render,
             video_ring=video_ring.name if video_ring else None,
             video_file=str(checked.video_path) if render and checked.video_path else None,
-            eyes_projection=str(checked.eyes_projection) if checked.eyes_projection else None,
-            eyes_video=str(checked.eyes_video) if checked.eyes_video else None,
+            eyes=checked.eyes,
             overlays=cfg.overlays,
             ndi_config_dir=str(checked.ndi_config_dir) if checked.ndi_config_dir else None)
         supervisor.start_compositor(compositor_spec)

@@ -240,3 +240,82 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
         expected = SECOND_COLOURS[(index // FPS) % len(SECOND_COLOURS)]
         assert np.abs(corner - expected).sum() < 40, (index, corner)
     capture.release()
+
+
+def test_a_set_draws_each_songs_own_source_eyes(show_folder):
+    """A render of a two-song set: song 1's projection was made from a video without a face
+    (its target images, flat grey), song 2's from the astronaut's video (its own
+    source_video). The overlay follows the frame's song: eyes in song 2's frames only. A
+    song whose eyes were never computed is refused by name, with the command to run."""
+    from live.config import load_config
+    from live.contracts.state import ControlEvent, write_event_log
+    from live.engine.show import eye_sources
+    from live.overlay.sources import SourceEyes, SourceEyesError, sidecar_path
+
+    folder, seconds, switch = show_folder, 5, 2.0
+    blank = np.full((PROJECTION_FRAMES, SIZE, SIZE, 3), 96, np.uint8)
+    ProjectionFile.write(folder / "blank.hdf5", np.zeros((PROJECTION_FRAMES, 16, 512),
+                                                         np.float32), fps=FPS,
+                         target_images=blank)
+    SourceEyes.analyse(blank, PROJECTION_FRAMES).save(folder / "blank.hdf5")
+    (folder / "set.toml").write_text(f"""
+[show]
+fps = {FPS}
+
+[networks]
+files = ["near.safetensors"]
+
+[audio]
+source = "file"
+file = "loop.wav"
+output_device = "none"
+
+[latents]
+source = "projection"
+gain = 0.0
+
+[output]
+width = {OUTPUT}
+height = {OUTPUT}
+
+[overlays]
+eyes = true
+
+[[songs]]
+name = "blank"
+[songs.latents]
+projection.file = "blank.hdf5"
+
+[[songs]]
+name = "face"
+transition = "cut"
+source_video = "original.avi"
+[songs.latents]
+projection.file = "face.hdf5"
+""")
+    with (folder / "song.jsonl").open("w") as stream:
+        write_event_log([ControlEvent(0.0, "osc", "frame_scale", SCALE),
+                         ControlEvent(switch, "osc", "song", 1.0)], stream)
+    result = run_cli("render", folder / "set.toml", "--audio", folder / "loop.wav",
+                     "--seconds", seconds, "--out", folder / "set.mp4",
+                     "--frame-log", folder / "set.jsonl", "--replay", folder / "song.jsonl",
+                     cwd=folder, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = read_frame_log(folder / "set.jsonl")
+    assert [r["song"] for r in rows] == [0] * round(switch * FPS) \
+        + [1] * round((seconds - switch) * FPS)
+    drawn = [r["index"] for r in rows if r["eyes"] == 1.0]
+    assert drawn == [r["index"] for r in rows if r["song"] == 1], \
+        [(r["index"], r["song"], r["eyes"]) for r in rows]
+    capture = cv2.VideoCapture(str(folder / "set.mp4"))
+    for index in range(seconds * FPS):
+        ok, bgr = capture.read()
+        assert ok, index
+        assert (saturation(bgr[:, :, ::-1][on_screen(ASTRONAUT_EYES)]) > 40) == \
+            (index in drawn), index
+    capture.release()
+
+    sidecar_path(folder / "blank.hdf5").unlink()
+    with pytest.raises(SourceEyesError, match=r"song 1 \(blank\): .*run 'gance-live overlays "
+                                              r".*blank\.hdf5'"):
+        eye_sources(load_config(folder / "set.toml"))
