@@ -49,7 +49,7 @@ from live.compositor.look import Look
 from live.compositor.placement import Placement
 from live.compositor.renderer import LAYERS_AT_REST, FrameRenderer
 from live.overlay.config import OverlaysConfig
-from live.overlay.detector import EyeDetector
+from live.overlay.detector import EyeDetector, SongSource
 from live.overlay.eyes import EyeFinder
 from live.overlay.sources import SourceEyes
 from live.video.sources import SourceVideo
@@ -77,13 +77,14 @@ def measure_eyes(repeat: int) -> dict[str, float]:
     frame = astronaut_frame()
     finder = EyeFinder()
     source = SourceEyes.analyse([frame[:, :, :3]], 1)
-    detector = EyeDetector(source, lambda index: frame[:, :, :3], margin=0.25)
+    detector = EyeDetector(lambda song: SongSource(source, lambda index: frame[:, :, :3]),
+                           margin=0.25)
     figures = {"eyes: find + phash, 1024x1024, wall": milliseconds(
                    lambda: finder.sample(frame), repeat),
                "eyes: find + phash, 1024x1024, CPU": milliseconds(
                    lambda: finder.sample(frame), repeat, time.thread_time),
                "eyes: whole comparison, 1024x1024, CPU": milliseconds(
-                   lambda: detector.compute(0, frame, 0), repeat, time.thread_time)}
+                   lambda: detector.compute(0, frame, 0, 0), repeat, time.thread_time)}
     detector.close()
     return figures
 

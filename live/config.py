@@ -131,10 +131,11 @@ def _check_cross_section(cfg: Config, source: str) -> None:
         raise ConfigError(f"{source}: [hardware.cooler] port: empty; name the cooler's serial "
                           f"port (a name substring from `gance-live cooler --list`, or a "
                           f"device path)")
-    if cfg.overlays.eyes and cfg.latents.source != "projection":
+    played = [song.latents for song in cfg.songs] or [cfg.latents]
+    if cfg.overlays.eyes and all(latents.source != "projection" for latents in played):
         raise ConfigError(f"{source}: [overlays] eyes: the eye overlays draw a projection's "
-                          f"source frames; set [latents] source = \"projection\" or eyes = "
-                          f"false")
+                          f"source frames; set [latents] source = \"projection\" (in a set, "
+                          f"a song's [songs.latents]) or eyes = false")
     if not cfg.networks.files:
         raise ConfigError(f"{source}: [networks] files: expected at least one network "
                           f"(a .pkl/.safetensors path, or \"demo:0\" for the built-in demo)")

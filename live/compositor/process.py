@@ -79,9 +79,9 @@ from live.contracts.messages import (AudioJump, DisplayState, FrameDone, ShowSta
                                     Status, Stop)
 from live.contracts.video import VideoRing
 from live.overlay.config import OverlaysConfig
-from live.overlay.detector import EyeDetector, EyeResult, Rule
+from live.overlay.detector import EyeDetector, EyeResult, Rule, SongSource
 from live.overlay.hud import HudStats, render_text, warning
-from live.overlay.sources import SourceEyes
+from live.overlay.sources import EyeSource, SourceEyes
 from live.overlay.tracks import LiveTrack, OfflineTracks
 from live.video.sources import SourceVideo, VideoError, VideoFile, cover
 
@@ -111,8 +111,8 @@ class CompositorSpec:
     ``parts`` (shared with the supervisor). ``restarted``: a compositor taking over a show
     already running from one that died. The video layer comes from ``video_ring`` live and
     from ``video_file`` in a render (so that frame k always has the file's frame at k / fps).
-    ``eyes_projection``: draw GANce's eye overlays from that projection's source frames,
-    its target images or, with ``eyes_video``, the video it was made from.
+    ``eyes``: draw GANce's eye overlays; song k's frames from ``eyes[k]`` (its projection's
+    source frames, its target images or the video it was made from), none where it is None.
     ``ndi_config_dir``: the folder of NDI settings (``NDI_CONFIG_DIR``) the NDI sources use.
     """
 
@@ -133,8 +133,7 @@ class CompositorSpec:
     restarted: bool = False
     video_ring: str | None = None   # live: the video process's ring (the layer under frames)
     video_file: str | None = None   # render: the [video] file, read here frame by frame
-    eyes_projection: str | None = None   # the eye overlays' projection (its eyes computed)
-    eyes_video: str | None = None        # the video it was made from, the overlays' source
+    eyes: list[EyeSource | None] | None = None   # per song: the eye overlays' source
     overlays: OverlaysConfig | None = None
     ndi_config_dir: str | None = None
 
@@ -245,7 +244,7 @@ class Compositor:
         self.video_file: VideoFile | None = None
         self._video_sequence = -1     # the video picture last uploaded
         self.eye_detector: EyeDetector | None = None
-        self.source_video: SourceVideo | None = None   # the eye overlays' source, if a video
+        self.source_videos: list[SourceVideo] = []   # the songs' eye overlay sources opened
         self.eye_track: LiveTrack | None = None
         self.eye_drawing: EyeDrawing | None = None   # where the last eye region goes
         try:
@@ -278,9 +277,10 @@ class Compositor:
             self.video = VideoRing.attach(spec.video_ring)
         elif spec.video_file and spec.mode == "render":
             self.video_file = VideoFile(spec.video_file)
-        if spec.eyes_projection:
-            self._open_eyes(Path(spec.eyes_projection),
-                            Path(spec.eyes_video) if spec.eyes_video else None, spec.overlays)
+        if spec.eyes and any(spec.eyes):
+            # The detector opens each song's source as its first frame is compared.
+            self.eye_detector = EyeDetector(self._open_song_eyes, spec.overlays.margin)
+            self.eye_track = LiveTrack(1, 0.0)   # length and fade: from the display, each frame
         if self.window is not None:
             self.screens.append(_Screen(self.window, self.ctx, Overlay(self.ctx), always_hud=False))
             if spec.output.preview and spec.mode == "live":
@@ -317,21 +317,22 @@ class Compositor:
         self.renderer.cpu_resample = self.spec.mode == "render" and resamples_on_cpu(
             output.cpu_resample, self.ctx.info["GL_RENDERER"])
 
-    def _open_eyes(self, projection: Path, video: Path | None, overlays: OverlaysConfig) -> None:
-        """The eye overlays: the source frames' stored eyes, the detector thread (which reads
-        the source frames, off the output loop), the track."""
+    def _open_song_eyes(self, song: int) -> SongSource | None:
+        """Song ``song``'s eye overlay source (None: the song plays no projection): its
+        source frames' stored eyes and their reader. Called on the thread comparing the
+        song's first frame (live the detector's, never the output loop)."""
         from live.latents.projection import read_attributes, read_target_image, source_fit
 
-        source = SourceEyes.load(projection, video=video)   # the show checked them
-        if video is None:
-            source_image = partial(read_target_image, projection)
-        else:
-            attributes = read_attributes(projection)
-            self.source_video = SourceVideo(video, attributes["projection_fps"],
-                                            source_fit(attributes))
-            source_image = self.source_video.frame
-        self.eye_detector = EyeDetector(source, source_image, overlays.margin)
-        self.eye_track = LiveTrack(1, 0.0)   # length and fade: from the display, each frame
+        source = self.spec.eyes[song] if 0 <= song < len(self.spec.eyes) else None
+        if source is None:
+            return None
+        eyes = SourceEyes.load(source.projection, video=source.video)   # the show checked them
+        if source.video is None:
+            return SongSource(eyes, partial(read_target_image, source.projection))
+        attributes = read_attributes(source.projection)
+        video = SourceVideo(source.video, attributes["projection_fps"], source_fit(attributes))
+        self.source_videos.append(video)
+        return SongSource(eyes, video.frame)
 
     def _open_part(self, number: int, first_period: int) -> None:
         """Start recording part ``number``, whose first frame covers output period
@@ -420,7 +421,7 @@ class Compositor:
                     and self.spec.mode != "render":
                 header = self.ring.header(message.slot)
                 self.eye_detector.submit(message.index, self.ring.pixels(message.slot),
-                                         int(header["source_frame"]))
+                                         int(header["song"]), int(header["source_frame"]))
             for index, slot in self.reorder.arrive(message.index, message.slot):
                 self._free(slot, index, shown=False)
         elif isinstance(message, DisplayState):
@@ -554,7 +555,9 @@ class Compositor:
             # (a copy: its slot goes back at once, so the workers never wait for it).
             pixels, header = self.ring.pixels(slot).copy(), self.ring.header(slot).copy()
             self._free(slot, index, shown=True)
-            result = self.eye_detector.compute(index, pixels, int(header["source_frame"]))
+            result = self.eye_detector.compute(index, pixels, int(header["song"]),
+                                               int(header["source_frame"]))
+            self._report_eye_problems()
             if tracks is None:
                 tracks = OfflineTracks(round(self.display.layers.eye_track))
             passed = result.passed and self.display.layers.eyes
@@ -647,10 +650,16 @@ class Compositor:
         self.eye_track.track_length = round(layers.eye_track)
         self.eye_track.fade_frames = layers.eye_fade * self.spec.fps
         result = self.eye_detector.take(index)
+        self._report_eye_problems()
         passed = (result.passed if result is not None else None) if layers.eyes else False
         opacity = self.eye_track.update(passed)
         self._set_eyes(result, frame_size, opacity)
         return opacity
+
+    def _report_eye_problems(self) -> None:
+        """A song whose eye overlay source failed to open plays on without eyes; say why."""
+        for line in self.eye_detector.take_problems():
+            self.to_conductor.put(Status(SOURCE, "warning", line))
 
     def _set_eyes(self, result: EyeResult | None, frame_size: tuple[int, int],
                   opacity: float) -> None:
@@ -892,7 +901,7 @@ class Compositor:
         if self.eye_detector is not None:
             self.eye_detector.close()
             self.eye_detector = None
-        if self.source_video is not None:   # after the detector thread that reads it
-            self.source_video.close()
-            self.source_video = None
+        for video in self.source_videos:   # after the detector thread that reads them
+            video.close()
+        self.source_videos = []
         return status, detail

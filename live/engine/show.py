@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # torch and the analysis stay unimported until a show needs t
     from live.audio.files import AudioProgram
     from live.latents.instrument import Instrument
     from live.latents.loading import SongLoader
+    from live.overlay.sources import EyeSource
     from live.synth.networks import Generator
     from live.telemetry.sampler import RecordedTelemetry
 
@@ -247,9 +248,8 @@ class Preflight:
     replay: list[ControlEvent]         # control events to play back
     track: FeatureTrack | None         # render: the audio file's analysis
     video_path: Path | None            # [video] file, checked to decode (source = file)
-    eyes_projection: Path | None       # [overlays] eyes: the projection, its eyes computed
     ndi_config_dir: Path | None        # [output.ndi] config_dir, its NDI settings checked
-    eyes_video: Path | None            # [overlays] source_video, checked against the projection
+    eyes: list[EyeSource | None]       # [overlays] eyes: each song's source, its eyes computed
     scenes: scenes.SceneBook | None    # the scenes beside the show file (a render plays none)
 
 
@@ -298,10 +298,8 @@ def preflight(cfg: Config, options: ShowOptions, every_song: bool = False,
         track = FeatureTrack.from_file(audio_path, cfg.audio)
     book = None if options.mode == "render" else \
         _scene_book(cfg, len(specs), strict=strict_scenes)
-    source_video = eyes_video(cfg, instrument)
     return Preflight(specs, audio_path, instrument, load_song, song_audio, first, replay, track,
-                     video_file(cfg), eyes_projection(cfg, instrument, source_video),
-                     ndi_settings, source_video, book)
+                     video_file(cfg), ndi_settings, eye_sources(cfg), book)
 
 
 def ndi_config_dir(cfg: Config) -> Path | None:
@@ -314,46 +312,65 @@ def ndi_config_dir(cfg: Config) -> Path | None:
                                 f"{cfg.path}: [output.ndi] config_dir")
 
 
-def eyes_projection(cfg: Config, instrument: Instrument, video: Path | None) -> Path | None:
-    """The projection whose source eyes the overlays draw, its stored eyes checked to
-    belong to it and to its source frames, ``video`` or its target images (``gance-live
-    overlays`` makes them)."""
+def eye_sources(cfg: Config) -> list[EyeSource | None]:
+    """Each song's eye overlay source (``[]`` without ``[overlays] eyes``; None for a song
+    playing no projection), its stored eyes checked to belong to its projection and to its
+    source frames (``gance-live overlays`` makes them): the original video (the song's
+    ``source_video``, or ``[overlays] source_video``) or the projection's target images."""
     if not cfg.overlays.eyes:
+        return []
+    return [song_eye_source(cfg, song) for song in range(len(the_songs(cfg)))]
+
+
+def song_eye_source(cfg: Config, song: int) -> EyeSource | None:
+    """Song ``song``'s eye overlay source (see :func:`eye_sources`); a line naming the song
+    (in a set) says what to run or fix."""
+    from live.latents.projection import read_frame_count
+    from live.overlay.sources import EyeSource, SourceEyes, SourceEyesError
+
+    latents = the_songs(cfg)[song].latents
+    if latents.source != "projection":
         return None
-    from live.overlay.sources import SourceEyes
+    projection = cfg.resolve(latents.projection.file)
+    frames = read_frame_count(projection)
+    video = song_source_video(cfg, song, projection, frames)
+    try:
+        SourceEyes.load(projection, frames, video)
+    except SourceEyesError as exc:
+        if not cfg.songs:
+            raise
+        raise SourceEyesError(f"{song_where(cfg, song)}: {exc}") from None
+    return EyeSource(projection, video)
 
-    path = cfg.resolve(cfg.latents.projection.file)
-    SourceEyes.load(path, len(instrument.journey.latents), video)
-    return path
 
-
-def eyes_video(cfg: Config, instrument: Instrument) -> Path | None:
-    """``[overlays] source_video``, checked to be a video the projection can have been made
-    from (its fps and length) that decodes through the projection's last frame."""
-    if not (cfg.overlays.eyes and cfg.overlays.source_video):
-        return None
+def song_source_video(cfg: Config, song: int, projection: Path, frames: int) -> Path | None:
+    """The original video song ``song``'s ``projection`` (of ``frames`` frames) was made
+    from, if named (the song's ``source_video`` laid over ``[overlays]``), checked by its fps
+    and length and to decode through the projection's last frame."""
     from live.latents.projection import read_attributes, source_fit
     from live.video.sources import SourceVideo
 
-    key = "[overlays] source_video"
-    path = cfg.input_file(cfg.overlays.source_video, key, "video file",
-                          fix="name the video the projection was made from, relative to the "
-                              "show file")
-    projection = cfg.resolve(cfg.latents.projection.file)
+    own = cfg.songs[song].source_video if cfg.songs else ""
+    if not (own or cfg.overlays.source_video):
+        return None
+    where = f"{song_where(cfg, song)}: " + \
+        ("[songs] source_video" if own else "[overlays] source_video")
+    path = check_input_file(cfg.resolve(own or cfg.overlays.source_video), "video file",
+                            where=where, fix="name the video the projection was made from, "
+                                             "relative to the show file")
     attributes = read_attributes(projection)
-    frames = len(instrument.journey.latents)
     try:
-        video = SourceVideo(path, instrument.journey.projection_fps, source_fit(attributes))
+        video = SourceVideo(path, attributes["projection_fps"], source_fit(attributes))
     except ConfigError as exc:   # VideoError names the file; say which key named it
-        raise ConfigError(f"{cfg.path}: {key}: {exc}") from None
+        raise ConfigError(f"{where}: {exc}") from None
     try:
         problem = video.problem(frames, attributes.get("original_fps"),
                                 attributes.get("original_frame_count"))
     finally:
         video.close()
     if problem is not None:
-        raise ConfigError(f"{cfg.path}: {key}: {path}: {problem}; name the video "
-                          f"{projection.name} was projected from")
+        raise ConfigError(f"{where}: {path}: {problem}; name the video {projection.name} was "
+                          f"projected from")
     return path
 
 
@@ -396,8 +413,8 @@ def show_inputs(cfg: Config, specs: list[str], audio_path: Path | None,
 
 
 def song_files(cfg: Config, song: int) -> list[tuple[str, Path]]:
-    """The files a song of the set reads (its audio, projection, keyframes), each with the
-    key that names it."""
+    """The files a song of the set reads (its audio, projection, keyframes, the eye
+    overlays' video), each with the key that names it."""
     config, where = the_songs(cfg)[song], song_where(cfg, song)
     latents, prefix = config.latents, f"{where}: " if cfg.songs else ""
     files = [(f"{prefix}[songs] audio", cfg.resolve(config.audio))] if cfg.songs and config.audio \
@@ -406,6 +423,8 @@ def song_files(cfg: Config, song: int) -> list[tuple[str, Path]]:
         files.append((f"{prefix}[latents.projection] file", cfg.resolve(latents.projection.file)))
     files += [(f"{prefix}[latents.keyframes] points", cfg.resolve(point))
               for point in latents.keyframes.points if not point.startswith("seed:")]
+    if cfg.overlays.eyes and config.source_video:
+        files.append((f"{prefix}[songs] source_video", cfg.resolve(config.source_video)))
     return files
 
 
@@ -580,7 +599,7 @@ class ShardStage:
         supervisor = self.supervisor
         supervisor.start_compositor(_compositor_spec(
             self.cfg, ShowOptions(mode="render", headless=True, out=out), self.ring,
-            audio_path=None, video_path=self.video_path, eyes_projection=None))
+            audio_path=None, video_path=self.video_path))
         for warning in supervisor.wait_ready({"compositor"}):
             log.warning("%s: %s", warning.source, warning.detail)
         conductor = Conductor(
@@ -648,8 +667,8 @@ def _perform(cfg: Config, options: ShowOptions, prepared: _Prepared) -> ShowSumm
         workers = _start_workers(cfg, supervisor, specs, ring)
         compositor_spec = _compositor_spec(
             cfg, options, ring, audio_path=audio_path, video_path=checked.video_path,
-            eyes_projection=checked.eyes_projection, eyes_video=checked.eyes_video,
-            ndi_config_dir=checked.ndi_config_dir, video_ring=video_ring.name if video_ring else None)
+            eyes=checked.eyes, ndi_config_dir=checked.ndi_config_dir,
+            video_ring=video_ring.name if video_ring else None)
         supervisor.start_compositor(compositor_spec)
         sources = workers | {"compositor"}
         sources |= {"audio", "video"} & set(supervisor.others)
@@ -698,7 +717,7 @@ def _start_workers(cfg: Config, supervisor: Supervisor, specs: list[str],
 
 def _compositor_spec(cfg: Config, options: ShowOptions, ring: FrameRing, *,
                      audio_path: Path | None, video_path: Path | None,
-                     eyes_projection: Path | None, eyes_video: Path | None = None,
+                     eyes: list[EyeSource | None] | None = None,
                      ndi_config_dir: Path | None = None, video_ring: str | None = None):
     """The compositor's spec for a show run with ``options`` (live or render)."""
     from live.compositor.process import CompositorSpec
@@ -715,8 +734,7 @@ def _compositor_spec(cfg: Config, options: ShowOptions, ring: FrameRing, *,
         keyboard=cfg.control.keyboard and not render,
         video_ring=video_ring,
         video_file=str(video_path) if render and video_path else None,
-        eyes_projection=str(eyes_projection) if eyes_projection else None,
-        eyes_video=str(eyes_video) if eyes_video else None,
+        eyes=eyes,
         overlays=cfg.overlays,
         ndi_config_dir=str(ndi_config_dir) if ndi_config_dir else None)
 

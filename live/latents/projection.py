@@ -205,6 +205,13 @@ def read_attributes(path: Path) -> dict[str, Any]:
         return {key: _plain(value) for key, value in f.attrs.items()}
 
 
+def read_frame_count(path: Path) -> int:
+    """How many frames the projection at ``path`` holds, from its entries' names alone
+    (a song's eye overlays are checked before its latents are read)."""
+    with _open_hdf5(path) as f:
+        return len(_latent_names(path, f))
+
+
 def source_fit(attributes: dict[str, Any]) -> str:
     """How the projected video's frames were fitted to the network's square, ``crop`` or
     ``pad``: as gance-live's projector recorded it; GANce records nothing, and a centred crop
@@ -286,13 +293,18 @@ def _indexed_names(path: Path, f: h5py.File, group_name: str) -> list[str]:
     return [indexed[i] for i in range(len(indexed))]
 
 
-def _read_latents(path: Path, f: h5py.File) -> np.ndarray:
+def _latent_names(path: Path, f: h5py.File) -> list[str]:
+    """The names of the projection's latents, in frame order."""
     with _reading(path, f"the {FINAL_LATENTS} group"):
         if FINAL_LATENTS not in f or not isinstance(f[FINAL_LATENTS], h5py.Group):
             raise ProjectionFileError(f"{path}: no '{FINAL_LATENTS}' group: not a GANce "
                                       f"projection file")
-        group = f[FINAL_LATENTS]
-        names = _indexed_names(path, f, FINAL_LATENTS)
+        return _indexed_names(path, f, FINAL_LATENTS)
+
+
+def _read_latents(path: Path, f: h5py.File) -> np.ndarray:
+    names = _latent_names(path, f)
+    group = f[FINAL_LATENTS]
     if not names:
         raise ProjectionFileError(f"{path}: '{FINAL_LATENTS}' is empty: nothing was projected")
     with _reading(path, f"{FINAL_LATENTS}/{names[0]}"):

@@ -3,8 +3,9 @@
 A song's ``[songs.latents]`` table is laid over the show's ``[latents]`` (any key of it: the
 source, its projection file or keyframes, gain, blend, selection, cues), so a song says only
 what is its own. ``networks`` picks which of the show's ``[networks] files`` the song plays
-(all stay resident on the workers), ``audio`` is its recording for rehearsal and render, and
-``transition`` says how the set arrives at it.
+(all stay resident on the workers), ``audio`` is its recording for rehearsal and render,
+``transition`` says how the set arrives at it, and ``source_video`` (laid over ``[overlays]
+source_video``) is the original video its projection was made from, for the eye overlays.
 
     [[songs]]
     name = "intro"
@@ -43,6 +44,10 @@ class SongConfig:
                                          "fade_black (out, switch, in)", choices=TRANSITIONS)
     transition_seconds: float = param(2.0, "length of a crossfade or a fade through black",
                                       range=(0.0, 60.0))
+    source_video: str = param("", "the original video this song's projection was made from, "
+                                  "whose frames its eye overlays draw (run `gance-live overlays "
+                                  "PROJECTION --video VIDEO` once); empty = [overlays] "
+                                  "source_video")
     latents: LatentsConfig = field(default_factory=LatentsConfig)
 
     def title(self, number: int) -> str:

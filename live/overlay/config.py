@@ -10,8 +10,8 @@ from live.contracts.schema import param
 @dataclass
 class OverlaysConfig:
     eyes: bool = param(False, "draw the projection's source eyes over the network's when they "
-                              "line up (needs [latents] source = \"projection\" and `gance-live "
-                              "overlays` run on its file once)")
+                              "line up (needs [latents] source = \"projection\", in a set a "
+                              "song's, and `gance-live overlays` run on each projection once)")
     source_video: str = param("", "the original video the projection was made from, whose "
                                   "frames are drawn (in step with the projection, fitted to its "
                                   "square as the projector did) instead of its target images; "

@@ -6,14 +6,15 @@ show then analyses only what the network draws. The source frames are the projec
 target images, or the original video it was made from (``[overlays] source_video``,
 ``gance-live overlays PROJECTION --video VIDEO``). The file records which projection and
 which video it was made from (size and modification time), so a projection or video written
-again, or another source, is not matched against stale eyes.
+again, or another source, is not matched against stale eyes. In a set each song playing a
+projection has its own (:class:`EyeSource`), and a song's ``source_video`` may name its video.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import numpy as np
 
@@ -48,6 +49,14 @@ def _source_stamp(video: Path | None) -> np.ndarray:
 def overlays_command(projection: Path, video: Path | None) -> str:
     """The command that computes the eyes of ``projection``'s source frames."""
     return f"gance-live overlays {projection}" + (f" --video {video}" if video else "")
+
+
+class EyeSource(NamedTuple):
+    """Where one song's eye overlays come from: its projection, whose stored eyes were found
+    in ``video`` (the original video it was made from) or, None, in its target images."""
+
+    projection: Path
+    video: Path | None = None
 
 
 @dataclass

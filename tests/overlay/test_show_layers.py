@@ -5,7 +5,8 @@ The projection's source frames hold scikit-image's astronaut (in colour); two st
 networks draw the same face in grey, one shifted 20 px (within GANce's 50 px) and one 120 px
 (beyond). While the near one plays the overlay appears: colour in the eye box of a grey
 face. On the far one it fades away, and comes back when the performer widens the distance.
-The source frames are read from the original video the projection was made from.
+The source frames are read from the original video the projection was made from. The show is
+a set: its second song plays a projection of a video without a face, and draws no eyes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pytest
 from pythonosc.osc_message_builder import build_msg
 
 from live.latents.projection import ProjectionFile
+from live.overlay.sources import SourceEyes
 from live.synth.cache import save_safetensors
 from tests.support.xvfb import geometry, screenshot, windows, xvfb
 from tests.support.showrun import (children, free_udp_port, interrupt, make_show, memory_map,
@@ -83,6 +85,15 @@ def show_folder(tmp_path):
     write_video(tmp_path / "original.avi", video, 2 * FPS)
     made = run_cli("overlays", tmp_path / "face.hdf5", "--video", tmp_path / "original.avi")
     assert made.returncode == 0, made.stderr
+    # The set's second song: a projection of a video without a face (its eyes found here,
+    # as `overlays` would: there are none).
+    ProjectionFile.write(tmp_path / "grey.hdf5",
+                         np.zeros((PROJECTION_FRAMES, 16, 512), np.float32), fps=FPS,
+                         original_fps=2 * FPS, original_frame_count=2 * PROJECTION_FRAMES)
+    grey_video = np.full((2 * PROJECTION_FRAMES, SIZE, SIZE, 3), 96, np.uint8)
+    write_video(tmp_path / "grey.avi", grey_video, 2 * FPS)
+    SourceEyes.analyse(grey_video[::2], PROJECTION_FRAMES).save(tmp_path / "grey.hdf5",
+                                                                tmp_path / "grey.avi")
     for name, shift in (("near", 20), ("far", 120)):
         grey = cv2.cvtColor(face_frame(SIZE, dx=shift), cv2.COLOR_RGB2GRAY)
         save_safetensors(picture_network(grey), tmp_path / f"{name}.safetensors")
@@ -118,6 +129,16 @@ file = "room.mp4"
 [overlays]
 eyes = true
 source_video = "original.avi"
+
+[[songs]]
+name = "face"
+
+[[songs]]
+name = "grey"
+transition = "cut"
+source_video = "grey.avi"
+[songs.latents]
+projection.file = "grey.hdf5"
 """)
     return tmp_path
 
@@ -186,6 +207,15 @@ def test_layers_and_eyes_in_a_window_and_the_recording(show_folder):
                 time.sleep(0.2)
             shown = len(read_frame_log(log))
             rows_until(lambda r: True, count=shown + 2)
+
+            # The overlays follow the song: none in the song whose source has no face (the
+            # same face drawn), and the first song's source eyes again when the set returns.
+            send("song", 1)
+            plain = rows_until(lambda r: r["song"] == 1, count=6)
+            assert all(r["eyes"] == 0.0 for r in plain[-3:])
+            send("song", 0)
+            rows_until(lambda r: r["song"] == 0 and r["index"] > plain[-1]["index"]
+                       and r["eyes"] == 1.0, count=4)
         finally:
             interrupt(process)
     errors = process.stderr.read()
@@ -240,3 +270,82 @@ def test_render_draws_whole_runs_of_track_length_only(show_folder):
         expected = SECOND_COLOURS[(index // FPS) % len(SECOND_COLOURS)]
         assert np.abs(corner - expected).sum() < 40, (index, corner)
     capture.release()
+
+
+def test_a_set_draws_each_songs_own_source_eyes(show_folder):
+    """A render of a two-song set: song 1's projection was made from a video without a face
+    (its target images, flat grey), song 2's from the astronaut's video (its own
+    source_video). The overlay follows the frame's song: eyes in song 2's frames only. A
+    song whose eyes were never computed is refused by name, with the command to run."""
+    from live.config import load_config
+    from live.contracts.state import ControlEvent, write_event_log
+    from live.engine.show import eye_sources
+    from live.overlay.sources import SourceEyesError, sidecar_path
+
+    folder, seconds, switch = show_folder, 5, 2.0
+    blank = np.full((PROJECTION_FRAMES, SIZE, SIZE, 3), 96, np.uint8)
+    ProjectionFile.write(folder / "blank.hdf5", np.zeros((PROJECTION_FRAMES, 16, 512),
+                                                         np.float32), fps=FPS,
+                         target_images=blank)
+    SourceEyes.analyse(blank, PROJECTION_FRAMES).save(folder / "blank.hdf5")
+    (folder / "set.toml").write_text(f"""
+[show]
+fps = {FPS}
+
+[networks]
+files = ["near.safetensors"]
+
+[audio]
+source = "file"
+file = "loop.wav"
+output_device = "none"
+
+[latents]
+source = "projection"
+gain = 0.0
+
+[output]
+width = {OUTPUT}
+height = {OUTPUT}
+
+[overlays]
+eyes = true
+
+[[songs]]
+name = "blank"
+[songs.latents]
+projection.file = "blank.hdf5"
+
+[[songs]]
+name = "face"
+transition = "cut"
+source_video = "original.avi"
+[songs.latents]
+projection.file = "face.hdf5"
+""")
+    with (folder / "song.jsonl").open("w") as stream:
+        write_event_log([ControlEvent(0.0, "osc", "frame_scale", SCALE),
+                         ControlEvent(switch, "osc", "song", 1.0)], stream)
+    result = run_cli("render", folder / "set.toml", "--audio", folder / "loop.wav",
+                     "--seconds", seconds, "--out", folder / "set.mp4",
+                     "--frame-log", folder / "set.jsonl", "--replay", folder / "song.jsonl",
+                     cwd=folder, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = read_frame_log(folder / "set.jsonl")
+    assert [r["song"] for r in rows] == [0] * round(switch * FPS) \
+        + [1] * round((seconds - switch) * FPS)
+    drawn = [r["index"] for r in rows if r["eyes"] == 1.0]
+    assert drawn == [r["index"] for r in rows if r["song"] == 1], \
+        [(r["index"], r["song"], r["eyes"]) for r in rows]
+    capture = cv2.VideoCapture(str(folder / "set.mp4"))
+    for index in range(seconds * FPS):
+        ok, bgr = capture.read()
+        assert ok, index
+        assert (saturation(bgr[:, :, ::-1][on_screen(ASTRONAUT_EYES)]) > 40) == \
+            (index in drawn), index
+    capture.release()
+
+    sidecar_path(folder / "blank.hdf5").unlink()
+    with pytest.raises(SourceEyesError, match=r"song 1 \(blank\): .*run 'gance-live overlays "
+                                              r".*blank\.hdf5'"):
+        eye_sources(load_config(folder / "set.toml"))
