@@ -60,21 +60,9 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
                 changed_at = float(peer.stdout.readline().split()[1])
                 time.sleep(FOLLOW_S)
                 with ClockSender(box, CLOCK_TEMPO) as clock:
-                    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as osc:
-                        osc.sendto(build_msg("/live/tempo_source", "midi_clock").dgram,
-                                   ("127.0.0.1", osc_port))
-                    switched_at = time.monotonic()
-                    time.sleep(CLOCK_S)
-                    wait_for_frames(frames_log, 1, show,
-                                    where=lambda r: r["t_due"] > time.monotonic() - 1.0)
+                    switched_at = follow("midi_clock", CLOCK_S, osc_port, show, frames_log)
                 clock_ticks = clock.sent
-                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as osc:
-                    osc.sendto(build_msg("/live/tempo_source", "analysis").dgram,
-                               ("127.0.0.1", osc_port))
-                analysed_at = time.monotonic()
-                time.sleep(ANALYSIS_S)
-                wait_for_frames(frames_log, 1, show,
-                                where=lambda r: r["t_due"] > time.monotonic() - 1.0)
+                analysed_at = follow("analysis", ANALYSIS_S, osc_port, show, frames_log)
             finally:
                 interrupt(show)
         finally:
@@ -135,3 +123,15 @@ def test_link_then_midi_clock_drive_the_beat_of_every_frame(tmp_path):
     beats_per_second = (music[-1]["beat"] - music[0]["beat"]) / \
         (music[-1]["t_due"] - music[0]["t_due"])
     assert 0.5 < beats_per_second < 1.05 * MUSIC_TEMPO / 60, beats_per_second
+
+
+def follow(source: str, seconds: float, osc_port: int, show: subprocess.Popen,
+           frames_log) -> float:
+    """Switch the show's tempo source over OSC, let it follow ``seconds``, and wait for a
+    frame bound since; returns when the switch was sent."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as osc:
+        osc.sendto(build_msg("/live/tempo_source", source).dgram, ("127.0.0.1", osc_port))
+    switched_at = time.monotonic()
+    time.sleep(seconds)
+    wait_for_frames(frames_log, 1, show, where=lambda r: r["t_due"] > time.monotonic() - 1.0)
+    return switched_at
