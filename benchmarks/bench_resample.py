@@ -7,7 +7,7 @@
    recording, each with ``glFinish``: upload and draw with the shader's Catmull-Rom
    (``cpu_resample`` off); the same with the CPU path (the frame read back, resampled on the
    CPU over the background and copied to the output), and both again with a colour look
-   played (the CPU path's picture then goes through the shader texel for texel); the CPU
+   played (where the CPU path leaves the frame to the shader: the two should agree); the CPU
    resampling alone; and OpenCV's cubic resize to the same 2160x2160 for reference
    (``INTER_CUBIC`` is a = -0.75, not Catmull-Rom: a speed yardstick only). Medians in
    milliseconds.

@@ -5,9 +5,9 @@ frame at 3840x2160 on two cores. The same resampling as two separable passes, ea
 matrix of 4 taps per output row or column (the taps and weights of
 :func:`live.compositor.catmull_rom.axis_taps`, the one definition of the kernel), costs a
 fraction of that (``benchmarks/bench_resample.py``). The renderer then copies the
-already-sized picture to the output, or where the look changes its colours or the layers mix
-it draws it texel for texel through the shader, so the look, the layers, the eyes and the HUD
-still apply on GL (see ``FrameRenderer.draw``).
+already-sized picture to the output; it takes this path only where the shader would change
+no pixel of it (the look's colour at rest, no layer stack), since drawing it through the
+shader again would cost what the shader's own resampling does (see ``FrameRenderer.draw``).
 
 Geometry is the shader's: output pixel ``x`` of a frame placed over ``[x0, x1)`` reads the
 shown frame (rotated and mirrored as placed) at ``(x + 0.5 - x0) / (x1 - x0) * width - 0.5``,

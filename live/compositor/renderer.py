@@ -18,7 +18,7 @@ import cv2
 import moderngl
 import numpy as np
 
-from live.compositor.cpu_resample import Footprint, footprint, orient, resample, shown_point
+from live.compositor.cpu_resample import footprint, orient, resample, shown_point
 from live.compositor.layers import LayerStack, stacked
 from live.compositor.look import METHODS, Look, colour_unchanged, view_transform
 from live.compositor.placement import Placement, frame_rect, frame_vertices, rect_vertices
@@ -33,7 +33,6 @@ _UPRIGHT_UV = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)], dtype=n
 # The whole target, texture row 0 in framebuffer row 0: a texel-for-texel pass.
 _TEXEL_FOR_TEXEL = np.array([(-1.0, -1.0, 0.0, 0.0), (1.0, -1.0, 1.0, 0.0),
                              (-1.0, 1.0, 0.0, 1.0), (1.0, 1.0, 1.0, 1.0)], dtype=np.float32)
-_UNMOVED_VIEW = ((0.5, 0.5), (1.0, 0.0, 0.0, 1.0))   # frame.frag reads where it draws
 
 
 def target_size(target: moderngl.Framebuffer) -> tuple[int, int]:
@@ -132,7 +131,7 @@ class _Trails:
 
 class _CpuPlaced:
     """The picture (the frame, with its trails) resampled on the CPU onto a texture of the
-    output's size over the background (so it can be copied to the output as it is), with a
+    output's size over the background (copied to the output as it is), with a
     framebuffer to copy from, and what it was made from (it is made once per picture and
     geometry)."""
 
@@ -140,7 +139,6 @@ class _CpuPlaced:
         self.texture: moderngl.Texture | None = None
         self.framebuffer: moderngl.Framebuffer | None = None
         self.made_from: tuple | None = None
-        self.where: Footprint | None = None
         self.pixels: np.ndarray | None = None   # the picture read back
 
     def fit(self, ctx: moderngl.Context, size: tuple[int, int]) -> None:
@@ -151,15 +149,6 @@ class _CpuPlaced:
         self.texture = ctx.texture(size, 4)
         self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.framebuffer = ctx.framebuffer(color_attachments=[self.texture])
-
-    def quad(self, width: int, height: int) -> np.ndarray:
-        """The frame's pixels on a ``width x height`` output (the texture's size), read
-        texel for texel: ``[4, 4]`` float32 ``(x, y, u, v)``, strip order."""
-        where = self.where
-        rect = (where.left, where.top, where.left + where.width, where.top + where.height)
-        uvs = np.array([(rect[0], rect[1]), (rect[2], rect[1]), (rect[0], rect[3]),
-                        (rect[2], rect[3])]) / (width, height)
-        return rect_vertices(rect, width, height, uvs)
 
     def release(self) -> None:
         for resource in (self.framebuffer, self.texture):
@@ -181,8 +170,9 @@ class FrameRenderer:
     With ``cpu_resample`` set (renders where GL is software, see
     :mod:`live.compositor.cpu_resample`), ``draw`` resamples the frame on the CPU to the
     pixels it covers (zoom and pan included) and copies that to the output where the frame
-    program would change no pixel of it, else draws it texel for texel through that program
-    (the look, the layers); a frame the performed look spins is resampled in the shader.
+    program would change no pixel of it (a render's usual frame: the look's colour at rest,
+    no fade, flash or layer stack); other frames, and those the performed look spins, are
+    resampled in the shader.
     """
 
     def __init__(self, ctx: moderngl.Context, shader_dir: Path = SHADER_DIR,
@@ -206,8 +196,7 @@ class FrameRenderer:
         self.texture: moderngl.Texture | None = None
         self._texture_target: moderngl.Framebuffer | None = None   # draws into the frame
         self.cpu_resample = False
-        self.resampled_on_cpu = False   # whether the last draw's frame was,
-        self.copied = False             # and copied to the output as the CPU made it
+        self.resampled_on_cpu = False   # whether the last draw's frame was
         self._cpu_placed = _CpuPlaced()
         self._picture_version = 0    # the frame or its trails changed: resample again
 
@@ -303,33 +292,28 @@ class FrameRenderer:
         background = tuple(channel * fade for channel in look.background)
         flip = -1.0 if flip_y else 1.0
         stack = stacked(layers, self.layers.has_video)
-        frame_quad = placed = None
-        self.resampled_on_cpu = self.copied = False
+        self.resampled_on_cpu = False
         if self.texture is not None:
             placement = replace(look.placement, scale=layers.frame_scale,
                                 offset=(layers.frame_x, layers.frame_y))
             frame_quad = frame_vertices(*self.texture.size, width, height, placement)
-            # A spin mixes the axes: the separable taps cannot, the shader resamples.
-            self.resampled_on_cpu = self.cpu_resample and performed.spin == 0.0
+            # Only where frame.frag would leave every pixel as the CPU made it, so that a
+            # copy does its work: drawn through it, the CPU's picture costs what the shader's
+            # own resampling does (llvmpipe pays per fragment, not per texel read). A spin
+            # mixes the axes, which the separable taps cannot.
+            self.resampled_on_cpu = (self.cpu_resample and performed.spin == 0.0 and flip_y
+                                     and not stack and target.ctx is self.ctx
+                                     and colour_unchanged(look, performed, fade, flash))
         if self.resampled_on_cpu:
             placed = self._placed_on_cpu(width, height, placement, performed, background)
-            # Where frame.frag would leave every pixel as it is, a copy does its work.
-            self.copied = (flip_y and not stack and target.ctx is self.ctx
-                           and colour_unchanged(look, performed, fade, flash))
-        if self.copied:
             target.ctx.copy_framebuffer(target, placed.framebuffer)
         elif stack:
             self.layers.frame_layer(target)   # bound and cleared: the frame is drawn there
         else:
             target.clear(*background, 1.0)
-        if self.texture is not None and not self.copied:
-            if placed is None:
-                programs.quad.write(frame_quad)
-                picture, method = self._picture(), METHODS[look.method]
-                view = view_transform(performed, *self.texture.size)
-            else:
-                programs.quad.write(placed.quad(width, height))
-                picture, method, view = placed.texture, METHODS["nearest"], _UNMOVED_VIEW
+        if self.texture is not None and not self.resampled_on_cpu:
+            programs.quad.write(frame_quad)
+            method = METHODS[look.method]
             program = programs.frame[method]
             program["u_flip_y"].value = flip
             program["u_brightness"].value = look.brightness
@@ -343,8 +327,9 @@ class FrameRenderer:
             program["u_hue"].value = performed.hue / 360.0
             program["u_invert"].value = performed.invert
             program["u_flash"].value = flash
-            program["u_view_centre"].value, program["u_view"].value = view
-            picture.use(0)
+            program["u_view_centre"].value, program["u_view"].value = \
+                view_transform(performed, *self.texture.size)
+            self._picture().use(0)
             programs.frame_vaos[method].render(moderngl.TRIANGLE_STRIP)
         if stack:
             self.layers.composite(target, layers, background, fade, flip)
@@ -384,7 +369,7 @@ class FrameRenderer:
         if not where.empty:
             placed.texture.write(cv2.cvtColor(resample(shown, where), cv2.COLOR_RGB2RGBA),
                                  viewport=(where.left, where.top, where.width, where.height))
-        placed.made_from, placed.where = made_from, where
+        placed.made_from = made_from
         return placed
 
     @staticmethod
