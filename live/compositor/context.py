@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import moderngl
+import numpy as np
 
 GL_VERSION = 330
 
@@ -28,3 +29,22 @@ def window_context(functions: Any) -> moderngl.Context:
 def offscreen_target(ctx: moderngl.Context, width: int, height: int) -> moderngl.Framebuffer:
     """An RGBA8 framebuffer of ``width x height`` to draw into and read back."""
     return ctx.framebuffer(color_attachments=[ctx.renderbuffer((width, height), 4)])
+
+
+def image_texture(ctx: moderngl.Context, texture: moderngl.Texture | None,
+                  pixels: np.ndarray, smooth: bool = True) -> moderngl.Texture:
+    """``pixels`` (``[h, w, channels]`` uint8, top row first) written into ``texture``, or
+    into a new texture when there is none yet or it differs in size or channels (the old one
+    released). ``smooth``: sampled linearly and clamped at the edges, else nearest."""
+    height, width, channels = pixels.shape
+    if texture is None or texture.size != (width, height) or texture.components != channels:
+        if texture is not None:
+            texture.release()
+        texture = ctx.texture((width, height), channels)
+        if smooth:
+            texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            texture.repeat_x = texture.repeat_y = False
+        else:
+            texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+    texture.write(np.ascontiguousarray(pixels))
+    return texture

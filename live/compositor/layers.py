@@ -26,6 +26,7 @@ from typing import NamedTuple
 import moderngl
 import numpy as np
 
+from live.compositor.context import image_texture
 from live.compositor.placement import rect_vertices
 from live.compositor.shaders import SHADER_DIR, load_program
 from live.contracts.messages import PerformedLayers
@@ -130,27 +131,13 @@ class LayerStack:
 
     def upload_video(self, pixels: np.ndarray) -> None:
         """The video layer's newest picture, ``[h, w, 4]`` uint8 (top row first)."""
-        height, width = pixels.shape[:2]
-        if self.video is None or self.video.size != (width, height):
-            if self.video is not None:
-                self.video.release()
-            self.video = self.ctx.texture((width, height), 4)
-            self.video.filter = (moderngl.LINEAR, moderngl.LINEAR)
-            self.video.repeat_x = self.video.repeat_y = False
-        self.video.write(np.ascontiguousarray(pixels))
+        self.video = image_texture(self.ctx, self.video, pixels)
 
     def set_eyes(self, region: np.ndarray | None, drawing: EyeDrawing | None) -> None:
         """The eye overlay from now on: a new region picture (``[h, w, 3]`` uint8; None keeps
         the last one) and where and how strongly it is drawn (None: not at all)."""
         if region is not None:
-            height, width = region.shape[:2]
-            if self.eye_region is None or self.eye_region.size != (width, height):
-                if self.eye_region is not None:
-                    self.eye_region.release()
-                self.eye_region = self.ctx.texture((width, height), 3)
-                self.eye_region.filter = (moderngl.LINEAR, moderngl.LINEAR)
-                self.eye_region.repeat_x = self.eye_region.repeat_y = False
-            self.eye_region.write(np.ascontiguousarray(region))
+            self.eye_region = image_texture(self.ctx, self.eye_region, region)
         self.eyes = drawing if self.eye_region is not None else None
 
     def draw_eyes(self, frame: moderngl.Framebuffer) -> None:

@@ -18,6 +18,7 @@ import cv2
 import moderngl
 import numpy as np
 
+from live.compositor.context import image_texture
 from live.compositor.cpu_resample import footprint, orient, resample, shown_point
 from live.compositor.layers import LayerStack, stacked
 from live.compositor.look import METHODS, Look, colour_unchanged, view_transform
@@ -51,13 +52,7 @@ class Overlay:
 
     def set_image(self, rgba: np.ndarray, position: tuple[int, int]) -> None:
         """Replace the picture (``[h, w, 4]`` uint8, straight alpha) and where it goes."""
-        height, width = rgba.shape[:2]
-        if self.texture is None or self.texture.size != (width, height):
-            if self.texture is not None:
-                self.texture.release()
-            self.texture = self.ctx.texture((width, height), 4)
-            self.texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
-        self.texture.write(np.ascontiguousarray(rgba))
+        self.texture = image_texture(self.ctx, self.texture, rgba, smooth=False)
         self.position = position
 
     def release(self) -> None:
